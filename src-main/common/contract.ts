@@ -1,0 +1,197 @@
+// The one contract between the UI and the core. Every channel (dotted names) is listed
+// here with its argument validator and result type; the preload bridge, the Electron
+// IPC handlers and the headless HTTP API are all built from CHANNELS, so an unlisted
+// channel is unreachable and a missing handler does not compile. Shared by all three
+// processes: no node:* and no electron imports.
+
+import { z } from 'zod';
+import { API_KINDS, OUTCOMES, type Outcome, type RequestRecord, type RequestSummary } from './record.js';
+
+const outcome = z.enum(OUTCOMES);
+const strList = z.array(z.string().max(500)).max(200);
+
+export const RecordFilterSchema = z
+  .object({
+    since: z.number().finite().optional(),
+    until: z.number().finite().optional(),
+    outcome: z.array(outcome).max(OUTCOMES.length).optional(),
+    truncated: z.boolean().optional(),
+    model: strList.optional(),
+    client: strList.optional(),
+    upstream: strList.optional(),
+    session: strList.optional(),
+    text: z.string().max(1000).optional(),
+  })
+  .strict();
+
+const cursor = z.object({ startedAt: z.number(), id: z.string().max(100) }).strict();
+
+export const ExportFormatSchema = z.enum(['json', 'jsonl', 'har']);
+export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+
+export const SettingsInputSchema = z
+  .object({
+    port: z.number().int().min(1).max(65535),
+    upstreams: z.record(z.string().max(64), z.string().max(2000)),
+    timeouts: z.object({ headersMs: z.number().int().positive(), idleMs: z.number().int().positive(), connectMs: z.number().int().positive() }).strict(),
+    limits: z
+      .object({
+        requestBodyBytes: z.number().int().min(1024),
+        responseBodyBytes: z.number().int().min(1024),
+        textChars: z.number().int().min(1024),
+        eventBytes: z.number().int().min(1024),
+        eventCount: z.number().int().min(10),
+      })
+      .strict(),
+    retentionDays: z.number().int().min(0),
+  })
+  .strict();
+export type SettingsInput = z.infer<typeof SettingsInputSchema>;
+
+export interface SummaryStats {
+  requests: number;
+  byOutcome: Record<Outcome, number>;
+  truncated: number;
+  inputTokens: number;
+  outputTokens: number;
+  medianTtftMs: number | null;
+}
+
+export interface SessionSummary {
+  sessionId: string;
+  /** true when grouped by client + credential + time gap (no session header) */
+  inferred: boolean;
+  client: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  lastOutcome: Outcome | null;
+  lastTruncated: boolean;
+  lastDiagnosis: string | null;
+  lastRequestId: string | null;
+}
+
+export interface Facets {
+  models: string[];
+  clients: string[];
+  upstreams: string[];
+  sessions: string[];
+}
+
+export interface AppStatus {
+  listening: boolean;
+  port: number | null;
+  baseUrl: string | null;
+  paused: boolean;
+  live: number;
+  requestsToday: number;
+  storeDegraded: boolean;
+  storeError: string | null;
+  queuedWrites: number;
+  /** a problem the user must see (port in use, store degraded), else null */
+  problem: string | null;
+  dbPath: string;
+  runtime: 'electron' | 'headless';
+}
+
+export interface SetupInfo {
+  baseUrl: string;
+  upstreams: Record<string, string>;
+  /** client names seen so far (e.g. "Claude Code", "Codex"), with the last time seen */
+  clientsSeen: { client: string; lastSeen: number }[];
+}
+
+export type ExportResult = { status: 'saved'; count: number; path: string } | { status: 'canceled' } | { status: 'downloaded'; count: number };
+
+/** What is pushed on `live.events`, already coalesced by the core side. */
+export type LiveEvent =
+  | { type: 'records'; changes: { kind: 'started' | 'progress' | 'finished'; summary: RequestSummary }[] }
+  | { type: 'status'; status: AppStatus }
+  | { type: 'export.progress'; exportId: string; written: number; done: boolean };
+
+export interface ApiError {
+  code: 'invalid_payload' | 'forbidden' | 'not_found' | 'internal' | 'unknown_channel' | 'invalid_settings';
+  message: string;
+}
+
+// ---- the channel table --------------------------------------------------------------
+
+function channel<A extends z.ZodType, R>(args: A) {
+  return { args, result: undefined as unknown as R };
+}
+
+export const CHANNELS = {
+  'requests.list': channel<
+    z.ZodObject<{ filter: typeof RecordFilterSchema; limit: z.ZodNumber; before: z.ZodOptional<typeof cursor> }>,
+    RequestSummary[]
+  >(z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000), before: cursor.optional() }).strict()),
+  'requests.get': channel<z.ZodObject<{ id: z.ZodString }>, RequestRecord | null>(z.object({ id: z.string().min(1).max(100) }).strict()),
+  'requests.summary': channel<z.ZodObject<{ filter: typeof RecordFilterSchema }>, SummaryStats>(z.object({ filter: RecordFilterSchema }).strict()),
+  'requests.facets': channel<z.ZodObject<Record<string, never>>, Facets>(z.object({}).strict()),
+  'sessions.list': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; limit: z.ZodNumber }>, SessionSummary[]>(
+    z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000) }).strict(),
+  ),
+  'export.run': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; format: typeof ExportFormatSchema; exportId: z.ZodString }>, ExportResult>(
+    z.object({ filter: RecordFilterSchema, format: ExportFormatSchema, exportId: z.string().min(1).max(64) }).strict(),
+  ),
+  'status.get': channel<z.ZodObject<Record<string, never>>, AppStatus>(z.object({}).strict()),
+  'recording.setPaused': channel<z.ZodObject<{ paused: z.ZodBoolean }>, AppStatus>(z.object({ paused: z.boolean() }).strict()),
+  'settings.get': channel<z.ZodObject<Record<string, never>>, SettingsInput>(z.object({}).strict()),
+  'settings.set': channel<typeof SettingsInputSchema, SettingsInput>(SettingsInputSchema),
+  'setup.info': channel<z.ZodObject<Record<string, never>>, SetupInfo>(z.object({}).strict()),
+} as const;
+
+export type ChannelName = keyof typeof CHANNELS;
+export type ChannelArgs<C extends ChannelName> = z.infer<(typeof CHANNELS)[C]['args']>;
+export type ChannelResult<C extends ChannelName> = (typeof CHANNELS)[C]['result'];
+export const CHANNEL_NAMES = Object.keys(CHANNELS) as ChannelName[];
+
+/** The push channel (main -> renderer / server -> browser). */
+export const LIVE_CHANNEL = 'live.events';
+
+/** One implementation per transport must provide every channel. */
+export type Handlers = { [C in ChannelName]: (args: ChannelArgs<C>) => Promise<ChannelResult<C>> | ChannelResult<C> };
+
+/** What the renderer calls, whatever the transport (IPC or HTTP). */
+export type StreamtapApi = {
+  call<C extends ChannelName>(channel: C, args: ChannelArgs<C>): Promise<ChannelResult<C>>;
+  /** returns the unsubscribe function */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+};
+
+export type Validated<C extends ChannelName> = { ok: true; value: ChannelArgs<C> } | { ok: false; error: ApiError };
+
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.hasOwn(CHANNELS, name);
+}
+
+export function validateArgs<C extends ChannelName>(name: C, args: unknown): Validated<C> {
+  const result = CHANNELS[name].args.safeParse(args);
+  if (result.success) return { ok: true, value: result.data as ChannelArgs<C> };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'payload';
+  return { ok: false, error: { code: 'invalid_payload', message: `${name}: ${where}: ${issue?.message ?? 'invalid'}` } };
+}
+
+/** Runs a handler behind validation; errors come back as { code, message }, never a stack. */
+export async function dispatch(
+  handlers: Handlers,
+  name: unknown,
+  args: unknown,
+): Promise<{ ok: true; result: unknown } | { ok: false; error: ApiError }> {
+  if (!isChannelName(name)) return { ok: false, error: { code: 'unknown_channel', message: `unknown channel ${String(name)}` } };
+  const v = validateArgs(name, args);
+  if (!v.ok) return v;
+  try {
+    const handler = handlers[name] as (a: unknown) => unknown;
+    return { ok: true, result: await handler(v.value) };
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    const code = typeof e.code === 'string' && ['invalid_settings', 'not_found', 'forbidden'].includes(e.code) ? (e.code as ApiError['code']) : 'internal';
+    return { ok: false, error: { code, message: typeof e.message === 'string' ? e.message.split('\n')[0]! : 'internal error' } };
+  }
+}
+
+export { API_KINDS, OUTCOMES };

@@ -1,0 +1,214 @@
+// Domain types shared by every process: the core, the Electron shell, the headless
+// server and the renderer. No node:* and no electron imports here (lint enforces it),
+// so the renderer can import these types as they are.
+
+/** Outcome names exactly as in DESIGN.md. `truncated` is not an outcome: it is
+ * `completed` with a length stop reason, flagged by `RequestRecord.truncated`. */
+export const OUTCOMES = [
+  'in_progress',
+  'completed',
+  'client_aborted',
+  'upstream_error',
+  'upstream_disconnected',
+  'upstream_unreachable',
+  'timeout',
+  'interrupted',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Where in the exchange the outcome was decided. */
+export const PHASES = [
+  'before_response', // no response headers from upstream yet
+  'before_first_chunk', // headers received, no body byte yet
+  'mid_stream', // at least one body chunk forwarded
+  'after_terminal', // the answer was complete (terminal event or final usage seen)
+  'complete', // normal completion
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const API_KINDS = ['chat.completions', 'responses', 'messages', 'embeddings', 'other'] as const;
+export type ApiKind = (typeof API_KINDS)[number];
+
+/** Which side ended the exchange, as far as the proxy could observe. */
+export type CloseSide = 'client' | 'upstream' | 'proxy' | 'none';
+
+export interface Usage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  reasoningTokens: number | null;
+  cachedTokens: number | null;
+  totalTokens: number | null;
+  /** true when outputTokens was counted by Streamtap's tokenizer, not reported by the provider */
+  estimated: boolean;
+}
+
+export interface ToolCall {
+  id: string | null;
+  name: string | null;
+  /** arguments as streamed (JSON text, possibly incomplete for aborted streams) */
+  arguments: string;
+}
+
+export interface ProviderError {
+  /** e.g. rate_limit_error, overloaded_error, invalid_request_error, insufficient_quota */
+  type: string | null;
+  code: string | null;
+  message: string | null;
+  /** seconds, from the retry-after header (or retry-after-ms / 1000) */
+  retryAfterS: number | null;
+}
+
+export interface Evidence {
+  closeSide: CloseSide;
+  /** low-level error code: ECONNRESET, EPIPE, ECONNREFUSED, ENOTFOUND, UND_ERR_HEADERS_TIMEOUT… */
+  errorCode: string | null;
+  eventsSeen: number;
+  lastEvent: string | null;
+  terminalEventSeen: boolean;
+  usageSeen: boolean;
+  /** bytes of response body forwarded to the client */
+  bytesToClient: number;
+}
+
+export interface Timings {
+  /** ms from arrival to the first response byte from upstream (headers) */
+  firstByteMs: number | null;
+  /** ms from arrival to the first content or reasoning delta forwarded (TTFT) */
+  ttftMs: number | null;
+  /** ms from arrival to the last SSE event */
+  lastEventMs: number | null;
+  durationMs: number | null;
+}
+
+/** One raw SSE event (or one non-stream body) as received, with its time offset from
+ * the request's arrival. Stored compactly and capped. */
+export interface RawEvent {
+  t: number;
+  event: string | null;
+  data: string;
+}
+
+export interface CapturedBody {
+  /** decoded text (UTF-8), possibly cut at the capture limit */
+  text: string;
+  /** total size in bytes, even when `text` was cut */
+  bytes: number;
+  truncated: boolean;
+}
+
+/** The full record of one proxied request. This is what the store holds, what the
+ * dashboard shows and (after mapping) what exports carry. */
+export interface RequestRecord {
+  id: string;
+  startedAt: number; // epoch ms
+  endedAt: number | null;
+  client: string | null; // "Claude Code 2.0.14"
+  clientVersion: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  /** a hash of the credential (never the credential), used to group sessions */
+  credentialFingerprint: string | null;
+  upstream: string; // upstream name
+  upstreamUrl: string; // full URL the request was sent to (query redacted)
+  api: ApiKind;
+  method: string;
+  path: string; // path + query as the client sent it (credentials in the query redacted)
+  model: string | null; // requested model
+  responseModel: string | null;
+  stream: boolean;
+  httpStatus: number | null;
+  outcome: Outcome;
+  phase: Phase | null;
+  stopReason: string | null;
+  truncated: boolean; // completed with stop reason length / max_tokens
+  error: ProviderError | null;
+  errorMessage: string | null; // Streamtap's own error text (network, timeout)
+  diagnosis: string;
+  evidence: Evidence;
+  timings: Timings;
+  usage: Usage;
+  eventCount: number;
+  badJsonEvents: number;
+  bytesIn: number; // request body bytes from the client
+  bytesOut: number; // response body bytes from upstream (on the wire)
+  retryCount: number | null; // x-stainless-retry-count
+  requestHeaders: Record<string, string>;
+  requestBody: CapturedBody;
+  responseHeaders: Record<string, string>;
+  responseText: string;
+  responseReasoning: string;
+  toolCalls: ToolCall[];
+  /** the raw body of a non-stream response (decoded), capped */
+  responseBody: CapturedBody | null;
+  events: RawEvent[];
+  eventsTruncated: boolean;
+}
+
+/** What the timeline needs for one row: the record without its heavy parts. */
+export type RequestSummary = Omit<
+  RequestRecord,
+  | 'requestHeaders'
+  | 'requestBody'
+  | 'responseHeaders'
+  | 'responseBody'
+  | 'events'
+  | 'responseReasoning'
+  | 'toolCalls'
+  | 'responseText'
+> & { responseTextPreview: string };
+
+export function emptyUsage(): Usage {
+  return {
+    inputTokens: null,
+    outputTokens: null,
+    reasoningTokens: null,
+    cachedTokens: null,
+    totalTokens: null,
+    estimated: false,
+  };
+}
+
+export function emptyEvidence(): Evidence {
+  return {
+    closeSide: 'none',
+    errorCode: null,
+    eventsSeen: 0,
+    lastEvent: null,
+    terminalEventSeen: false,
+    usageSeen: false,
+    bytesToClient: 0,
+  };
+}
+
+/** Filters understood by the store, the exporters, the CLI and the dashboard. */
+export interface RecordFilter {
+  since?: number; // epoch ms, inclusive
+  until?: number; // epoch ms, exclusive
+  outcome?: Outcome[];
+  /** convenience: only completed records stopped by length (shown as "truncated") */
+  truncated?: boolean;
+  model?: string[];
+  client?: string[];
+  upstream?: string[];
+  session?: string[];
+  /** substring search in request and response bodies */
+  text?: string;
+}
+
+const PREVIEW_CHARS = 200;
+
+/** The timeline's view of a record (drops the heavy parts). */
+export function summarize(r: RequestRecord): RequestSummary {
+  const {
+    requestHeaders: _rh,
+    requestBody: _rb,
+    responseHeaders: _sh,
+    responseBody: _sb,
+    events: _ev,
+    responseReasoning: _rr,
+    toolCalls: _tc,
+    responseText: _rt,
+    ...rest
+  } = r;
+  return { ...rest, responseTextPreview: r.responseText.slice(0, PREVIEW_CHARS) };
+}

@@ -1,0 +1,128 @@
+// Streamtap's runtime configuration and its defaults. Settings come from a settings
+// file, CLI flags (`--upstream name=URL`) and the environment; this module merges and
+// validates them. Plain Node, no electron.
+
+export const DEFAULT_PORT = 7788;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export const DEFAULT_UPSTREAMS: Readonly<Record<string, string>> = {
+  openai: 'https://api.openai.com',
+  anthropic: 'https://api.anthropic.com',
+};
+
+export interface Limits {
+  /** max bytes of a request body kept in the record (the whole body is always forwarded) */
+  requestBodyBytes: number;
+  /** max bytes of a non-stream response body kept */
+  responseBodyBytes: number;
+  /** max characters kept for reassembled text / reasoning */
+  textChars: number;
+  /** max bytes of raw SSE event data kept per request */
+  eventBytes: number;
+  /** max number of raw events kept per request */
+  eventCount: number;
+}
+
+export interface Timeouts {
+  /** ms to wait for upstream response headers (reasoning models think for minutes) */
+  headersMs: number;
+  /** ms without any body byte mid-stream before Streamtap gives up */
+  idleMs: number;
+  /** ms to establish the TCP/TLS connection */
+  connectMs: number;
+}
+
+export interface CoreConfig {
+  host: string;
+  port: number;
+  dbPath: string;
+  upstreams: Record<string, string>;
+  timeouts: Timeouts;
+  limits: Limits;
+  /** how often partial content of a live stream is checkpointed to the store */
+  checkpointMs: number;
+  /** records older than this many days are deleted at start (0 = keep forever) */
+  retentionDays: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  headersMs: 10 * 60_000,
+  idleMs: 5 * 60_000,
+  connectMs: 30_000,
+};
+
+export const DEFAULT_LIMITS: Limits = {
+  requestBodyBytes: 4 * 1024 * 1024,
+  responseBodyBytes: 4 * 1024 * 1024,
+  textChars: 2 * 1024 * 1024,
+  eventBytes: 2 * 1024 * 1024,
+  eventCount: 20_000,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses `name=URL` (the --upstream flag). */
+export function parseUpstreamSpec(spec: string): [string, string] {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--upstream expects name=URL, got "${spec}"`);
+  const name = spec.slice(0, eq).trim();
+  const url = spec.slice(eq + 1).trim();
+  validateUpstream(name, url);
+  return [name, url.replace(/\/+$/, '')];
+}
+
+export function validateUpstream(name: string, url: string): void {
+  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) {
+    throw new ConfigError(`upstream name "${name}" must be letters, digits, "-" or "_"`);
+  }
+  if (name === 'v1' || name === '__streamtap') {
+    throw new ConfigError(`upstream name "${name}" is reserved`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`upstream "${name}": "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`upstream "${name}": only http and https URLs are supported, got ${parsed.protocol}`);
+  }
+}
+
+/** Upstreams from the environment: STREAMTAP_UPSTREAM_<NAME>=URL, plus the
+ * conventional OPENAI / ANTHROPIC overrides. */
+export function upstreamsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const m = /^STREAMTAP_UPSTREAM_([A-Z0-9_]+)$/.exec(key);
+    if (m && value) {
+      const name = m[1]!.toLowerCase().replace(/_/g, '-');
+      validateUpstream(name, value);
+      out[name] = value.replace(/\/+$/, '');
+    }
+  }
+  return out;
+}
+
+export function resolveConfig(partial: Partial<CoreConfig> & { dbPath: string }): CoreConfig {
+  const config: CoreConfig = {
+    host: partial.host ?? DEFAULT_HOST,
+    port: partial.port ?? DEFAULT_PORT,
+    dbPath: partial.dbPath,
+    upstreams: { ...DEFAULT_UPSTREAMS, ...partial.upstreams },
+    timeouts: { ...DEFAULT_TIMEOUTS, ...partial.timeouts },
+    limits: { ...DEFAULT_LIMITS, ...partial.limits },
+    checkpointMs: partial.checkpointMs ?? 200,
+    retentionDays: partial.retentionDays ?? 0,
+  };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new ConfigError(`port must be an integer from 0 to 65535, got ${String(partial.port)}`);
+  }
+  for (const [name, url] of Object.entries(config.upstreams)) validateUpstream(name, url);
+  for (const [key, value] of Object.entries(config.timeouts)) {
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`timeout ${key} must be a positive number of ms`);
+  }
+  return config;
+}

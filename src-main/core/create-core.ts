@@ -1,0 +1,147 @@
+// createCore(config) -> { start, stop, store, onChange, onStatus }: the proxy, the
+// recorder and the store wired together. The Electron shell and the headless CLI are
+// thin layers over this; nothing here knows which one is running it.
+
+import type { RequestRecord } from '../common/record.js';
+import type { CoreConfig } from './config.js';
+import { openStore, type Store, type StoreStatus } from './db/store.js';
+import { ProxyServer, type SideHandler } from './proxy/server.js';
+import type { RecordChange } from './recorder/recording.js';
+import { classify, diagnose } from './recorder/classify.js';
+
+export interface CoreStatus {
+  listening: boolean;
+  port: number | null;
+  url: string | null;
+  paused: boolean;
+  live: number;
+  store: StoreStatus;
+  /** the last start error a user must see (port in use…), else null */
+  error: string | null;
+}
+
+export interface CoreOptions {
+  nativeBinding?: string;
+  migrationsFolder?: string;
+  dashboard?: SideHandler;
+}
+
+export interface Core {
+  readonly config: CoreConfig;
+  readonly store: Store;
+  start(): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+  status(): CoreStatus;
+  setPaused(paused: boolean): void;
+  onChange(listener: (change: RecordChange) => void): () => void;
+  onStatus(listener: (status: CoreStatus) => void): () => void;
+}
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
+/** What a record left in_progress by a previous run becomes. */
+export function describeInterrupted(rec: RequestRecord): { diagnosis: string; phase: RequestRecord['phase'] } {
+  const { phase } = classify({
+    ending: { kind: 'shutdown' },
+    httpStatus: rec.httpStatus,
+    headersReceived: rec.httpStatus !== null,
+    isStream: rec.stream,
+    terminalSeen: rec.evidence.terminalEventSeen,
+    usageSeen: rec.evidence.usageSeen,
+    streamError: rec.error,
+    bytesToClient: rec.evidence.bytesToClient,
+    stopReason: rec.stopReason,
+  });
+  return { diagnosis: diagnose({ ...rec, outcome: 'interrupted', phase }), phase };
+}
+
+export function createCore(config: CoreConfig, options: CoreOptions = {}): Core {
+  const store = openStore({
+    path: config.dbPath,
+    // With checkpoints every 200 ms, a crash loses at most ~250 ms of a stream.
+    flushIntervalMs: 50,
+    // Flushes run on the proxy's event loop: never wait long for a lock another process
+    // holds; the store goes degraded and retries instead of stalling every stream.
+    busyTimeoutMs: 100,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    ...(options.migrationsFolder ? { migrationsFolder: options.migrationsFolder } : {}),
+  });
+  const changeListeners = new Set<(c: RecordChange) => void>();
+  const statusListeners = new Set<(s: CoreStatus) => void>();
+  let paused = false;
+  let port: number | null = null;
+  let error: string | null = null;
+  let proxy: ProxyServer | null = null;
+
+  const status = (): CoreStatus => ({
+    listening: port !== null,
+    port,
+    url: port !== null ? `http://${config.host}:${port}` : null,
+    paused,
+    live: proxy?.liveCount() ?? 0,
+    store: store.status(),
+    error,
+  });
+  const publishStatus = () => {
+    const s = status();
+    for (const l of statusListeners) l(s);
+  };
+  const unwatchStore = store.onStatus(() => publishStatus());
+
+  return {
+    config,
+    store,
+    async start() {
+      store.recoverInterrupted(describeInterrupted);
+      if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+      proxy = new ProxyServer({
+        config,
+        sink: store,
+        onChange: (c) => {
+          for (const l of changeListeners) l(c);
+        },
+        isPaused: () => paused,
+        ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+      });
+      try {
+        port = await proxy.listen();
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        error =
+          code === 'EADDRINUSE'
+            ? `port ${config.port} on ${config.host} is already in use (another Streamtap, or another program); choose another with --port`
+            : code === 'EACCES'
+              ? `not allowed to listen on ${config.host}:${config.port}`
+              : `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`;
+        proxy = null;
+        publishStatus();
+        throw new PortInUseError(error);
+      }
+      error = null;
+      publishStatus();
+      return { port, url: `http://${config.host}:${port}` };
+    },
+    async stop() {
+      if (proxy) await proxy.close();
+      proxy = null;
+      port = null;
+      unwatchStore();
+      store.close();
+    },
+    status,
+    setPaused(p) {
+      paused = p;
+      publishStatus();
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    onStatus(listener) {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The SQLite schema, in drizzle-orm's sqlite-core. `npx drizzle-kit generate` turns a
+// change here into a new SQL migration under ./migrations (see drizzle.config.ts);
+// the store applies pending migrations when it opens the file.
+//
+// A record is split over two tables on purpose. `requests` holds every scalar the
+// timeline filters, sorts, counts and shows, so its rows stay small (a few hundred
+// bytes) and many fit on one page: listing, counting and summarising 100k records
+// reads a few MB. `request_bodies` holds the heavy parts (headers, bodies, the
+// reassembled answer, the raw event log — up to the capture caps, often tens of KB),
+// which only the detail view, exports and text search read. Were they in one table,
+// each row would spill over its own page(s) and every timeline scan would read them.
+//
+// Only the first 200 characters of the answer live in `requests` (response_preview),
+// for the same reason; the full text is in `request_bodies.response_text`.
+//
+// Column names are snake_case and explicit, so the SQL stays readable and stable if a
+// TypeScript field is renamed. This module imports types only: drizzle-kit loads it
+// on its own, outside the project's module resolution.
+
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type {
+  ApiKind,
+  Evidence,
+  Outcome,
+  Phase,
+  RawEvent,
+  ToolCall,
+} from '../../common/record.js';
+
+export const requests = sqliteTable(
+  'requests',
+  {
+    id: text('id').primaryKey(),
+    startedAt: integer('started_at').notNull(),
+    endedAt: integer('ended_at'),
+    client: text('client'),
+    clientVersion: text('client_version'),
+    userAgent: text('user_agent'),
+    sessionId: text('session_id'),
+    credentialFingerprint: text('credential_fingerprint'),
+    upstream: text('upstream').notNull(),
+    upstreamUrl: text('upstream_url').notNull(),
+    api: text('api').$type<ApiKind>().notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    model: text('model'),
+    responseModel: text('response_model'),
+    stream: integer('stream', { mode: 'boolean' }).notNull(),
+    httpStatus: integer('http_status'),
+    outcome: text('outcome').$type<Outcome>().notNull(),
+    phase: text('phase').$type<Phase>(),
+    stopReason: text('stop_reason'),
+    truncated: integer('truncated', { mode: 'boolean' }).notNull().default(false),
+    // ProviderError is flattened into error_* columns so they can be filtered and
+    // grouped; this flag keeps `error: null` distinct from an error whose fields
+    // could not be parsed (all null).
+    providerError: integer('provider_error', { mode: 'boolean' }).notNull().default(false),
+    errorType: text('error_type'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    // seconds; fractional when the provider sent retry-after-ms
+    retryAfterS: real('retry_after_s'),
+    // RequestRecord.errorMessage: Streamtap's own error text (network, timeout)
+    proxyErrorMessage: text('proxy_error_message'),
+    diagnosis: text('diagnosis').notNull().default(''),
+    // small (a handful of fields) and shown with every timeline row
+    evidence: text('evidence', { mode: 'json' }).$type<Evidence>().notNull(),
+    firstByteMs: integer('first_byte_ms'),
+    ttftMs: integer('ttft_ms'),
+    lastEventMs: integer('last_event_ms'),
+    durationMs: integer('duration_ms'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    reasoningTokens: integer('reasoning_tokens'),
+    cachedTokens: integer('cached_tokens'),
+    totalTokens: integer('total_tokens'),
+    usageEstimated: integer('usage_estimated', { mode: 'boolean' }).notNull().default(false),
+    eventCount: integer('event_count').notNull().default(0),
+    badJsonEvents: integer('bad_json_events').notNull().default(0),
+    bytesIn: integer('bytes_in').notNull().default(0),
+    bytesOut: integer('bytes_out').notNull().default(0),
+    retryCount: integer('retry_count'),
+    responsePreview: text('response_preview').notNull().default(''),
+    eventsTruncated: integer('events_truncated', { mode: 'boolean' }).notNull().default(false),
+  },
+  // Every index ends with (started_at, id): the timeline reads newest first with
+  // keyset pagination on (started_at, id), and SQLite walks an ascending index
+  // backwards for ORDER BY … DESC as cheaply as forwards, so no DESC index is needed.
+  // The trailing id makes the order total, so a page never needs a sort step.
+  (t) => [
+    index('requests_started_at_idx').on(t.startedAt, t.id),
+    index('requests_outcome_idx').on(t.outcome, t.startedAt, t.id),
+    index('requests_model_idx').on(t.model, t.startedAt, t.id),
+    index('requests_client_idx').on(t.client, t.startedAt, t.id),
+    index('requests_session_idx').on(t.sessionId, t.startedAt, t.id),
+    index('requests_upstream_idx').on(t.upstream, t.startedAt, t.id),
+  ],
+);
+
+export const requestBodies = sqliteTable('request_bodies', {
+  id: text('id')
+    .primaryKey()
+    .references(() => requests.id, { onDelete: 'cascade' }),
+  requestHeaders: text('request_headers', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+  // CapturedBody is flattened so text search runs over the body text itself rather
+  // than over its JSON encoding (where quotes and newlines would be escaped).
+  requestBodyText: text('request_body_text').notNull().default(''),
+  requestBodyBytes: integer('request_body_bytes').notNull().default(0),
+  requestBodyTruncated: integer('request_body_truncated', { mode: 'boolean' }).notNull().default(false),
+  responseHeaders: text('response_headers', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+  responseText: text('response_text').notNull().default(''),
+  responseReasoning: text('response_reasoning').notNull().default(''),
+  toolCalls: text('tool_calls', { mode: 'json' }).$type<ToolCall[]>().notNull(),
+  // null text = no non-stream body (RequestRecord.responseBody === null)
+  responseBodyText: text('response_body_text'),
+  responseBodyBytes: integer('response_body_bytes'),
+  responseBodyTruncated: integer('response_body_truncated', { mode: 'boolean' }),
+  events: text('events', { mode: 'json' }).$type<RawEvent[]>().notNull(),
+});
+
+export type RequestsRow = typeof requests.$inferSelect;
+export type RequestsInsert = typeof requests.$inferInsert;
+export type BodiesRow = typeof requestBodies.$inferSelect;
+export type BodiesInsert = typeof requestBodies.$inferInsert;

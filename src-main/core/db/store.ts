@@ -1,0 +1,953 @@
+// The record store: the only module that talks to SQLite (better-sqlite3 + drizzle).
+// The recorder writes through it, and the dashboard (IPC and HTTP), the exporters and
+// the CLI read through it, all in one process per database connection.
+//
+// Writes never touch SQLite on the caller's stack: insert() and update() only queue,
+// coalescing updates per record, and a timer writes the queue in one transaction.
+// better-sqlite3 is synchronous, so writing a chunk's checkpoint inline would block
+// the event loop, and with it every stream, for the duration of a disk write.
+//
+// When a write fails (disk full, database locked by another process, I/O error) the
+// store goes "degraded": it keeps the queue (bounded), retries with backoff and
+// reports the state through status()/onStatus(), and never throws at the recorder.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, not, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { OUTCOMES } from '../../common/record.js';
+import type { Outcome, Phase, RecordFilter, RequestRecord, RequestSummary } from '../../common/record.js';
+import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
+import { requestBodies, requests } from './schema.js';
+import type { BodiesRow, RequestsRow } from './schema.js';
+
+// ---------------------------------------------------------------------------------
+// Public types
+
+export interface OpenStoreOptions {
+  /** database file; parent folders are created. ':memory:' works for tests. */
+  path: string;
+  /** path of a better_sqlite3.node to load instead of node_modules' build (Electron; see native-binding.ts) */
+  nativeBinding?: string;
+  /** folder of drizzle migrations; defaults to defaultMigrationsFolder() */
+  migrationsFolder?: string;
+  /** how long queued writes wait before they are written together (ms) */
+  flushIntervalMs?: number;
+  /** queued operations kept while writes fail; beyond it the oldest checkpoints are dropped */
+  maxQueue?: number;
+  /** how long a write waits for another connection's lock before it fails (ms) */
+  busyTimeoutMs?: number;
+  now?: () => number;
+  /** test hook: called before each write transaction; throwing makes that flush fail */
+  faultInjector?: () => void;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** keyset cursor: only rows strictly older than this (startedAt, id) */
+  before?: { startedAt: number; id: string };
+}
+
+export interface RecordsSummary {
+  requests: number;
+  byOutcome: Record<Outcome, number>;
+  truncated: number;
+  inputTokens: number;
+  outputTokens: number;
+  medianTtftMs: number | null;
+}
+
+export interface SessionSummary {
+  sessionId: string;
+  /** client of the session's latest request */
+  client: string | null;
+  /** start of the first request */
+  startedAt: number;
+  /** last known activity: the latest end (or start, for requests without an end) */
+  endedAt: number;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** outcome, diagnosis and id of the latest request: how the session ended */
+  lastOutcome: Outcome;
+  lastDiagnosis: string;
+  lastRequestId: string;
+}
+
+export interface StoreStatus {
+  /** writes are failing; queued records wait in memory and are retried */
+  degraded: boolean;
+  /** operations waiting to be written */
+  queued: number;
+  /** operations lost: dropped from a full queue, rejected by SQLite, or queued after close */
+  dropped: number;
+  lastError: string | null;
+  /** when the store became degraded (epoch ms), null when healthy */
+  since: number | null;
+}
+
+export type DistinctColumn = 'model' | 'client' | 'upstream' | 'session_id';
+
+export type InterruptedDescriber = (rec: RequestRecord) => { diagnosis: string; phase: Phase | null };
+
+export interface Store {
+  readonly path: string;
+  /** queue a new record (written within flushIntervalMs) */
+  insert(rec: RequestRecord): void;
+  /** queue a change; changes to one record before a flush are merged */
+  update(id: string, patch: Partial<RequestRecord>): void;
+  /** write the queue now; true when nothing is left queued. Never throws. */
+  flush(): boolean;
+  get(id: string): RequestRecord | null;
+  /** newest first */
+  list(filter: RecordFilter, page: PageRequest): RequestSummary[];
+  count(filter: RecordFilter): number;
+  summary(filter: RecordFilter): RecordsSummary;
+  /** full records, read a page at a time (for exports) */
+  iterate(filter: RecordFilter, order?: 'asc' | 'desc'): Generator<RequestRecord>;
+  distinct(column: DistinctColumn): string[];
+  /** requests grouped by session id, latest activity first */
+  sessions(filter: RecordFilter, limit: number): SessionSummary[];
+  /** mark records left in_progress by a previous run as interrupted; call before taking traffic */
+  recoverInterrupted(describe: InterruptedDescriber): number;
+  deleteOlderThan(epochMs: number): number;
+  status(): StoreStatus;
+  /** called when the degraded state changes; returns the unsubscribe function */
+  onStatus(listener: (status: StoreStatus) => void): () => void;
+  /** flush, then close the connection; idempotent */
+  close(): void;
+}
+
+/** The database could not be opened or prepared; `message` is one line naming the file. */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+  constructor(
+    message: string,
+    readonly file: string,
+    /** SQLite result code (SQLITE_NOTADB…) or Node error code, when known */
+    readonly code: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The migrations folder next to this module. In a bundled build (electron-vite puts
+ * the main process in out/main/index.js) this resolves to out/main/migrations, so the
+ * build must copy src-main/core/db/migrations there, or pass `migrationsFolder`.
+ */
+export function defaultMigrationsFolder(): string {
+  return fileURLToPath(new URL('migrations', import.meta.url));
+}
+
+// ---------------------------------------------------------------------------------
+// Constants
+
+const DEFAULT_FLUSH_INTERVAL_MS = 100;
+const DEFAULT_MAX_QUEUE = 20_000;
+const DEFAULT_BUSY_TIMEOUT_MS = 2_000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+/** records per page for iterate() and recoverInterrupted(): bounds memory for large exports */
+const READ_PAGE = 200;
+/** distinct update shapes whose statements are kept prepared */
+const MAX_CACHED_STATEMENTS = 256;
+
+// ---------------------------------------------------------------------------------
+// Opening
+
+export function openStore(opts: OpenStoreOptions): Store {
+  const file = opts.path;
+  const inMemory = file === ':memory:' || file === '';
+  if (!inMemory) {
+    try {
+      mkdirSync(dirname(resolve(file)), { recursive: true });
+    } catch (e) {
+      throw new StoreOpenError(`Cannot create the folder for ${file} (${reason(e)})`, file, errorCode(e), { cause: e });
+    }
+  }
+  const busyTimeoutMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(file, {
+      timeout: busyTimeoutMs,
+      ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
+    });
+  } catch (e) {
+    if (e instanceof Database.SqliteError) throw openError(file, e);
+    // Anything else comes from loading the addon: missing file, wrong ABI, bad ELF.
+    const which = opts.nativeBinding ?? "better-sqlite3's default build";
+    throw new StoreOpenError(`Cannot load the SQLite native module ${which} (${reason(e)})`, file, errorCode(e), {
+      cause: e,
+    });
+  }
+
+  const migrationsFolder = opts.migrationsFolder ?? defaultMigrationsFolder();
+  try {
+    // WAL: readers (dashboard, CLI export in another process) never block the writer.
+    // synchronous=NORMAL: in WAL mode a commit is durable against a process crash and
+    // only the last transactions can be lost on power loss, at a fraction of the cost.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    sqlite.pragma('foreign_keys = ON');
+  } catch (e) {
+    sqlite.close();
+    throw openError(file, e);
+  }
+
+  try {
+    checkIsOurs(sqlite, file);
+  } catch (e) {
+    sqlite.close();
+    throw e;
+  }
+
+  const db = drizzle({ client: sqlite });
+  try {
+    migrate(db, { migrationsFolder });
+  } catch (caught) {
+    sqlite.close();
+    const e = sqliteCause(caught);
+    // The file's state (locked, read-only, damaged) is reported as such; anything
+    // else (missing migrations, a clashing table) as a failed migration.
+    if (e instanceof Database.SqliteError && e.code !== 'SQLITE_ERROR') throw openError(file, e);
+    throw new StoreOpenError(
+      `Cannot prepare ${file}: migrations from ${migrationsFolder} failed (${reason(e)})`,
+      file,
+      errorCode(e),
+      { cause: e },
+    );
+  }
+  try {
+    checkNotNewer(sqlite, migrationsFolder, file);
+  } catch (e) {
+    sqlite.close();
+    throw e;
+  }
+  return new SqliteStore(file, sqlite, db, opts);
+}
+
+/**
+ * Refuse another application's SQLite file (a mistyped --db path): migrating it would
+ * add Streamtap's tables to it. A Streamtap file is either empty (new) or has the
+ * migrations table.
+ */
+function checkIsOurs(sqlite: Database.Database, file: string): void {
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .pluck()
+    .all() as string[];
+  if (tables.length > 0 && !tables.includes('__drizzle_migrations')) {
+    throw new StoreOpenError(
+      `${file} is not a Streamtap database (it holds other tables: ${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''})`,
+      file,
+      null,
+    );
+  }
+}
+
+/** Refuse a database written by a newer Streamtap: its schema may not match our queries. */
+function checkNotNewer(sqlite: Database.Database, migrationsFolder: string, file: string): void {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  const ours = Math.max(0, ...journal.entries.map((e) => e.when));
+  const row = sqlite.prepare('SELECT max(created_at) AS last FROM __drizzle_migrations').get() as {
+    last: number | null;
+  };
+  if (row.last !== null && Number(row.last) > ours) {
+    throw new StoreOpenError(
+      `${file} was written by a newer version of Streamtap; update Streamtap or choose another database file`,
+      file,
+      null,
+    );
+  }
+}
+
+/** drizzle wraps driver errors ("Failed to run the query '…'"); the SQLite error is the cause. */
+function sqliteCause(e: unknown): unknown {
+  if (e instanceof Database.SqliteError) return e;
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  return cause instanceof Database.SqliteError ? cause : e;
+}
+
+function openError(file: string, e: unknown): StoreOpenError {
+  const code = errorCode(e);
+  const why = reason(e);
+  let message: string;
+  if (code === 'SQLITE_NOTADB') message = `${file} is not a Streamtap database (${why})`;
+  else if (code?.startsWith('SQLITE_CORRUPT')) message = `${file} is damaged and cannot be read (${why})`;
+  else if (code?.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH')
+    message = `Cannot write to ${file} (${why})`;
+  else if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED'))
+    message = `${file} is locked by another process (${why})`;
+  else message = `Cannot open ${file} (${why})`;
+  return new StoreOpenError(message, file, code, { cause: e });
+}
+
+function errorCode(e: unknown): string | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/** The first line of an error's message, for one-line reports. */
+function reason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = msg.split('\n', 1)[0]!.trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+// ---------------------------------------------------------------------------------
+// Filters (shared by list, count, summary, iterate, sessions)
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+/** Empty arrays and an empty text mean "no constraint", like an unset field. */
+function filterWhere(f: RecordFilter): SQL | undefined {
+  const c: (SQL | undefined)[] = [];
+  if (f.since !== undefined) c.push(gte(requests.startedAt, f.since));
+  if (f.until !== undefined) c.push(lt(requests.startedAt, f.until));
+  if (f.outcome?.length) c.push(inArray(requests.outcome, f.outcome));
+  if (f.truncated !== undefined) {
+    const truncated = and(eq(requests.outcome, 'completed'), eq(requests.truncated, true));
+    c.push(f.truncated ? truncated : not(truncated!));
+  }
+  if (f.model?.length) c.push(inArray(requests.model, f.model));
+  if (f.client?.length) c.push(inArray(requests.client, f.client));
+  if (f.upstream?.length) c.push(inArray(requests.upstream, f.upstream));
+  if (f.session?.length) c.push(inArray(requests.sessionId, f.session));
+  if (f.text) {
+    // Substring search over the bodies, which live in the other table. LIKE with a
+    // leading % cannot use an index: this scans the bodies of the rows that pass the
+    // other filters. ASCII case-insensitive (SQLite LIKE).
+    const pattern = `%${escapeLike(f.text)}%`;
+    c.push(sql`exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and (${
+      requestBodies.requestBodyText
+    } like ${pattern} escape '\\' or ${requestBodies.responseText} like ${pattern} escape '\\'))`);
+  }
+  return and(...c);
+}
+
+// ---------------------------------------------------------------------------------
+// The write queue
+
+type Op =
+  | { kind: 'insert'; rec: RequestRecord }
+  | { kind: 'update'; patch: Partial<RequestRecord>; final: boolean };
+
+/** A final update settles the outcome; losing it would leave the row looking live. */
+function isFinalPatch(patch: Partial<RequestRecord>): boolean {
+  return patch.outcome !== undefined && patch.outcome !== 'in_progress';
+}
+
+/** A copy without `id` and without keys set to undefined (absent = unchanged). */
+function cleanPatch(patch: Partial<RequestRecord>): Partial<RequestRecord> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined && k !== 'id') out[k] = v;
+  return out as Partial<RequestRecord>;
+}
+
+/**
+ * Errors caused by one record's content rather than by the database's state: retrying
+ * cannot help, so the record is set aside and the rest of the batch is written.
+ * (TypeError/RangeError: better-sqlite3 refusing to bind a value.)
+ */
+function isRecordError(e: unknown): boolean {
+  if (e instanceof Database.SqliteError) return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(e.code);
+  return e instanceof TypeError || e instanceof RangeError;
+}
+
+function first<T>(it: Iterable<T>): T | undefined {
+  for (const v of it) return v;
+  return undefined;
+}
+
+type ColumnList = [field: string, column: SQLiteColumn][];
+
+function columnList(table: SQLiteTable): ColumnList {
+  return Object.entries(getTableColumns(table)) as ColumnList;
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** TypeScript-side value to what SQLite stores (booleans to 0/1, JSON to text), via the schema. */
+function toDriver(column: SQLiteColumn, value: unknown): unknown {
+  return value === null || value === undefined ? null : column.mapToDriverValue(value);
+}
+
+interface JoinedRow {
+  requests: RequestsRow;
+  request_bodies: BodiesRow | null;
+}
+
+interface RawSessionRow {
+  session_id: string;
+  client: string | null;
+  id: string;
+  outcome: Outcome;
+  diagnosis: string;
+  first_started: number;
+  last_active: number;
+  n: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+class SqliteStore implements Store {
+  private readonly queue = new Map<string, Op>();
+  // Eviction order when the queue is full: plain checkpoints first, then final
+  // updates, inserts last. Sets keep insertion order, so first() is the oldest.
+  private readonly checkpointIds = new Set<string>();
+  private readonly finalIds = new Set<string>();
+
+  private readonly flushIntervalMs: number;
+  private readonly maxQueue: number;
+  private readonly now: () => number;
+  private readonly faultInjector: (() => void) | undefined;
+
+  private timer: NodeJS.Timeout | null = null;
+  private retryDelayMs = RETRY_MIN_MS;
+  private degraded = false;
+  private since: number | null = null;
+  private lastError: string | null = null;
+  private dropped = 0;
+  private closed = false;
+  private readonly listeners = new Set<(s: StoreStatus) => void>();
+
+  // The hot write path uses raw better-sqlite3 statements, prepared once and reused:
+  // drizzle's builder would rebuild the SQL string for each of thousands of queued
+  // operations, while these bind values straight into compiled statements. The
+  // column lists still come from the drizzle schema, so both stay in step.
+  private readonly mainColumns = columnList(requests);
+  private readonly bodyColumns = columnList(requestBodies);
+  private readonly mainByField = new Map(this.mainColumns);
+  private readonly bodyByField = new Map(this.bodyColumns);
+  private readonly upsertMain: Database.Statement<unknown[]>;
+  private readonly upsertBody: Database.Statement<unknown[]>;
+  private readonly updateStatements = new Map<string, Database.Statement<unknown[]>>();
+  private readonly writeBatch: (ops: [string, Op][]) => void;
+  private readonly writeBatchOneByOne: (ops: [string, Op][]) => { id: string; error: unknown }[];
+  private readonly getQuery;
+
+  constructor(
+    readonly path: string,
+    private readonly sqlite: Database.Database,
+    private readonly db: BetterSQLite3Database,
+    opts: OpenStoreOptions,
+  ) {
+    this.flushIntervalMs = Math.max(0, opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
+    this.maxQueue = Math.max(1, opts.maxQueue ?? DEFAULT_MAX_QUEUE);
+    this.now = opts.now ?? Date.now;
+    this.faultInjector = opts.faultInjector;
+
+    this.upsertMain = sqlite.prepare(upsertSql('requests', this.mainColumns));
+    this.upsertBody = sqlite.prepare(upsertSql('request_bodies', this.bodyColumns));
+
+    const applyOne = sqlite.transaction((id: string, op: Op) => this.apply(id, op));
+    const batch = sqlite.transaction((list: [string, Op][]) => {
+      for (const [id, op] of list) this.apply(id, op);
+    });
+    // After a record-specific failure: each op in its own savepoint (a nested
+    // better-sqlite3 transaction), so one bad record cannot hold back the others.
+    const batchOneByOne = sqlite.transaction((list: [string, Op][]) => {
+      const rejected: { id: string; error: unknown }[] = [];
+      for (const [id, op] of list) {
+        try {
+          applyOne(id, op);
+        } catch (error) {
+          if (!isRecordError(error)) throw error;
+          rejected.push({ id, error });
+        }
+      }
+      return rejected;
+    });
+    // IMMEDIATE takes the write lock at BEGIN, so a busy database is detected (and
+    // waited for, up to busy_timeout) before any work, never half way through.
+    this.writeBatch = (ops) => batch.immediate(ops);
+    this.writeBatchOneByOne = (ops) => batchOneByOne.immediate(ops);
+
+    this.getQuery = db
+      .select()
+      .from(requests)
+      .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
+      .where(eq(requests.id, sql.placeholder('id')))
+      .prepare();
+  }
+
+  // ---- writes -------------------------------------------------------------------
+
+  insert(rec: RequestRecord): void {
+    if (typeof rec?.id !== 'string') return this.lose('insert without a string id');
+    if (this.closed) return this.lose(`record ${rec.id} arrived after the store was closed`);
+    // A shallow copy, so later patches merge into our copy, not the caller's object.
+    const copy = { ...rec };
+    if (this.queue.has(rec.id)) {
+      // A full record supersedes whatever was queued for it (the write is an upsert).
+      this.checkpointIds.delete(rec.id);
+      this.finalIds.delete(rec.id);
+    }
+    this.queue.set(rec.id, { kind: 'insert', rec: copy });
+    this.afterEnqueue();
+  }
+
+  update(id: string, patch: Partial<RequestRecord>): void {
+    if (typeof id !== 'string' || patch === null || typeof patch !== 'object') {
+      return this.lose('update without a string id or a patch object');
+    }
+    if (this.closed) return this.lose(`update of ${id} arrived after the store was closed`);
+    const clean = cleanPatch(patch);
+    if (Object.keys(clean).length === 0) return;
+    const op = this.queue.get(id);
+    if (op?.kind === 'insert') {
+      // insert then update before a flush: one INSERT with the merged record
+      op.rec = { ...op.rec, ...clean };
+    } else if (op?.kind === 'update') {
+      op.patch = { ...op.patch, ...clean };
+      if (!op.final && isFinalPatch(clean)) {
+        op.final = true;
+        this.checkpointIds.delete(id);
+        this.finalIds.add(id);
+      }
+    } else {
+      const final = isFinalPatch(clean);
+      this.queue.set(id, { kind: 'update', patch: clean, final });
+      (final ? this.finalIds : this.checkpointIds).add(id);
+    }
+    this.afterEnqueue();
+  }
+
+  private afterEnqueue(): void {
+    while (this.queue.size > this.maxQueue) {
+      const victim = first(this.checkpointIds) ?? first(this.finalIds) ?? first(this.queue.keys());
+      if (victim === undefined) break;
+      this.removeQueued(victim);
+      this.dropped++;
+    }
+    this.schedule();
+  }
+
+  private removeQueued(id: string): void {
+    this.queue.delete(id);
+    this.checkpointIds.delete(id);
+    this.finalIds.delete(id);
+  }
+
+  private lose(why: string): void {
+    this.dropped++;
+    this.lastError = why;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed || this.queue.size === 0) return;
+    const delay = this.degraded ? this.retryDelayMs : this.flushIntervalMs;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, delay);
+    // Pending writes must not keep a CLI process alive; close() flushes them.
+    this.timer.unref();
+  }
+
+  flush(): boolean {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.closed) return this.queue.size === 0;
+    if (this.queue.size === 0) return true;
+    // Everything below is synchronous: no insert/update can run until it returns, so
+    // the snapshot is exactly what the queue holds.
+    const ops = [...this.queue];
+    try {
+      this.faultInjector?.();
+      try {
+        this.writeBatch(ops);
+      } catch (e) {
+        if (!isRecordError(e)) throw e;
+        const rejected = this.writeBatchOneByOne(ops);
+        for (const r of rejected) {
+          this.dropped++;
+          this.lastError = `record ${r.id} was rejected by SQLite (${reason(r.error)})`;
+        }
+      }
+    } catch (e) {
+      this.failed(e);
+      return false;
+    }
+    this.queue.clear();
+    this.checkpointIds.clear();
+    this.finalIds.clear();
+    this.recovered();
+    return true;
+  }
+
+  private failed(e: unknown): void {
+    this.lastError = reason(e);
+    if (this.degraded) {
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+    } else {
+      this.degraded = true;
+      this.since = this.now();
+      this.retryDelayMs = RETRY_MIN_MS;
+      this.emitStatus();
+    }
+    this.schedule();
+  }
+
+  private recovered(): void {
+    if (!this.degraded) return;
+    this.degraded = false;
+    this.since = null;
+    this.lastError = null;
+    this.retryDelayMs = RETRY_MIN_MS;
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    const s = this.status();
+    for (const l of [...this.listeners]) {
+      try {
+        l(s);
+      } catch {
+        // A failing listener must not break the write path or the other listeners.
+      }
+    }
+  }
+
+  private apply(id: string, op: Op): void {
+    if (op.kind === 'insert') {
+      const cols = toColumns(op.rec, true);
+      cols.main.id = id;
+      cols.body.id = id;
+      const main = cols.main as Record<string, unknown>;
+      const body = cols.body as Record<string, unknown>;
+      this.upsertMain.run(this.mainColumns.map(([field, col]) => toDriver(col, main[field])));
+      this.upsertBody.run(this.bodyColumns.map(([field, col]) => toDriver(col, body[field])));
+      return;
+    }
+    const cols = toColumns(op.patch);
+    this.runUpdate('requests', this.mainByField, cols.main as Record<string, unknown>, id);
+    this.runUpdate('request_bodies', this.bodyByField, cols.body as Record<string, unknown>, id);
+  }
+
+  private runUpdate(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): void {
+    const fields = Object.keys(values).filter((f) => f !== 'id');
+    if (fields.length === 0) return;
+    // One prepared statement per update shape (which columns it sets, in the order
+    // toColumns produced them); the recorder sends a handful of shapes over and over.
+    const key = `${table}:${fields.join(',')}`;
+    let stmt = this.updateStatements.get(key);
+    if (!stmt) {
+      if (this.updateStatements.size >= MAX_CACHED_STATEMENTS) this.updateStatements.clear();
+      const set = fields.map((f) => `${quote(columns.get(f)!.name)} = ?`);
+      stmt = this.sqlite.prepare(`UPDATE ${quote(table)} SET ${set.join(', ')} WHERE "id" = ?`);
+      this.updateStatements.set(key, stmt);
+    }
+    const args = fields.map((f) => toDriver(columns.get(f)!, values[f]));
+    args.push(id);
+    stmt.run(args);
+  }
+
+  status(): StoreStatus {
+    return {
+      degraded: this.degraded,
+      queued: this.queue.size,
+      dropped: this.dropped,
+      lastError: this.lastError,
+      since: this.since,
+    };
+  }
+
+  onStatus(listener: (status: StoreStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  // ---- reads --------------------------------------------------------------------
+
+  /** Reads see queued writes. While degraded the queue cannot be written, and each
+   * attempt could wait busy_timeout, so reads then show what is on disk (get() also
+   * overlays the queue). */
+  private beforeRead(): void {
+    if (this.closed) throw new Error(`The store for ${this.path} is closed`);
+    if (!this.degraded) this.flush();
+  }
+
+  get(id: string): RequestRecord | null {
+    this.beforeRead();
+    const row = this.getQuery.get({ id });
+    const stored = row ? rowToRecord(row.requests, row.request_bodies) : null;
+    const op = this.queue.get(id);
+    if (!op) return stored;
+    if (op.kind === 'insert') return { ...op.rec };
+    return stored ? { ...stored, ...op.patch } : null;
+  }
+
+  list(filter: RecordFilter, page: PageRequest): RequestSummary[] {
+    this.beforeRead();
+    const limit = Math.floor(page.limit);
+    if (!(limit > 0)) return [];
+    const b = page.before;
+    const rows = this.db
+      .select()
+      .from(requests)
+      .where(
+        and(
+          filterWhere(filter),
+          b ? sql`(${requests.startedAt}, ${requests.id}) < (${b.startedAt}, ${b.id})` : undefined,
+        ),
+      )
+      .orderBy(desc(requests.startedAt), desc(requests.id))
+      .limit(limit)
+      .all();
+    return rows.map(rowToSummary);
+  }
+
+  count(filter: RecordFilter): number {
+    this.beforeRead();
+    return this.db.select({ n: count() }).from(requests).where(filterWhere(filter)).get()?.n ?? 0;
+  }
+
+  summary(filter: RecordFilter): RecordsSummary {
+    this.beforeRead();
+    const where = filterWhere(filter);
+    const groups = this.db
+      .select({
+        outcome: requests.outcome,
+        n: count(),
+        truncated: sql<number>`coalesce(sum(${requests.outcome} = 'completed' and ${requests.truncated}), 0)`,
+        input: sql<number>`coalesce(sum(${requests.inputTokens}), 0)`,
+        output: sql<number>`coalesce(sum(${requests.outputTokens}), 0)`,
+      })
+      .from(requests)
+      .where(where)
+      .groupBy(requests.outcome)
+      .all();
+    const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    const out: RecordsSummary = { requests: 0, byOutcome, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null };
+    for (const g of groups) {
+      byOutcome[g.outcome] = (byOutcome[g.outcome] ?? 0) + g.n;
+      out.requests += g.n;
+      out.truncated += Number(g.truncated);
+      out.inputTokens += Number(g.input);
+      out.outputTokens += Number(g.output);
+    }
+    out.medianTtftMs = this.medianTtft(where);
+    return out;
+  }
+
+  private medianTtft(where: SQL | undefined): number | null {
+    const withTtft = and(where, isNotNull(requests.ttftMs));
+    const n = this.db.select({ n: count() }).from(requests).where(withTtft).get()?.n ?? 0;
+    if (n === 0) return null;
+    // the middle value, or the two middle values for an even count
+    const middle = this.db
+      .select({ t: requests.ttftMs })
+      .from(requests)
+      .where(withTtft)
+      .orderBy(asc(requests.ttftMs))
+      .limit(n % 2 === 1 ? 1 : 2)
+      .offset(Math.floor((n - 1) / 2))
+      .all();
+    const values = middle.map((r) => Number(r.t));
+    return values.reduce((a, v) => a + v, 0) / values.length;
+  }
+
+  *iterate(filter: RecordFilter, order: 'asc' | 'desc' = 'asc'): Generator<RequestRecord> {
+    this.beforeRead();
+    const where = filterWhere(filter);
+    let cursor: { startedAt: number; id: string } | null = null;
+    for (;;) {
+      // One page per query, no cursor held open across yields: the consumer may be
+      // slow (writing a file), and the connection must stay free for the writer.
+      const c: { startedAt: number; id: string } | null = cursor;
+      const after: SQL | undefined = c
+        ? order === 'asc'
+          ? sql`(${requests.startedAt}, ${requests.id}) > (${c.startedAt}, ${c.id})`
+          : sql`(${requests.startedAt}, ${requests.id}) < (${c.startedAt}, ${c.id})`
+        : undefined;
+      if (this.closed) throw new Error(`The store for ${this.path} is closed`);
+      const rows: JoinedRow[] = this.db
+        .select()
+        .from(requests)
+        .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
+        .where(and(where, after))
+        .orderBy(
+          ...(order === 'asc'
+            ? [asc(requests.startedAt), asc(requests.id)]
+            : [desc(requests.startedAt), desc(requests.id)]),
+        )
+        .limit(READ_PAGE)
+        .all();
+      for (const row of rows) yield rowToRecord(row.requests, row.request_bodies);
+      if (rows.length < READ_PAGE) return;
+      const last: RequestsRow = rows[rows.length - 1]!.requests;
+      cursor = { startedAt: last.startedAt, id: last.id };
+    }
+  }
+
+  distinct(column: DistinctColumn): string[] {
+    this.beforeRead();
+    const columns = {
+      model: requests.model,
+      client: requests.client,
+      upstream: requests.upstream,
+      session_id: requests.sessionId,
+    } as const;
+    // The column name may come from IPC or HTTP: check it rather than trust the type.
+    if (!Object.hasOwn(columns, column)) throw new Error(`Unknown column for distinct(): ${String(column)}`);
+    const col = columns[column];
+    return this.db
+      .selectDistinct({ v: col })
+      .from(requests)
+      .where(isNotNull(col))
+      .orderBy(asc(col))
+      .all()
+      .map((r) => r.v as string);
+  }
+
+  sessions(filter: RecordFilter, limit: number): SessionSummary[] {
+    this.beforeRead();
+    const n = Math.floor(limit);
+    if (!(n > 0)) return [];
+    const where = and(isNotNull(requests.sessionId), filterWhere(filter));
+    // Window functions give each session's totals and its latest request in one pass.
+    const rows = this.db.all<RawSessionRow>(sql`
+      select session_id, client, id, outcome, diagnosis, first_started, last_active, n, input_tokens, output_tokens
+      from (
+        select ${requests.sessionId} as session_id, ${requests.client} as client, ${requests.id} as id,
+          ${requests.outcome} as outcome, ${requests.diagnosis} as diagnosis, ${requests.startedAt} as started_at,
+          row_number() over (partition by ${requests.sessionId} order by ${requests.startedAt} desc, ${requests.id} desc) as rn,
+          count(*) over s as n,
+          min(${requests.startedAt}) over s as first_started,
+          max(coalesce(${requests.endedAt}, ${requests.startedAt})) over s as last_active,
+          sum(coalesce(${requests.inputTokens}, 0)) over s as input_tokens,
+          sum(coalesce(${requests.outputTokens}, 0)) over s as output_tokens
+        from ${requests}
+        where ${where}
+        window s as (partition by ${requests.sessionId})
+      )
+      where rn = 1
+      order by started_at desc, id desc
+      limit ${n}`);
+    return rows.map((r) => ({
+      sessionId: r.session_id,
+      client: r.client,
+      startedAt: r.first_started,
+      endedAt: r.last_active,
+      requests: r.n,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      lastOutcome: r.outcome,
+      lastDiagnosis: r.diagnosis,
+      lastRequestId: r.id,
+    }));
+  }
+
+  // ---- maintenance ----------------------------------------------------------------
+
+  recoverInterrupted(describe: InterruptedDescriber): number {
+    this.beforeRead();
+    let recovered = 0;
+    let cursor: { startedAt: number; id: string } | null = null;
+    const writePage = this.sqlite.transaction((changes: [string, Partial<RequestRecord>][]) => {
+      for (const [id, patch] of changes) this.apply(id, { kind: 'update', patch, final: true });
+    });
+    for (;;) {
+      const c: { startedAt: number; id: string } | null = cursor;
+      const rows: JoinedRow[] = this.db
+        .select()
+        .from(requests)
+        .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
+        .where(
+          and(
+            eq(requests.outcome, 'in_progress'),
+            c ? sql`(${requests.startedAt}, ${requests.id}) > (${c.startedAt}, ${c.id})` : undefined,
+          ),
+        )
+        .orderBy(asc(requests.startedAt), asc(requests.id))
+        .limit(READ_PAGE)
+        .all();
+      const changes: [string, Partial<RequestRecord>][] = [];
+      for (const row of rows) {
+        const rec = rowToRecord(row.requests, row.request_bodies);
+        const t = rec.timings;
+        // The last moment the previous run is known to have seen this request alive.
+        const lastSeenMs = Math.max(0, ...[t.lastEventMs, t.ttftMs, t.firstByteMs].filter((v) => v !== null));
+        const endedAt = Math.max(rec.startedAt + lastSeenMs, rec.endedAt ?? 0);
+        const interrupted: RequestRecord = {
+          ...rec,
+          outcome: 'interrupted',
+          endedAt,
+          timings: { ...t, durationMs: endedAt - rec.startedAt },
+          // Streamtap itself (the proxy) is the side that stopped.
+          evidence: { ...rec.evidence, closeSide: 'proxy' },
+        };
+        const { diagnosis, phase } = describe(interrupted);
+        changes.push([
+          rec.id,
+          {
+            outcome: 'interrupted',
+            endedAt,
+            timings: interrupted.timings,
+            evidence: interrupted.evidence,
+            diagnosis,
+            phase,
+          },
+        ]);
+      }
+      writePage.immediate(changes);
+      recovered += changes.length;
+      if (rows.length < READ_PAGE) return recovered;
+      const last: RequestsRow = rows[rows.length - 1]!.requests;
+      cursor = { startedAt: last.startedAt, id: last.id };
+    }
+  }
+
+  deleteOlderThan(epochMs: number): number {
+    this.beforeRead();
+    // request_bodies rows go with them (ON DELETE CASCADE; foreign_keys is on).
+    return this.db.delete(requests).where(lt(requests.startedAt, epochMs)).run().changes;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    // Whatever could not be written now is lost; say so in status().
+    this.dropped += this.queue.size;
+    this.queue.clear();
+    this.checkpointIds.clear();
+    this.finalIds.clear();
+    this.closed = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.listeners.clear();
+    this.sqlite.close();
+  }
+}
+
+function upsertSql(table: string, columns: ColumnList): string {
+  const names = columns.map(([, c]) => quote(c.name));
+  const updates = columns
+    .filter(([, c]) => c.name !== 'id')
+    .map(([, c]) => `${quote(c.name)} = excluded.${quote(c.name)}`);
+  // An upsert, not a plain INSERT, so a retried batch that did reach the disk cannot
+  // fail on the primary key; and not INSERT OR REPLACE, which deletes the old row
+  // first and would cascade to its bodies.
+  return `INSERT INTO ${quote(table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`;
+}

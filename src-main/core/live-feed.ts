@@ -1,0 +1,118 @@
+// The live feed: record changes and status changes from the core, coalesced before
+// they are pushed to a window (IPC) or a browser (SSE). A streaming request reports
+// progress on every checkpoint; ten parallel streams would otherwise flood the
+// transport and the UI with hundreds of messages a second. Here, per request only its
+// latest summary is kept, and everything waiting goes out as ONE `records` event at
+// most every `intervalMs` (HTTP Toolkit batches its event stream the same way).
+//
+// Plain Node, no transport: `push` is whatever the caller sends with.
+
+import type { AppStatus, LiveEvent } from '../common/contract.js';
+import type { RequestSummary } from '../common/record.js';
+import { buildAppStatus } from './api-model.js';
+import type { Core } from './create-core.js';
+import type { RecordChange } from './recorder/recording.js';
+
+export const DEFAULT_LIVE_INTERVAL_MS = 250;
+
+export interface LiveFeedOptions {
+  /** at most one push of records (and one of status) per interval; default 250 ms */
+  intervalMs?: number;
+  /** the runtime reported in pushed statuses; default 'headless' */
+  runtime?: AppStatus['runtime'];
+  /** builds the pushed status; default buildAppStatus(core, runtime) */
+  getStatus?: () => AppStatus;
+  /** called when `push` throws (the feed keeps running) */
+  onError?: (err: unknown) => void;
+}
+
+type ChangeKind = RecordChange['type'];
+
+/**
+ * Merges a new change for one request into the pending one. `finished` wins over
+ * everything (its summary is final, a late checkpoint must not replace it); a
+ * `started` is never lost (the UI adds the row on it), but carries the latest summary.
+ */
+export function mergeKind(pending: ChangeKind, next: ChangeKind): ChangeKind {
+  if (pending === 'finished' || next === 'finished') return 'finished';
+  if (pending === 'started' || next === 'started') return 'started';
+  return 'progress';
+}
+
+/** Subscribes to the core and pushes coalesced events; returns the cleanup. */
+export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: LiveFeedOptions = {}): () => void {
+  const intervalMs = Math.max(0, opts.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS);
+  const getStatus = opts.getStatus ?? (() => buildAppStatus(core, opts.runtime ?? 'headless'));
+  // Map keeps first-arrival order, so rows appear in the order their requests arrived.
+  const pending = new Map<string, { kind: ChangeKind; summary: RequestSummary }>();
+  let statusDirty = false;
+  let timer: NodeJS.Timeout | null = null;
+  let lastFlush = -Infinity;
+  let closed = false;
+
+  const send = (ev: LiveEvent) => {
+    try {
+      push(ev);
+    } catch (err) {
+      // A broken listener must not stop the feed, nor reach the recorder's stack.
+      opts.onError?.(err);
+    }
+  };
+
+  const flush = () => {
+    timer = null;
+    if (closed) return;
+    lastFlush = Date.now();
+    if (pending.size > 0) {
+      const changes = [...pending.values()];
+      pending.clear();
+      send({ type: 'records', changes });
+    }
+    if (statusDirty) {
+      statusDirty = false;
+      let status: AppStatus | null = null;
+      try {
+        status = getStatus();
+      } catch (err) {
+        opts.onError?.(err);
+      }
+      if (status) send({ type: 'status', status });
+    }
+  };
+
+  const schedule = () => {
+    if (timer || closed) return;
+    // Leading edge after a quiet period (an isolated change goes out on the next
+    // tick, still batching a synchronous burst), then at most once per interval.
+    const delay = Math.max(0, lastFlush + intervalMs - Date.now());
+    timer = setTimeout(flush, delay);
+    // A pending push must not keep a CLI process alive.
+    timer.unref?.();
+  };
+
+  const unChange = core.onChange((change) => {
+    const prev = pending.get(change.summary.id);
+    if (prev?.kind === 'finished' && change.type !== 'finished') {
+      // The final summary stays; nothing after it is newer in substance.
+    } else {
+      pending.set(change.summary.id, { kind: prev ? mergeKind(prev.kind, change.type) : change.type, summary: change.summary });
+    }
+    // The tray's "live streams" and "requests today" move with every start and end.
+    if (change.type !== 'progress') statusDirty = true;
+    schedule();
+  });
+  const unStatus = core.onStatus(() => {
+    statusDirty = true;
+    schedule();
+  });
+
+  return () => {
+    if (closed) return;
+    closed = true;
+    unChange();
+    unStatus();
+    if (timer) clearTimeout(timer);
+    timer = null;
+    pending.clear();
+  };
+}

@@ -1,0 +1,65 @@
+// The undici dispatcher Streamtap forwards with, and the mapping of its errors.
+// undici's defaults cut a response off after 300 s without headers or body bytes;
+// reasoning models think for minutes, so those are disabled here and Streamtap applies
+// its own, configurable header and idle timeouts (see proxy/server.ts).
+
+import zlib from 'node:zlib';
+import { Agent } from 'undici';
+import type { Timeouts } from '../config.js';
+
+export function createDispatcher(timeouts: Timeouts): Agent {
+  return new Agent({
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connectTimeout: timeouts.connectMs,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    // One request per socket at a time; an aborted request's socket is destroyed by
+    // undici, never returned to the pool.
+    pipelining: 1,
+    connections: 256,
+  });
+}
+
+/** The error code behind an undici / socket error (walks `cause`). */
+export function errorCode(err: unknown): string | null {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_ABORTED' && code !== 'ABORT_ERR') {
+      // undici wraps socket errors: prefer the underlying errno (ECONNRESET) when there is one.
+      const inner = (e as { cause?: { code?: unknown } }).cause?.code;
+      return typeof inner === 'string' ? inner : code;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+export function errorMessage(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const msg = (e as { message?: unknown }).message;
+    if (typeof msg === 'string' && msg && !parts.includes(msg)) parts.push(msg);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(': ') || String(err);
+}
+
+/** Content encodings this runtime can decode for the record. zstd needs Node ≥ 22.15
+ * (Electron has it; plain Node 20 does not). */
+const DECODABLE = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity', '*']);
+if (typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function') DECODABLE.add('zstd');
+
+/** Drops from Accept-Encoding what the recorder could not decode (only zstd on Node 20),
+ * so the provider picks an encoding the client *and* the record can read. */
+export function decodableAcceptEncoding(value: string | string[] | undefined): string | string[] | undefined {
+  if (value === undefined || DECODABLE.has('zstd')) return value;
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  const kept = joined
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && DECODABLE.has(s.split(';')[0]!.trim().toLowerCase()));
+  return kept.length ? kept.join(', ') : 'identity';
+}

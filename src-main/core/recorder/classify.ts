@@ -1,0 +1,193 @@
+// Outcome and diagnosis: turns what the proxy observed into the outcome of DESIGN.md's
+// table, its phase, and one sentence a person understands. Pure functions.
+
+import type { Evidence, Outcome, Phase, ProviderError, RequestRecord } from '../../common/record.js';
+
+/** How the exchange ended, as the proxy saw it. */
+export type Ending =
+  | { kind: 'upstream_end' } // upstream finished its body cleanly
+  | { kind: 'client_closed' } // the client's connection closed before the response ended
+  | { kind: 'upstream_failed'; code: string | null; message: string } // body broke (reset, premature close)
+  | { kind: 'unreachable'; code: string | null; message: string } // no response at all (refused, DNS, TLS)
+  | { kind: 'no_route'; message: string }
+  | { kind: 'header_timeout'; afterMs: number }
+  | { kind: 'idle_timeout'; afterMs: number }
+  | { kind: 'refused'; message: string } // Streamtap answered itself (e.g. WebSocket upgrade)
+  | { kind: 'shutdown' }; // Streamtap stopped while the request was in flight
+
+export interface Observed {
+  ending: Ending;
+  httpStatus: number | null;
+  headersReceived: boolean;
+  isStream: boolean;
+  terminalSeen: boolean;
+  usageSeen: boolean;
+  streamError: ProviderError | null;
+  bytesToClient: number;
+  stopReason: string | null;
+}
+
+const LENGTH_STOPS = new Set(['length', 'max_tokens', 'max_output_tokens', 'model_context_window_exceeded']);
+
+export function isLengthStop(stopReason: string | null): boolean {
+  return stopReason !== null && LENGTH_STOPS.has(stopReason);
+}
+
+export function classify(o: Observed): { outcome: Outcome; phase: Phase; closeSide: Evidence['closeSide'] } {
+  const answered = o.terminalSeen || o.usageSeen;
+  const bodyPhase: Phase = o.bytesToClient > 0 ? 'mid_stream' : 'before_first_chunk';
+  const e = o.ending;
+  switch (e.kind) {
+    case 'no_route':
+    case 'unreachable':
+      return { outcome: 'upstream_unreachable', phase: 'before_response', closeSide: e.kind === 'no_route' ? 'proxy' : 'upstream' };
+    case 'header_timeout':
+      return { outcome: 'timeout', phase: 'before_response', closeSide: 'proxy' };
+    case 'idle_timeout':
+      return { outcome: 'timeout', phase: bodyPhase, closeSide: 'proxy' };
+    case 'refused':
+      return { outcome: 'completed', phase: 'complete', closeSide: 'proxy' };
+    case 'shutdown':
+      return { outcome: 'interrupted', phase: o.httpStatus === null ? 'before_response' : bodyPhase, closeSide: 'proxy' };
+    case 'client_closed':
+      if (o.httpStatus !== null && o.httpStatus >= 400) {
+        return { outcome: 'upstream_error', phase: bodyPhase, closeSide: 'client' };
+      }
+      if (o.streamError) return { outcome: 'upstream_error', phase: 'mid_stream', closeSide: 'client' };
+      if (answered) return { outcome: 'completed', phase: 'after_terminal', closeSide: 'client' };
+      return {
+        outcome: 'client_aborted',
+        phase: o.bytesToClient > 0 ? 'mid_stream' : 'before_response',
+        closeSide: 'client',
+      };
+    case 'upstream_failed':
+      if (o.httpStatus !== null && o.httpStatus >= 400) return { outcome: 'upstream_error', phase: bodyPhase, closeSide: 'upstream' };
+      if (o.streamError) return { outcome: 'upstream_error', phase: 'mid_stream', closeSide: 'upstream' };
+      if (answered) return { outcome: 'completed', phase: 'after_terminal', closeSide: 'upstream' };
+      return { outcome: 'upstream_disconnected', phase: bodyPhase, closeSide: 'upstream' };
+    case 'upstream_end':
+      if (o.httpStatus !== null && o.httpStatus >= 400) return { outcome: 'upstream_error', phase: 'complete', closeSide: 'upstream' };
+      if (o.streamError) return { outcome: 'upstream_error', phase: 'mid_stream', closeSide: 'upstream' };
+      if (!o.isStream || answered) return { outcome: 'completed', phase: 'complete', closeSide: 'none' };
+      // A stream that ended cleanly without its terminal event: the provider cut it short.
+      return { outcome: 'upstream_disconnected', phase: bodyPhase, closeSide: 'upstream' };
+  }
+}
+
+function seconds(ms: number | null): string {
+  if (ms === null) return '?';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+function tokens(r: Pick<RequestRecord, 'usage'>): string {
+  const n = r.usage.outputTokens;
+  if (n === null) return '';
+  return ` after ${r.usage.estimated ? '~' : ''}${n} output token${n === 1 ? '' : 's'}`;
+}
+
+function events(r: Pick<RequestRecord, 'eventCount'>): string {
+  return `${r.eventCount} event${r.eventCount === 1 ? '' : 's'}`;
+}
+
+function providerErrorText(e: ProviderError | null): string {
+  if (!e) return '';
+  const kind = e.type ?? e.code;
+  const msg = e.message ? e.message.replace(/\s+/g, ' ').slice(0, 200) : '';
+  if (kind && msg) return `${kind}: ${msg}`;
+  return kind ?? msg;
+}
+
+const CODE_MEANING: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'broken pipe',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
+  UND_ERR_SOCKET: 'socket closed',
+  UND_ERR_CLOSED: 'connection closed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
+};
+
+export function describeCode(code: string | null): string {
+  if (!code) return '';
+  const meaning = CODE_MEANING[code];
+  return meaning ? `${code}: ${meaning}` : code;
+}
+
+type DiagnosisInput = Pick<
+  RequestRecord,
+  | 'outcome'
+  | 'phase'
+  | 'httpStatus'
+  | 'stopReason'
+  | 'truncated'
+  | 'error'
+  | 'errorMessage'
+  | 'usage'
+  | 'eventCount'
+  | 'evidence'
+  | 'timings'
+  | 'upstream'
+  | 'upstreamUrl'
+  | 'stream'
+>;
+
+/** One sentence, evidence first-hand, no jargon beyond what the user must act on. */
+export function diagnose(r: DiagnosisInput): string {
+  const dur = r.timings.durationMs;
+  switch (r.outcome) {
+    case 'in_progress':
+      return r.evidence.eventsSeen > 0
+        ? `Streaming: ${events(r)} so far.`
+        : 'Waiting for the provider to answer.';
+    case 'completed':
+      if (r.evidence.closeSide === 'proxy' && r.httpStatus !== null) {
+        return `Streamtap answered HTTP ${r.httpStatus} itself: ${r.errorMessage ?? 'the request was refused'}.`;
+      }
+      if (r.truncated) {
+        return `The answer was cut off by the output token limit (stop reason: ${r.stopReason})${tokens(r)}; raise max_tokens or ask for less.`;
+      }
+      if (r.phase === 'after_terminal') {
+        const side = r.evidence.closeSide === 'client' ? 'client' : 'provider';
+        return `The answer was complete${tokens(r)}; the ${side} closed the connection only after ${r.evidence.terminalEventSeen ? 'the terminal event' : 'the final usage'} had arrived.`;
+      }
+      return `The answer completed normally${r.stopReason ? ` (stop reason: ${r.stopReason})` : ''}${tokens(r)} in ${seconds(dur)}.`;
+    case 'client_aborted':
+      if (r.phase === 'before_response') {
+        return `The client closed the connection after ${seconds(dur)}, before the provider had sent any answer; Streamtap cancelled the upstream request.`;
+      }
+      return `The client closed the connection ${seconds(dur)} into the stream${tokens(r) || ` after ${events(r)}`}; no terminal event had arrived, and Streamtap cancelled the upstream request.`;
+    case 'upstream_error': {
+      const err = providerErrorText(r.error);
+      const retry = r.error?.retryAfterS != null ? ` Retry after ${r.error.retryAfterS} s.` : '';
+      if (r.httpStatus !== null && r.httpStatus >= 400) {
+        return `The provider answered HTTP ${r.httpStatus}${err ? ` (${err})` : ''}.${retry}`.replace(/\.\.$/, '.');
+      }
+      return `The provider sent an error event${err ? ` (${err})` : ''} ${seconds(dur)} into the stream${tokens(r)}.${retry}`;
+    }
+    case 'upstream_disconnected': {
+      const how = r.evidence.errorCode ? `dropped the connection (${describeCode(r.evidence.errorCode)})` : 'ended the stream';
+      if (r.phase === 'before_first_chunk') {
+        return `The provider ${how} after sending headers but before any content (${seconds(dur)}).`;
+      }
+      return `The provider ${how} ${seconds(dur)} into the stream after ${events(r)}${tokens(r) ? `,${tokens(r).replace(' after', '')}` : ''}; no terminal event had arrived${r.evidence.lastEvent ? ` (last event: ${r.evidence.lastEvent})` : ''}.`;
+    }
+    case 'upstream_unreachable':
+      if (r.evidence.closeSide === 'proxy') return `${r.errorMessage ?? 'No upstream matched this path'}.`;
+      return `Streamtap could not reach the ${r.upstream} upstream at ${r.upstreamUrl}${r.evidence.errorCode ? ` (${describeCode(r.evidence.errorCode)})` : r.errorMessage ? ` (${r.errorMessage})` : ''}.`;
+    case 'timeout':
+      if (r.phase === 'before_response') {
+        return `The provider sent no response headers within ${seconds(dur)} (header timeout); Streamtap gave up and answered 504.`;
+      }
+      return `The stream went silent (idle timeout) after ${events(r)}${tokens(r) ? `,${tokens(r).replace(' after', '')}` : ''}; Streamtap closed both connections after ${seconds(dur)}.`;
+    case 'interrupted':
+      return `Streamtap stopped (quit, crash or kill) while this request was in flight${r.eventCount > 0 ? `, after ${events(r)}` : ''}; the partial answer was kept.`;
+  }
+}

@@ -1,0 +1,427 @@
+// One request's recording: the record as it stands, fed by the proxy *after* each
+// chunk was written to the client. Decoding (gzip/br/zstd), SSE parsing and assembly
+// happen here, never before the client has its bytes. Writes go to the store's queue;
+// the store batches them off the streaming path.
+
+import { performance } from 'node:perf_hooks';
+import zlib from 'node:zlib';
+import type { Transform } from 'node:stream';
+import {
+  emptyEvidence,
+  emptyUsage,
+  summarize,
+  type ApiKind,
+  type CapturedBody,
+  type RawEvent,
+  type RequestRecord,
+  type RequestSummary,
+} from '../../common/record.js';
+import type { Limits } from '../config.js';
+import { SseParser } from './sse-parser.js';
+import { createAssembler, parseNonStreamBody } from './adapters/index.js';
+import { parseProviderError } from './provider-error.js';
+import { estimateTokens } from './tokens.js';
+import type { Assembled, StreamAssembler } from './types.js';
+import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
+
+export interface RecordSink {
+  insert(rec: RequestRecord): void;
+  update(id: string, patch: Partial<RequestRecord>): void;
+}
+
+export type RecordChange =
+  | { type: 'started'; summary: RequestSummary }
+  | { type: 'progress'; summary: RequestSummary }
+  | { type: 'finished'; summary: RequestSummary };
+
+export interface RecordingInit {
+  id: string;
+  startedAt: number;
+  t0: number; // performance.now() at arrival
+  client: string | null;
+  clientVersion: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  credentialFingerprint: string | null;
+  upstream: string;
+  upstreamUrl: string;
+  api: ApiKind;
+  method: string;
+  path: string;
+  retryCount: number | null;
+  requestHeaders: Record<string, string>;
+}
+
+const EMPTY_BODY: CapturedBody = { text: '', bytes: 0, truncated: false };
+const DECODER_DRAIN_MS = 2_000;
+const EVENTS_CHECKPOINT_EVERY_MS = 1_000;
+
+function createDecoder(encoding: string): Transform | null {
+  // Z_SYNC_FLUSH on finish: a stream cut mid-block still yields what was decodable.
+  const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip(opts);
+    case 'deflate':
+      return zlib.createInflate(opts);
+    case 'br':
+      return zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+    case 'zstd': {
+      const z = zlib as unknown as { createZstdDecompress?: () => Transform };
+      return z.createZstdDecompress ? z.createZstdDecompress() : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export class Recording {
+  readonly record: RequestRecord;
+  private readonly t0: number;
+  private parser: SseParser | null = null;
+  private assembler: StreamAssembler | null = null;
+  private decoder: Transform | null = null;
+  private decoderFailed = false;
+  private undecodable = false;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: false });
+  private bodyParts: string[] = [];
+  private bodyChars = 0;
+  private bodyBytes = 0;
+  private lastChunkAt = 0;
+  private eventBytes = 0;
+  private estimatedUpTo = 0;
+  private estimatedTokens = 0;
+  private lastEventsCheckpoint = 0;
+  private dirty = false;
+  private finished = false;
+  isStream = false;
+
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly limits: Limits,
+    private readonly emit: (change: RecordChange) => void,
+    init: RecordingInit,
+  ) {
+    this.t0 = init.t0;
+    const { t0: _t0, ...fields } = init;
+    this.record = {
+      ...fields,
+      endedAt: null,
+      model: null,
+      responseModel: null,
+      stream: false,
+      httpStatus: null,
+      outcome: 'in_progress',
+      phase: null,
+      stopReason: null,
+      truncated: false,
+      error: null,
+      errorMessage: null,
+      diagnosis: 'Waiting for the provider to answer.',
+      evidence: emptyEvidence(),
+      timings: { firstByteMs: null, ttftMs: null, lastEventMs: null, durationMs: null },
+      usage: emptyUsage(),
+      eventCount: 0,
+      badJsonEvents: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      requestBody: EMPTY_BODY,
+      responseHeaders: {},
+      responseText: '',
+      responseReasoning: '',
+      toolCalls: [],
+      responseBody: null,
+      events: [],
+      eventsTruncated: false,
+    };
+  }
+
+  /** The row exists from the moment the request arrives. */
+  start(): void {
+    this.sink.insert(this.record);
+    this.emit({ type: 'started', summary: summarize(this.record) });
+  }
+
+  private now(): number {
+    return performance.now() - this.t0;
+  }
+
+  /** The buffered request body (forwarded as is); model and stream flag read from it. */
+  setRequestBody(body: Buffer, contentEncoding: string | undefined): void {
+    const r = this.record;
+    r.bytesIn = body.length;
+    let decoded = body;
+    if (contentEncoding && contentEncoding !== 'identity') {
+      try {
+        decoded = decodeWhole(contentEncoding, body);
+      } catch {
+        decoded = Buffer.alloc(0);
+      }
+    }
+    const cap = this.limits.requestBodyBytes;
+    r.requestBody = {
+      text: decoded.subarray(0, cap).toString('utf8'),
+      bytes: decoded.length,
+      truncated: decoded.length > cap,
+    };
+    if (decoded.length > 0 && decoded.length <= 64 * 1024 * 1024 && (decoded[0] === 0x7b || decoded[0] === 0x20 || decoded[0] === 0x0a)) {
+      try {
+        const json = JSON.parse(decoded.toString('utf8')) as Record<string, unknown>;
+        if (typeof json['model'] === 'string') r.model = json['model'].slice(0, 200);
+        r.stream = json['stream'] === true;
+      } catch {
+        // not JSON: recorded as text
+      }
+    }
+    this.sink.update(r.id, { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream });
+  }
+
+  responseStarted(status: number, headers: Record<string, string>, contentType: string, contentEncoding: string): void {
+    const r = this.record;
+    r.httpStatus = status;
+    r.responseHeaders = headers;
+    r.timings.firstByteMs = round(this.now());
+    this.isStream = contentType.includes('text/event-stream');
+    if (this.isStream) {
+      r.stream = true;
+      this.parser = new SseParser();
+      this.assembler = createAssembler(status < 400 ? r.api : 'other');
+    }
+    const enc = contentEncoding.trim().toLowerCase();
+    if (enc && enc !== 'identity') {
+      this.decoder = createDecoder(enc);
+      if (this.decoder) {
+        this.decoder.on('data', (buf: Buffer) => this.consumeDecoded(buf));
+        this.decoder.on('error', () => {
+          // A broken compressed stream must not break the recording; keep what decoded.
+          this.decoderFailed = true;
+        });
+      } else {
+        this.undecodable = true;
+      }
+    }
+    this.sink.update(r.id, {
+      httpStatus: r.httpStatus,
+      responseHeaders: r.responseHeaders,
+      stream: r.stream,
+      timings: { ...r.timings },
+    });
+    this.dirty = true;
+  }
+
+  /** Called after the chunk was written to the client. */
+  chunkForwarded(chunk: Buffer): void {
+    this.lastChunkAt = this.now();
+    this.record.bytesOut += chunk.length;
+    this.record.evidence.bytesToClient += chunk.length;
+    if (this.decoder) {
+      if (!this.decoderFailed) this.decoder.write(chunk);
+    } else if (!this.undecodable) {
+      this.consumeDecoded(chunk);
+    }
+  }
+
+  private consumeDecoded(buf: Buffer): void {
+    if (this.parser && this.assembler) {
+      for (const ev of this.parser.push(buf)) this.onEvent(ev.event, ev.data, this.assembler.onEvent(ev));
+    } else {
+      this.bodyBytes += buf.length;
+      if (this.bodyChars < this.limits.responseBodyBytes) {
+        const text = this.utf8.decode(buf, { stream: true });
+        this.bodyParts.push(text);
+        this.bodyChars += text.length;
+      }
+      if (this.record.timings.ttftMs === null && this.record.httpStatus !== null && this.record.httpStatus < 300) {
+        this.record.timings.ttftMs = round(this.lastChunkAt);
+      }
+    }
+    this.dirty = true;
+  }
+
+  private onEvent(event: string | null, data: string, effect: ReturnType<StreamAssembler['onEvent']>): void {
+    const r = this.record;
+    const t = round(this.lastChunkAt);
+    r.eventCount++;
+    r.timings.lastEventMs = t;
+    r.evidence.eventsSeen = r.eventCount;
+    r.evidence.lastEvent = effect.name;
+    if (effect.terminal) r.evidence.terminalEventSeen = true;
+    if (effect.usage) r.evidence.usageSeen = true;
+    if (effect.contentDelta && r.timings.ttftMs === null) r.timings.ttftMs = t;
+    if (!r.eventsTruncated) {
+      const size = data.length + (event?.length ?? 0) + 16;
+      if (r.events.length >= this.limits.eventCount || this.eventBytes + size > this.limits.eventBytes) {
+        r.eventsTruncated = true;
+      } else {
+        this.eventBytes += size;
+        r.events.push({ t, event, data } satisfies RawEvent);
+      }
+    }
+  }
+
+  private applyAssembled(a: Assembled): void {
+    const r = this.record;
+    const cap = this.limits.textChars;
+    r.responseText = a.text.length > cap ? a.text.slice(0, cap) : a.text;
+    r.responseReasoning = a.reasoning.length > cap ? a.reasoning.slice(0, cap) : a.reasoning;
+    r.toolCalls = a.toolCalls;
+    r.stopReason = a.stopReason;
+    r.responseModel = a.responseModel;
+    r.badJsonEvents = a.badJson;
+    if (a.usage) {
+      r.usage = { ...a.usage, estimated: false };
+    }
+    if (a.streamError) r.error = a.streamError;
+    r.evidence.terminalEventSeen = r.evidence.terminalEventSeen || a.terminalSeen;
+    r.evidence.usageSeen = r.evidence.usageSeen || a.usageSeen;
+  }
+
+  /** Output tokens while streaming (or when the provider sent none): counted with a
+   * real tokenizer over the new text only, so a long stream is never re-tokenized. */
+  private estimateOutput(): void {
+    const r = this.record;
+    // Provider counts are authoritative only once final usage arrived; Anthropic's
+    // message_start carries a provisional output count that is not the answer's size.
+    if (r.evidence.usageSeen && r.usage.outputTokens !== null && !r.usage.estimated) return;
+    const all = r.responseText + r.responseReasoning + r.toolCalls.map((c) => c.arguments).join('');
+    if (all.length === 0) return;
+    if (all.length > this.estimatedUpTo) {
+      this.estimatedTokens += estimateTokens(all.slice(this.estimatedUpTo));
+      this.estimatedUpTo = all.length;
+    }
+    r.usage = { ...r.usage, outputTokens: this.estimatedTokens, estimated: true };
+  }
+
+  /** Partial content to the store (called every checkpoint interval while live). */
+  checkpoint(): void {
+    if (!this.dirty || this.finished) return;
+    this.dirty = false;
+    const r = this.record;
+    if (this.assembler) this.applyAssembled(this.assembler.snapshot());
+    this.estimateOutput();
+    r.diagnosis = diagnose(r);
+    const patch: Partial<RequestRecord> = {
+      responseText: r.responseText,
+      responseReasoning: r.responseReasoning,
+      toolCalls: r.toolCalls,
+      usage: r.usage,
+      stopReason: r.stopReason,
+      responseModel: r.responseModel,
+      eventCount: r.eventCount,
+      badJsonEvents: r.badJsonEvents,
+      bytesOut: r.bytesOut,
+      evidence: { ...r.evidence },
+      timings: { ...r.timings },
+      diagnosis: r.diagnosis,
+    };
+    const now = this.now();
+    if (now - this.lastEventsCheckpoint >= EVENTS_CHECKPOINT_EVERY_MS) {
+      this.lastEventsCheckpoint = now;
+      patch.events = r.events.slice();
+      patch.eventsTruncated = r.eventsTruncated;
+    }
+    this.sink.update(r.id, patch);
+    this.emit({ type: 'progress', summary: summarize(r) });
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Settles the record. Waits (bounded) for the decoder to drain what it holds. */
+  async finish(ending: Ending, errorCode: string | null = null, errorMessage: string | null = null): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const r = this.record;
+    if (this.decoder && !this.decoderFailed) {
+      const d = this.decoder;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DECODER_DRAIN_MS);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        d.once('end', done);
+        d.once('error', done);
+        d.once('close', done);
+        d.end();
+        d.resume();
+      });
+    }
+    if (this.parser && this.assembler) {
+      for (const ev of this.parser.end()) this.onEvent(ev.event, ev.data, this.assembler.onEvent(ev));
+      this.applyAssembled(this.assembler.snapshot());
+    } else if (r.httpStatus !== null) {
+      const tail = this.utf8.decode();
+      if (tail) this.bodyParts.push(tail);
+      const text = this.bodyParts.join('');
+      const cap = this.limits.responseBodyBytes;
+      r.responseBody = { text: text.length > cap ? text.slice(0, cap) : text, bytes: this.bodyBytes, truncated: text.length > cap };
+      if (r.httpStatus >= 400) {
+        r.error = parseProviderError(r.httpStatus, r.responseHeaders, text);
+      } else if (text.length > 0 && ending.kind === 'upstream_end' && !r.responseBody.truncated) {
+        const a = parseNonStreamBody(r.api, text);
+        this.applyAssembled(a);
+        r.eventCount = 0;
+      }
+    }
+    if (r.httpStatus !== null && r.httpStatus >= 400 && !r.error) {
+      r.error = parseProviderError(r.httpStatus, r.responseHeaders, '');
+    }
+    if (r.error && r.httpStatus !== null && r.httpStatus >= 400 && r.error.retryAfterS === null) {
+      r.error = parseProviderError(r.httpStatus, r.responseHeaders, r.responseBody?.text ?? '');
+    }
+    this.estimateOutput();
+    const verdict = classify({
+      ending,
+      httpStatus: r.httpStatus,
+      headersReceived: r.httpStatus !== null,
+      isStream: this.isStream,
+      terminalSeen: r.evidence.terminalEventSeen,
+      usageSeen: r.evidence.usageSeen,
+      streamError: this.isStream ? (r.error ?? null) : null,
+      bytesToClient: r.evidence.bytesToClient,
+      stopReason: r.stopReason,
+    });
+    r.outcome = verdict.outcome;
+    r.phase = verdict.phase;
+    r.evidence.closeSide = verdict.closeSide;
+    r.evidence.errorCode = errorCode;
+    r.errorMessage = errorMessage;
+    r.truncated = r.outcome === 'completed' && isLengthStop(r.stopReason);
+    r.endedAt = r.startedAt + Math.round(this.now());
+    r.timings.durationMs = round(this.now());
+    r.diagnosis = diagnose(r);
+    const { id: _id, ...patch } = r;
+    this.sink.update(r.id, { ...patch, evidence: { ...r.evidence }, timings: { ...r.timings }, events: r.events.slice() });
+    this.emit({ type: 'finished', summary: summarize(r) });
+    this.parser = null;
+    this.assembler = null;
+    this.decoder = null;
+    this.bodyParts = [];
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function decodeWhole(encoding: string, body: Buffer): Buffer {
+  switch (encoding.toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gunzipSync(body);
+    case 'deflate':
+      return zlib.inflateSync(body);
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    case 'zstd': {
+      const z = zlib as unknown as { zstdDecompressSync?: (b: Buffer) => Buffer };
+      if (z.zstdDecompressSync) return z.zstdDecompressSync(body);
+      throw new Error('zstd not supported by this Node');
+    }
+    default:
+      throw new Error(`unknown content-encoding ${encoding}`);
+  }
+}

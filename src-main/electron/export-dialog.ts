@@ -1,0 +1,86 @@
+// `export.run` in the desktop app: the user picks the file in a native save dialog —
+// the path comes ONLY from that dialog, never from the renderer, so a compromised page
+// cannot write anywhere — then the records stream from the store's cursor through the
+// export writers into the file, with progress pushed as `export.progress` live events.
+// The writers apply backpressure and yield to the event loop, so a 100k-record export
+// neither fills memory nor stalls the streams the proxy is recording meanwhile.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SaveDialogOptions, SaveDialogReturnValue } from 'electron';
+import type { ChannelArgs, ExportFormat, ExportResult, LiveEvent } from '../common/contract.js';
+import type { Store } from '../core/db/store.js';
+import { writeHarExport, writeJsonExport, writeJsonlExport, type ExportMeta } from '../core/export/writers.js';
+
+export interface ExportRunDeps {
+  /** dialog.showSaveDialog, bound to the dashboard window when there is one */
+  showSaveDialog(options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
+  /** the store of the running core (it is replaced when settings are applied) */
+  store(): Store;
+  push(event: LiveEvent): void;
+  /** where the dialog starts (app.getPath('downloads')) */
+  defaultDir(): string;
+  now?: () => Date;
+}
+
+const FORMATS: Record<ExportFormat, { ext: string; name: string; write: typeof writeJsonExport }> = {
+  json: { ext: 'json', name: 'JSON', write: writeJsonExport },
+  jsonl: { ext: 'jsonl', name: 'JSON Lines', write: writeJsonlExport },
+  har: { ext: 'har', name: 'HAR', write: writeHarExport },
+};
+
+/** "streamtap-2025-01-31-1405.json": sortable, and valid on every file system. */
+export function defaultExportName(format: ExportFormat, now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}`;
+  return `streamtap-${stamp}.${FORMATS[format].ext}`;
+}
+
+function openForWriting(file: string): Promise<fs.WriteStream> {
+  return new Promise((resolve, reject) => {
+    const out = fs.createWriteStream(file);
+    out.once('open', () => resolve(out));
+    out.once('error', (err) => reject(new Error(`cannot write ${file}: ${err.message}`)));
+  });
+}
+
+function finish(out: fs.WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
+}
+
+export function createExportRun(deps: ExportRunDeps): (args: ChannelArgs<'export.run'>) => Promise<ExportResult> {
+  return async ({ filter, format, exportId }) => {
+    const spec = FORMATS[format];
+    const now = deps.now?.() ?? new Date();
+    const choice = await deps.showSaveDialog({
+      title: `Export ${spec.name}`,
+      defaultPath: path.join(deps.defaultDir(), defaultExportName(format, now)),
+      filters: [{ name: spec.name, extensions: [spec.ext] }],
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    });
+    if (choice.canceled || !choice.filePath) return { status: 'canceled' };
+    const file = choice.filePath;
+
+    const out = await openForWriting(file);
+    const meta: ExportMeta = {
+      filters: filter,
+      exportedAt: now,
+      onProgress: (written) => deps.push({ type: 'export.progress', exportId, written, done: false }),
+    };
+    try {
+      const { count } = await spec.write(deps.store().iterate(filter, 'asc'), out, meta);
+      await finish(out);
+      deps.push({ type: 'export.progress', exportId, written: count, done: true });
+      return { status: 'saved', count, path: file };
+    } catch (err) {
+      // A half-written export is worse than none: it looks like a complete file.
+      out.destroy();
+      fs.rmSync(file, { force: true });
+      deps.push({ type: 'export.progress', exportId, written: 0, done: true });
+      throw new Error(`the export to ${file} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}

@@ -1,0 +1,317 @@
+#!/usr/bin/env node
+// The headless CLI: `serve` runs the proxy + recorder in plain Node; `export`,
+// `sessions` and `tail` read the same database. Errors are one line on stderr and a
+// non-zero exit, never a stack trace: 2 for bad usage, 1 for everything else.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
+import { createCore } from '../core/create-core.js';
+import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
+import { openStore, StoreOpenError } from '../core/db/store.js';
+import { OUTCOMES, type Outcome, type RecordFilter } from '../common/record.js';
+import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
+import { startDashboard } from './dashboard-server.js';
+
+class UsageError extends Error {}
+
+const USAGE = `usage: streamtap <command> [options]
+
+commands:
+  serve     run the recording proxy (and the dashboard) on 127.0.0.1
+            --port N              listen port (default 7788; 0 = any free port)
+            --db FILE             database file (default: the user's data folder)
+            --upstream name=URL   add or override an upstream (repeatable)
+            --settings FILE       settings file (default: settings.json in the data folder)
+            --header-timeout S    seconds to wait for response headers (default 600)
+            --idle-timeout S      seconds of silence mid-stream before giving up (default 300)
+            --no-dashboard        do not serve the dashboard
+  export    write recorded requests as JSON, JSON Lines or HAR
+            --db FILE  --format json|jsonl|har  --out FILE (default: stdout)  --events
+            filters: --since T --until T (ISO date or 30m, 2h, 7d ago) --outcome LIST
+                     --truncated --model LIST --client LIST --upstream LIST --session LIST --text S
+  sessions  list agent sessions and how each one ended   (--db FILE --limit N, filters)
+  tail      the latest requests, one line each            (--db FILE --limit N, filters)
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`streamtap: ${message}\n`);
+  process.exit(code);
+}
+
+function parseTime(value: string, flag: string, now = Date.now()): number {
+  const rel = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(value.trim());
+  if (rel) {
+    const mult = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[rel[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+    return now - Number(rel[1]) * mult;
+  }
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`${flag} expects an ISO date or a duration like 30m, 2h, 7d; got "${value}"`);
+  return t;
+}
+
+function list(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+const FILTER_OPTIONS = {
+  db: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  outcome: { type: 'string', multiple: true },
+  truncated: { type: 'boolean' },
+  model: { type: 'string', multiple: true },
+  client: { type: 'string', multiple: true },
+  upstream: { type: 'string', multiple: true },
+  session: { type: 'string', multiple: true },
+  text: { type: 'string' },
+} as const;
+
+type FilterValues = {
+  since?: string;
+  until?: string;
+  outcome?: string[];
+  truncated?: boolean;
+  model?: string[];
+  client?: string[];
+  upstream?: string[];
+  session?: string[];
+  text?: string;
+};
+
+export function filterFromFlags(v: FilterValues): RecordFilter {
+  const f: RecordFilter = {};
+  if (v.since) f.since = parseTime(v.since, '--since');
+  if (v.until) f.until = parseTime(v.until, '--until');
+  const outcomes = list(v.outcome);
+  if (outcomes) {
+    for (const o of outcomes) {
+      if (o !== 'truncated' && !(OUTCOMES as readonly string[]).includes(o)) {
+        throw new UsageError(`--outcome: unknown outcome "${o}" (one of ${OUTCOMES.join(', ')}, truncated)`);
+      }
+    }
+    if (outcomes.includes('truncated')) f.truncated = true;
+    const real = outcomes.filter((o) => o !== 'truncated') as Outcome[];
+    if (real.length) f.outcome = real;
+  }
+  if (v.truncated) f.truncated = true;
+  const model = list(v.model);
+  if (model) f.model = model;
+  const client = list(v.client);
+  if (client) f.client = client;
+  const upstream = list(v.upstream);
+  if (upstream) f.upstream = upstream;
+  const session = list(v.session);
+  if (session) f.session = session;
+  if (v.text) f.text = v.text;
+  return f;
+}
+
+function dbPathFor(flag: string | undefined): string {
+  return path.resolve(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
+}
+
+/** Opens an existing database for reading commands; never creates one by accident. */
+function openExisting(flag: string | undefined) {
+  const file = dbPathFor(flag);
+  if (!fs.existsSync(file)) throw new UsageError(`no database at ${file} (pass --db FILE, or run "serve" first)`);
+  return openStore({ path: file });
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      db: { type: 'string' },
+      upstream: { type: 'string', multiple: true },
+      settings: { type: 'string' },
+      'header-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
+      host: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const settingsFile = values.settings ?? path.join(defaultDataDir(), SETTINGS_FILE);
+  const fromFile = settingsToConfig(readSettingsFile(settingsFile));
+  const upstreams: Record<string, string> = { ...fromFile.upstreams, ...upstreamsFromEnv(process.env) };
+  for (const spec of values.upstream ?? []) {
+    const [name, url] = parseUpstreamSpec(spec);
+    upstreams[name] = url;
+  }
+  const partial: Partial<CoreConfig> & { dbPath: string } = { ...fromFile, upstreams, dbPath: dbPathFor(values.db) };
+  const portText = values.port ?? process.env['STREAMTAP_PORT'];
+  if (portText !== undefined) {
+    if (!/^\d+$/.test(portText)) throw new UsageError(`--port expects a number, got "${portText}"`);
+    partial.port = Number(portText);
+  }
+  if (values.host !== undefined) {
+    // Loopback only: the proxy forwards the user's credentials and has no auth of its own.
+    if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) throw new UsageError('--host must be a loopback address (127.0.0.1, ::1, localhost)');
+    partial.host = values.host === 'localhost' ? '127.0.0.1' : values.host;
+  }
+  const seconds = (v: string | undefined, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} expects a positive number of seconds, got "${v}"`);
+    return Math.round(n * 1000);
+  };
+  const headersMs = seconds(values['header-timeout'], '--header-timeout');
+  const idleMs = seconds(values['idle-timeout'], '--idle-timeout');
+  partial.timeouts = { ...resolveConfig({ dbPath: '' }).timeouts, ...fromFile.timeouts };
+  if (headersMs) partial.timeouts.headersMs = headersMs;
+  if (idleMs) partial.timeouts.idleMs = idleMs;
+  const config = resolveConfig(partial);
+
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
+  const core = createCore(config, {
+    dashboard: (req, res) => {
+      if (dashboard) dashboard.handle(req, res);
+      else res.writeHead(404).end();
+    },
+  });
+  if (!values['no-dashboard']) dashboard = await startDashboard(core);
+  const { url } = await core.start();
+  const upstreamList = Object.entries(config.upstreams).map(([n, u]) => `${n}=${u}`).join(' ');
+  process.stdout.write(`listening ${url}\n`);
+  process.stdout.write(`database ${config.dbPath}\n`);
+  process.stdout.write(`upstreams ${upstreamList}\n`);
+  if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
+  core.onStatus((s) => {
+    if (s.store.degraded) process.stderr.write(`streamtap: recording degraded: ${s.store.lastError ?? 'store writes failing'} (${s.store.queued} writes queued)\n`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`streamtap: ${signal}, stopping\n`);
+    dashboard?.close();
+    await core.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function exportCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...FILTER_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, events: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const format = values.format ?? (values.out?.endsWith('.jsonl') ? 'jsonl' : values.out?.endsWith('.har') ? 'har' : 'json');
+  if (!['json', 'jsonl', 'har'].includes(format)) throw new UsageError(`--format must be json, jsonl or har, got "${format}"`);
+  const filters = filterFromFlags(values);
+  const store = openExisting(values.db);
+  try {
+    const out = values.out ? fs.createWriteStream(values.out) : process.stdout;
+    if (values.out) {
+      await new Promise<void>((resolve, reject) => {
+        (out as fs.WriteStream).once('open', () => resolve());
+        (out as fs.WriteStream).once('error', (e) => reject(new Error(`cannot write ${values.out}: ${e.message}`)));
+      });
+    }
+    const records = store.iterate(filters, 'asc');
+    const meta = { filters, includeEvents: values.events === true };
+    const { count } =
+      format === 'jsonl'
+        ? await writeJsonlExport(records, out, meta)
+        : format === 'har'
+          ? await writeHarExport(records, out, meta)
+          : await writeJsonExport(records, out, meta);
+    if (values.out) {
+      await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+      process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${values.out}\n`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length);
+}
+
+function sessionsCommand(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
+  const store = openExisting(values.db);
+  try {
+    const rows = store.sessions(filterFromFlags(values), Number(values.limit ?? 50));
+    if (rows.length === 0) {
+      process.stdout.write('no sessions\n');
+      return;
+    }
+    for (const s of rows) {
+      const when = new Date(s.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+      process.stdout.write(
+        `${when}  ${pad(s.client ?? '-', 18)} ${pad(String(s.requests) + ' req', 8)} ${pad(`${s.inputTokens}/${s.outputTokens} tok`, 16)} ${pad(s.lastOutcome ?? '-', 22)} ${s.sessionId}\n    ${s.lastDiagnosis ?? ''}\n`,
+      );
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function tailCommand(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
+  const store = openExisting(values.db);
+  try {
+    const rows = store.list(filterFromFlags(values), { limit: Number(values.limit ?? 20) });
+    for (const r of rows.reverse()) {
+      const when = new Date(r.startedAt).toISOString().slice(11, 19);
+      const outcome = r.truncated ? 'truncated' : r.outcome;
+      const tok = `${r.usage.inputTokens ?? '-'}/${r.usage.estimated ? '~' : ''}${r.usage.outputTokens ?? '-'}`;
+      process.stdout.write(
+        `${when} ${pad(outcome, 22)} ${pad(String(r.httpStatus ?? '-'), 4)} ${pad(r.model ?? '-', 24)} ${pad(tok, 14)} ${pad(r.timings.ttftMs !== null ? `${Math.round(r.timings.ttftMs)}ms` : '-', 8)} ${pad(r.client ?? '-', 18)} ${r.diagnosis}\n`,
+      );
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve(rest);
+        return;
+      case 'export':
+        await exportCommand(rest);
+        return;
+      case 'sessions':
+        sessionsCommand(rest);
+        return;
+      case 'tail':
+        tailCommand(rest);
+        return;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return;
+      default:
+        throw new UsageError(`unknown command "${command}" (serve, export, sessions, tail, help)`);
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) fail(`${e.message.split('\n')[0]} (see "streamtap help")`, 2);
+    if (err instanceof ConfigError || err instanceof StoreOpenError) fail(e.message, 1);
+    fail(e.message ? e.message.split('\n')[0]! : String(err), 1);
+  }
+}
+
+// Run only as a program (the tests import filterFromFlags).
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (invoked.endsWith(`${path.sep}cli.ts`) || invoked.endsWith(`${path.sep}cli.js`) || invoked.endsWith(`${path.sep}streamtap.js`)) {
+  void main(process.argv.slice(2));
+}

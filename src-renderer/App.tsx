@@ -1,0 +1,88 @@
+// The dashboard shell: top bar, status banners, the current view, and the request
+// detail beside it. Owns the keyboard: ↑/↓ or j/k move the selection, Enter opens it,
+// Esc closes the detail, "/" jumps to search.
+
+import { useEffect, useRef } from 'react';
+import { isTypingTarget } from './components/dom.js';
+import { StatusBanner } from './components/status-banner.js';
+import { TopBar } from './components/top-bar.js';
+import { DetailPanel } from './features/detail/detail-panel.js';
+import { SessionsView } from './features/sessions/sessions-view.js';
+import { SettingsView } from './features/settings/settings-view.js';
+import { SetupView } from './features/setup/setup-view.js';
+import { ExportJobs } from './features/timeline/export-controls.js';
+import { TimelineView } from './features/timeline/timeline-view.js';
+import { useApp, useAppShallow } from './stores/app-context.js';
+
+export function App() {
+  const { actions, store } = useApp();
+  const { view, detailOpen, notice } = useAppShallow((s) => ({ view: s.view, detailOpen: s.detail.id !== null, notice: s.notice }));
+  const search = useRef<HTMLInputElement>(null);
+
+  useEffect(() => actions.start(), [actions]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      const s = store.getState();
+      if (e.key === 'Escape') {
+        if (isTypingTarget(e.target)) return;
+        if (s.detail.id !== null) {
+          e.preventDefault();
+          actions.closeDetail();
+        }
+        return;
+      }
+      if (isTypingTarget(e.target)) return;
+      // Buttons and links keep Enter for themselves.
+      const onControl = e.target instanceof HTMLElement && (e.target.tagName === 'BUTTON' || e.target.tagName === 'A' || e.target.tagName === 'SUMMARY');
+      if (s.view !== 'timeline') return;
+      switch (e.key) {
+        case '/':
+          e.preventDefault();
+          search.current?.focus();
+          search.current?.select();
+          break;
+        case 'ArrowDown':
+        case 'j':
+          e.preventDefault();
+          actions.moveSelection(1);
+          break;
+        case 'ArrowUp':
+        case 'k':
+          e.preventDefault();
+          actions.moveSelection(-1);
+          break;
+        case 'Enter':
+          if (onControl) return;
+          if (s.selectedId !== null) {
+            e.preventDefault();
+            actions.openDetail(s.selectedId);
+          }
+          break;
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actions, store]);
+
+  const showDetail = detailOpen && (view === 'timeline' || view === 'sessions');
+  return (
+    <div className="app">
+      <TopBar />
+      <StatusBanner />
+      <main className={`main${showDetail ? ' has-detail' : ''}`}>
+        <div className="view">
+          {view === 'timeline' ? <TimelineView ref={search} /> : view === 'sessions' ? <SessionsView /> : view === 'setup' ? <SetupView /> : <SettingsView />}
+        </div>
+        {showDetail ? <DetailPanel /> : null}
+      </main>
+      <ExportJobs />
+      {notice ? (
+        <div className={`notice${notice.tone === 'bad' ? ' is-bad' : ''}`} role="status">
+          {notice.text}
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+// The outcome badge: glyph + label + colour, so it reads without colour too. An
+// in-progress badge pulses (not under prefers-reduced-motion) and gains a "stalled"
+// marker once its stream has been silent for STALL_MS.
+
+import type { RequestSummary } from '../../src-main/common/record.js';
+import { BADGES, badgeFor, silentForMs, STALL_MS, type BadgeKind } from '../lib/outcome.js';
+import { formatDuration } from '../lib/format.js';
+import { useNow } from './use-now.js';
+
+type Row = Pick<RequestSummary, 'outcome' | 'truncated' | 'httpStatus' | 'startedAt' | 'timings'>;
+
+export function OutcomeBadge({ row, withStall = true }: { row: Row; withStall?: boolean }) {
+  const b = badgeFor(row);
+  return (
+    <span className="badge-wrap">
+      <span className={`badge tone-${b.tone} kind-${b.kind}`} title={b.meaning} data-outcome={b.kind}>
+        <span className="badge-glyph" aria-hidden="true">
+          {b.glyph}
+        </span>
+        <span className="badge-label">{b.label}</span>
+      </span>
+      {withStall && row.outcome === 'in_progress' ? <StallMarker row={row} /> : null}
+    </span>
+  );
+}
+
+function StallMarker({ row }: { row: Row }) {
+  const now = useNow(true);
+  const silent = silentForMs(row, now);
+  if (silent === null || silent < STALL_MS) return null;
+  return (
+    <span className="stall" title={`No event from the provider for ${formatDuration(silent)}`} data-stalled="true">
+      <span aria-hidden="true">‖</span> stalled {Math.floor(silent / 1000)} s
+    </span>
+  );
+}
+
+/** A badge for a kind alone (filters, legends, the summary strip). */
+export function KindBadge({ kind, label, count }: { kind: BadgeKind; label?: string; count?: number }) {
+  const b = BADGES[kind];
+  return (
+    <span className={`badge tone-${b.tone} kind-${kind}`} title={b.meaning}>
+      <span className="badge-glyph" aria-hidden="true">
+        {b.glyph}
+      </span>
+      <span className="badge-label">{label ?? b.label}</span>
+      {count !== undefined ? <span className="badge-count">{count.toLocaleString('en-US')}</span> : null}
+    </span>
+  );
+}

@@ -1,0 +1,105 @@
+// The request detail: the diagnosis sentence first — the answer to "why was my agent
+// cut off?" — then the evidence, the timing view, and the request / response / raw
+// tabs. Follows a live request as it streams (the store refetches it, throttled).
+
+import { useState } from 'react';
+import type { RequestRecord } from '../../../src-main/common/record.js';
+import { CopyButton } from '../../components/copy-button.js';
+import { downloadText } from '../../components/dom.js';
+import { OutcomeBadge } from '../../components/outcome-badge.js';
+import { toCurl } from '../../lib/curl.js';
+import { formatTimestamp } from '../../lib/format.js';
+import { useActions, useAppState } from '../../stores/app-context.js';
+import { Evidence, Metrics } from './evidence.js';
+import { RawView } from './raw-view.js';
+import { RequestView } from './request-view.js';
+import { ResponseView } from './response-view.js';
+import { TimingChart } from './timing-chart.js';
+
+type Tab = 'response' | 'request' | 'raw';
+
+export function DetailPanel() {
+  const detail = useAppState((s) => s.detail);
+  const actions = useActions();
+  if (detail.id === null) return null;
+  return (
+    <aside className="detail" aria-label="Request detail" data-testid="detail">
+      {detail.record ? (
+        <DetailBody record={detail.record} />
+      ) : (
+        <div className="detail-empty">
+          <div className="detail-head-bar">
+            <span className="faint mono">{detail.id}</span>
+            <CloseButton onClose={() => actions.closeDetail()} />
+          </div>
+          {detail.loading ? <div className="faint pad">Loading…</div> : <div className="bad-text pad">{detail.error}</div>}
+        </div>
+      )}
+    </aside>
+  );
+}
+
+function CloseButton({ onClose }: { onClose: () => void }) {
+  return (
+    <button type="button" className="btn btn-icon" onClick={onClose} aria-label="Close detail (Esc)" title="Close (Esc)" data-testid="detail-close">
+      ✕
+    </button>
+  );
+}
+
+function DetailBody({ record: r }: { record: RequestRecord }) {
+  const actions = useActions();
+  const baseUrl = useAppState((s) => s.status?.baseUrl ?? null);
+  const [tab, setTab] = useState<Tab>('response');
+  const origin = baseUrl ?? (typeof location !== 'undefined' && location.protocol.startsWith('http') ? location.origin : 'http://127.0.0.1:7788');
+
+  return (
+    <>
+      <div className="detail-head-bar">
+        <OutcomeBadge row={r} />
+        <span className="detail-model">{r.model ?? r.responseModel ?? `${r.method} ${r.path}`}</span>
+        <span className="spacer" />
+        <CopyButton text={() => toCurl(r, origin)} label="Copy as curl" />
+        <button type="button" className="btn btn-small" onClick={() => downloadText(`streamtap-request-${r.id}.json`, JSON.stringify(r, null, 2))} data-testid="export-one">
+          Export JSON
+        </button>
+        <CloseButton onClose={() => actions.closeDetail()} />
+      </div>
+      <div className="detail-scroll">
+        <div className="detail-meta">
+          <span title={String(r.startedAt)}>{formatTimestamp(r.startedAt)}</span>
+          <span>{r.client ?? 'unknown client'}</span>
+          <span>
+            {r.upstream} · {r.api}
+            {r.stream ? ' · stream' : ''}
+          </span>
+          <span className="mono">
+            {r.method} {r.path}
+          </span>
+          {r.sessionId ? (
+            <button type="button" className="btn btn-link" onClick={() => actions.showSession(r.sessionId!)} title={`Session ${r.sessionId}`}>
+              session’s requests
+            </button>
+          ) : null}
+        </div>
+        <p className="diagnosis" data-testid="diagnosis">
+          {r.diagnosis}
+        </p>
+        <Evidence record={r} />
+        <Metrics record={r} />
+        <TimingChart record={r} />
+        <div className="tabs" role="tablist">
+          {(['response', 'request', 'raw'] as const).map((t) => (
+            <button key={t} type="button" role="tab" aria-selected={tab === t} className={`tab${tab === t ? ' is-active' : ''}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
+              {t === 'response' ? 'Response' : t === 'request' ? 'Request' : 'Raw'}
+            </button>
+          ))}
+        </div>
+        <div role="tabpanel" className="tabpanel">
+          {tab === 'response' ? <ResponseView record={r} /> : tab === 'request' ? <RequestView record={r} /> : <RawView record={r} />}
+        </div>
+        <div className="detail-id faint mono">id {r.id}</div>
+      </div>
+    </>
+  );
+}

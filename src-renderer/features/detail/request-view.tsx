@@ -1,0 +1,138 @@
+// The request as a conversation: system prompt and tools folded away, messages by role,
+// newest at the bottom (agents resend the whole history; the end is what changed), and
+// the parameters.
+
+import { useMemo, useState } from 'react';
+import type { RequestRecord } from '../../../src-main/common/record.js';
+import { parseRequestBody, type Message, type Part } from '../../lib/messages.js';
+import { ClampedText } from './clamped-text.js';
+
+const INITIAL_MESSAGES = 30;
+
+export function PartView({ part }: { part: Part }) {
+  switch (part.kind) {
+    case 'text':
+      return <ClampedText text={part.text} />;
+    case 'reasoning':
+      return (
+        <details className="part-reasoning">
+          <summary>Reasoning</summary>
+          <ClampedText text={part.text} />
+        </details>
+      );
+    case 'image':
+      return <div className="part-note">[{part.note}]</div>;
+    case 'tool_call':
+      return (
+        <div className="part-tool">
+          <div className="part-tool-head">
+            <span className="tag">tool call</span> <code>{part.name}</code> {part.id ? <span className="faint mono">{part.id}</span> : null}
+          </div>
+          <ClampedText text={part.args} limit={3000} />
+        </div>
+      );
+    case 'tool_result':
+      return (
+        <div className={`part-tool${part.isError ? ' is-bad' : ''}`}>
+          <div className="part-tool-head">
+            <span className="tag">tool result</span> {part.id ? <span className="faint mono">{part.id}</span> : null}
+            {part.isError ? <span className="bad-text"> error</span> : null}
+          </div>
+          <ClampedText text={part.text} limit={3000} />
+        </div>
+      );
+    case 'other':
+      return <ClampedText text={part.json} limit={3000} />;
+    default: {
+      const never: never = part;
+      return <pre className="pre">{JSON.stringify(never)}</pre>;
+    }
+  }
+}
+
+function MessageView({ m }: { m: Message }) {
+  const collapsible = m.role === 'system' || m.role === 'developer';
+  const body = (
+    <div className="msg-body">
+      {m.parts.length === 0 ? <span className="faint">(empty)</span> : m.parts.map((p, i) => <PartView key={i} part={p} />)}
+    </div>
+  );
+  if (collapsible) {
+    return (
+      <details className={`msg role-${m.role}`}>
+        <summary className="msg-role">{m.role}</summary>
+        {body}
+      </details>
+    );
+  }
+  return (
+    <div className={`msg role-${m.role}`}>
+      <div className="msg-role">{m.role}</div>
+      {body}
+    </div>
+  );
+}
+
+export function RequestView({ record }: { record: RequestRecord }) {
+  const parsed = useMemo(() => parseRequestBody(record.api, record.requestBody), [record.api, record.requestBody]);
+  const [showAll, setShowAll] = useState(false);
+  const hidden = showAll ? 0 : Math.max(0, parsed.messages.length - INITIAL_MESSAGES);
+  const shown = parsed.messages.slice(hidden);
+  return (
+    <div className="request-view">
+      {parsed.problem ? <div className="note">{parsed.problem}</div> : null}
+      {parsed.params.length ? (
+        <table className="kv params" data-testid="params">
+          <tbody>
+            {parsed.params.map(([k, v]) => (
+              <tr key={k}>
+                <th>{k}</th>
+                <td>
+                  <code>{v}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {parsed.system !== null ? (
+        <details className="fold">
+          <summary>
+            System prompt <span className="faint">{parsed.system.length.toLocaleString('en-US')} chars</span>
+          </summary>
+          <ClampedText text={parsed.system} limit={20_000} />
+        </details>
+      ) : null}
+      {parsed.tools.length ? (
+        <details className="fold">
+          <summary>
+            Tools <span className="faint">{parsed.tools.length}</span>
+          </summary>
+          <ul className="tools">
+            {parsed.tools.map((t, i) => (
+              <li key={`${t.name}-${i}`}>
+                <details>
+                  <summary>
+                    <code>{t.name}</code> <span className="faint">{t.description.split('\n')[0]?.slice(0, 140)}</span>
+                  </summary>
+                  {t.description ? <ClampedText text={t.description} limit={4000} /> : null}
+                  {t.schema ? <ClampedText text={t.schema} limit={4000} /> : null}
+                </details>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {hidden > 0 ? (
+        <button type="button" className="btn btn-small show-earlier" onClick={() => setShowAll(true)}>
+          Show {hidden} earlier message{hidden === 1 ? '' : 's'}
+        </button>
+      ) : null}
+      <div className="messages" data-testid="request-messages">
+        {shown.map((m, i) => (
+          <MessageView key={hidden + i} m={m} />
+        ))}
+      </div>
+    </div>
+  );
+}

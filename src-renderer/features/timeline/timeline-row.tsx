@@ -1,0 +1,102 @@
+// One timeline row. Memoised on the summary object: the store replaces a row's object
+// only when that row changed, so a frame with one progress update re-renders one row.
+// In-progress rows tick (elapsed time, tokens/s) from the shared clock.
+
+import { memo } from 'react';
+import type { RequestSummary } from '../../../src-main/common/record.js';
+import { OutcomeBadge } from '../../components/outcome-badge.js';
+import { useNow } from '../../components/use-now.js';
+import { formatDuration, formatRate, formatTimestamp, formatTokens, formatWhen, tokensPerSecond } from '../../lib/format.js';
+
+export const ROW_HEIGHT = 30;
+
+const API_LABEL: Record<RequestSummary['api'], string> = {
+  'chat.completions': 'chat',
+  responses: 'responses',
+  messages: 'messages',
+  embeddings: 'embeddings',
+  other: 'other',
+};
+
+export const ESTIMATED_TITLE = "Estimated with Streamtap's tokenizer: the provider reported no usage for this response";
+
+export function Tokens({ value, estimated }: { value: number | null; estimated?: boolean }) {
+  if (value === null) return <span className="faint">–</span>;
+  if (estimated) {
+    return (
+      <span className="estimated" title={ESTIMATED_TITLE}>
+        ~{formatTokens(value)}
+      </span>
+    );
+  }
+  return <>{formatTokens(value)}</>;
+}
+
+function LiveTiming({ row }: { row: RequestSummary }) {
+  const now = useNow(true);
+  const elapsed = Math.max(0, now - row.startedAt);
+  const tps = tokensPerSecond(row.usage.outputTokens, row.timings.ttftMs, elapsed);
+  return (
+    <>
+      <span className="cell num col-dur live-num" title="Elapsed so far">
+        {formatDuration(elapsed)}
+      </span>
+      <span className="cell num col-tps">{formatRate(tps)}</span>
+    </>
+  );
+}
+
+export const TimelineRow = memo(function TimelineRow(props: {
+  row: RequestSummary;
+  selected: boolean;
+  top: number;
+  index: number;
+  onSelect: (id: string) => void;
+  onOpen: (id: string) => void;
+}) {
+  const { row, selected } = props;
+  const live = row.outcome === 'in_progress';
+  const model = row.model ?? row.responseModel;
+  return (
+    <div
+      role="row"
+      aria-selected={selected}
+      aria-rowindex={props.index + 2}
+      className={`trow${selected ? ' is-selected' : ''}${live ? ' is-live' : ''}`}
+      style={{ transform: `translateY(${props.top}px)` }}
+      data-id={row.id}
+      data-outcome={row.outcome}
+      onClick={() => props.onSelect(row.id)}
+      onDoubleClick={() => props.onOpen(row.id)}
+    >
+      <span className="cell num col-time" title={formatTimestamp(row.startedAt)}>
+        {formatWhen(row.startedAt)}
+      </span>
+      <span className="cell col-client" title={row.userAgent ?? undefined}>
+        {row.client ?? <span className="faint">unknown</span>}
+      </span>
+      <span className="cell col-model" title={row.responseModel && row.responseModel !== row.model ? `answered by ${row.responseModel}` : undefined}>
+        {model ?? <span className="faint">{row.method} {row.path}</span>}
+      </span>
+      <span className="cell col-api faint-2">{API_LABEL[row.api]}</span>
+      <span className="cell col-outcome">
+        <OutcomeBadge row={row} />
+      </span>
+      <span className="cell num col-in">
+        <Tokens value={row.usage.inputTokens} />
+      </span>
+      <span className="cell num col-out">
+        <Tokens value={row.usage.outputTokens} estimated={row.usage.estimated} />
+      </span>
+      <span className="cell num col-ttft">{formatDuration(row.timings.ttftMs)}</span>
+      {live ? (
+        <LiveTiming row={row} />
+      ) : (
+        <>
+          <span className="cell num col-dur">{formatDuration(row.timings.durationMs)}</span>
+          <span className="cell num col-tps">{formatRate(tokensPerSecond(row.usage.outputTokens, row.timings.ttftMs, row.timings.durationMs))}</span>
+        </>
+      )}
+    </div>
+  );
+});

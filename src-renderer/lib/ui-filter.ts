@@ -1,0 +1,86 @@
+// The timeline's filter as the user sets it (badge kinds, a relative time range, text)
+// and its translation to the contract's RecordFilter. Also decides whether a live row
+// belongs in the current list, so a row that starts streaming under a filter appears
+// without a re-query. Pure.
+
+import type { RecordFilter, RequestSummary } from '../../src-main/common/record.js';
+import type { Outcome } from '../../src-main/common/record.js';
+import { badgeKind, type BadgeKind } from './outcome.js';
+
+export const TIME_RANGES = [
+  { id: '15m', label: 'Last 15 min', ms: 15 * 60_000 },
+  { id: '1h', label: 'Last hour', ms: 3_600_000 },
+  { id: '24h', label: 'Last 24 h', ms: 86_400_000 },
+  { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
+  { id: 'all', label: 'All time', ms: null },
+] as const;
+export type TimeRangeId = (typeof TIME_RANGES)[number]['id'];
+
+export interface UiFilter {
+  /** badge kinds; empty = all */
+  outcomes: BadgeKind[];
+  models: string[];
+  clients: string[];
+  upstreams: string[];
+  sessions: string[];
+  range: TimeRangeId;
+  text: string;
+}
+
+export const EMPTY_UI_FILTER: UiFilter = { outcomes: [], models: [], clients: [], upstreams: [], sessions: [], range: 'all', text: '' };
+
+export function isFilterActive(f: UiFilter): boolean {
+  return (
+    f.outcomes.length > 0 || f.models.length > 0 || f.clients.length > 0 || f.upstreams.length > 0 || f.sessions.length > 0 || f.range !== 'all' || f.text.trim() !== ''
+  );
+}
+
+/**
+ * "truncated" is not an outcome in the store: it is completed + truncated. The
+ * RecordFilter ANDs `outcome` with `truncated`, so:
+ *  - truncated alone            -> { truncated: true }
+ *  - completed without truncated -> outcome includes completed, truncated: false
+ *    (truncated:false excludes exactly the completed-and-truncated rows)
+ *  - completed and truncated    -> outcome includes completed
+ *  - truncated with other kinds but not completed cannot be expressed as one AND; it
+ *    is widened to include completed rows (documented in the filter's tooltip).
+ */
+export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
+  const out: RecordFilter = {};
+  const range = TIME_RANGES.find((r) => r.id === f.range);
+  if (range && range.ms !== null) out.since = now - range.ms;
+  const kinds = new Set(f.outcomes);
+  const wantTrunc = kinds.delete('truncated');
+  const outcomes = [...kinds] as Outcome[];
+  if (wantTrunc && outcomes.length === 0) {
+    out.truncated = true;
+  } else if (outcomes.length > 0) {
+    if (wantTrunc && !outcomes.includes('completed')) outcomes.push('completed');
+    out.outcome = outcomes;
+    if (!wantTrunc && outcomes.includes('completed')) out.truncated = false;
+  }
+  if (f.models.length) out.model = [...f.models];
+  if (f.clients.length) out.client = [...f.clients];
+  if (f.upstreams.length) out.upstream = [...f.upstreams];
+  if (f.sessions.length) out.session = [...f.sessions];
+  const text = f.text.trim();
+  if (text) out.text = text.slice(0, 1000);
+  return out;
+}
+
+/** Would the server's filter include this row? 'unknown' when it depends on bodies (text search). */
+export function matchesFilter(r: RequestSummary, f: RecordFilter): boolean | 'unknown' {
+  if (f.since !== undefined && r.startedAt < f.since) return false;
+  if (f.until !== undefined && r.startedAt >= f.until) return false;
+  if (f.outcome?.length && !f.outcome.includes(r.outcome)) return false;
+  if (f.truncated !== undefined) {
+    const isTrunc = badgeKind(r) === 'truncated';
+    if (isTrunc !== f.truncated) return false;
+  }
+  if (f.model?.length && (r.model === null || !f.model.includes(r.model))) return false;
+  if (f.client?.length && (r.client === null || !f.client.includes(r.client))) return false;
+  if (f.upstream?.length && !f.upstream.includes(r.upstream)) return false;
+  if (f.session?.length && (r.sessionId === null || !f.session.includes(r.sessionId))) return false;
+  if (f.text) return 'unknown';
+  return true;
+}

@@ -1,0 +1,537 @@
+// The dashboard's state: one zustand store with the timeline, the open request, the
+// sessions, status and exports, plus the actions that load them through the
+// RendererApi. Live events are queued and applied once per animation frame in ONE
+// set() (HTTP Toolkit's events store), so a flood of progress updates costs one render
+// per frame; a malformed event is reported and dropped (parseLiveEvent). No DOM and no
+// React here: the scheduler is injected, so tests drive it from Node.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AppStatus, ExportFormat, Facets, LiveEvent, SessionSummary, SummaryStats } from '../../src-main/common/contract.js';
+import type { RecordFilter, RequestRecord, RequestSummary } from '../../src-main/common/record.js';
+import type { ConnectionState, RendererApi } from '../api/streamtap-api.js';
+import { errorMessage } from '../api/streamtap-api.js';
+import { parseLiveEvent } from '../api/live-event.js';
+import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
+import { throttle, type Throttled } from '../lib/throttle.js';
+import { EMPTY_UI_FILTER, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
+
+export type View = 'timeline' | 'sessions' | 'setup' | 'settings';
+
+export const PAGE_SIZE = 200;
+/** How long a browser download may stay silent before we call it "started" and stop waiting. */
+const DOWNLOAD_QUIET_MS = 4000;
+
+export interface ExportJob {
+  id: string;
+  format: ExportFormat;
+  state: 'running' | 'done' | 'failed' | 'canceled';
+  written: number;
+  /** where the file went (Electron save dialog) */
+  path: string | null;
+  message: string | null;
+  /** transport: a browser download or a file written by the desktop app */
+  mode: 'download' | 'file' | null;
+}
+
+export interface DetailState {
+  id: string | null;
+  record: RequestRecord | null;
+  loading: boolean;
+  error: string | null;
+}
+
+export interface AppState {
+  connection: ConnectionState;
+  connectionDetail: string | null;
+  status: AppStatus | null;
+  view: View;
+
+  filter: UiFilter;
+  /** the concrete filter of the loaded list (relative time ranges resolved) */
+  query: RecordFilter;
+  rows: RequestSummary[];
+  hasMore: boolean;
+  loading: boolean;
+  listError: string | null;
+  selectedId: string | null;
+  summary: SummaryStats | null;
+  facets: Facets;
+
+  detail: DetailState;
+
+  sessions: SessionSummary[];
+  sessionsLoading: boolean;
+  sessionsError: string | null;
+
+  exports: ExportJob[];
+  /** a short-lived message (copied, saved…) */
+  notice: { text: string; tone: 'ok' | 'bad' } | null;
+}
+
+export interface Scheduler {
+  /** run `cb` at the next animation frame (or soon); returns a cancel function */
+  frame(cb: () => void): () => void;
+  now(): number;
+  warn(message: string, value?: unknown): void;
+}
+
+type RafGlobal = { requestAnimationFrame?: (cb: () => void) => number; cancelAnimationFrame?: (id: number) => void };
+
+/**
+ * requestAnimationFrame, with a timeout as a backstop: a hidden window (minimised to the
+ * tray, a background tab) gets no frames, and the queue must not grow without bound.
+ */
+export const browserScheduler: Scheduler = {
+  frame(cb) {
+    const g = globalThis as RafGlobal;
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      if (raf !== null) g.cancelAnimationFrame?.(raf);
+      clearTimeout(timer);
+      cb();
+    };
+    const raf = g.requestAnimationFrame ? g.requestAnimationFrame(once) : null;
+    const timer = setTimeout(once, 250);
+    return () => {
+      done = true;
+      if (raf !== null) g.cancelAnimationFrame?.(raf);
+      clearTimeout(timer);
+    };
+  },
+  now: () => Date.now(),
+  warn: (m, v) => console.warn(m, v),
+};
+
+export interface AppActions {
+  /** subscribes to the live feed and loads everything; returns the cleanup */
+  start(): () => void;
+  setView(view: View): void;
+  setFilter(patch: Partial<UiFilter>): void;
+  resetFilter(): void;
+  reload(): Promise<void>;
+  loadMore(): Promise<void>;
+  refreshSummary(): Promise<void>;
+  refreshFacets(): Promise<void>;
+  select(id: string | null): void;
+  moveSelection(delta: number): void;
+  openDetail(id: string): void;
+  closeDetail(): void;
+  loadSessions(): Promise<void>;
+  showSession(sessionId: string): void;
+  runExport(format: ExportFormat): Promise<void>;
+  dismissExport(id: string): void;
+  setPaused(paused: boolean): Promise<void>;
+  notify(text: string, tone?: 'ok' | 'bad'): void;
+  /** queue a live event (what subscribe() delivers); applied at the next frame */
+  ingest(event: unknown): void;
+  /** apply the queue now (tests, and the frame callback) */
+  flush(): void;
+}
+
+export interface App {
+  store: StoreApi<AppState>;
+  actions: AppActions;
+  api: RendererApi;
+}
+
+const EMPTY_FACETS: Facets = { models: [], clients: [], upstreams: [], sessions: [] };
+
+function newId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `x${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+export function createApp(api: RendererApi, scheduler: Scheduler = browserScheduler): App {
+  const now = scheduler.now;
+  const initialQuery = toRecordFilter(EMPTY_UI_FILTER, now());
+  const store = createStore<AppState>()(() => ({
+    connection: 'connecting',
+    connectionDetail: null,
+    status: null,
+    view: 'timeline',
+    filter: EMPTY_UI_FILTER,
+    query: initialQuery,
+    rows: [],
+    hasMore: true,
+    loading: false,
+    listError: null,
+    selectedId: null,
+    summary: null,
+    facets: EMPTY_FACETS,
+    detail: { id: null, record: null, loading: false, error: null },
+    sessions: [],
+    sessionsLoading: false,
+    sessionsError: null,
+    exports: [],
+    notice: null,
+  }));
+  const get = store.getState;
+  const set = store.setState;
+
+  // ---- bookkeeping outside the reactive state -------------------------------------
+  let generation = 0;
+  let pageRequest: Promise<void> | null = null;
+  /** live changes seen while a page request is in flight, re-applied to its answer */
+  let changesDuringLoad: RowChange[] | null = null;
+  let queue: unknown[] = [];
+  let cancelFrame: (() => void) | null = null;
+  let noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  const downloadTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  let detailSeq = 0;
+
+  const later: Throttled[] = [];
+  const refreshSummarySoon = throttle(() => void actions.refreshSummary(), 1500);
+  const refreshFacetsSoon = throttle(() => void actions.refreshFacets(), 5000);
+  const refreshHeadSoon = throttle(() => void refreshHead(), 2000);
+  const refreshSessionsSoon = throttle(() => void actions.loadSessions(), 2500);
+  const refreshDetailSoon = throttle(() => void loadDetail(get().detail.id, true), 700);
+  later.push(refreshSummarySoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
+
+  async function loadDetail(id: string | null, quiet: boolean): Promise<void> {
+    if (id === null) return;
+    const seq = ++detailSeq;
+    if (!quiet) set({ detail: { id, record: null, loading: true, error: null } });
+    try {
+      const record = await api.call('requests.get', { id });
+      if (seq !== detailSeq || get().detail.id !== id) return;
+      set({ detail: { id, record, loading: false, error: record ? null : 'This request is no longer in the database.' } });
+    } catch (err) {
+      if (seq !== detailSeq || get().detail.id !== id) return;
+      set({ detail: { ...get().detail, loading: false, error: errorMessage(err) } });
+    }
+  }
+
+  /** Re-reads the newest page and merges it in (text search, where live rows cannot be judged locally). */
+  async function refreshHead(): Promise<void> {
+    const gen = generation;
+    try {
+      const page = await api.call('requests.list', { filter: get().query, limit: PAGE_SIZE });
+      if (gen !== generation) return;
+      const rows = mergeHead(get().rows, page, PAGE_SIZE);
+      set({ rows, ...(page.length < PAGE_SIZE ? { hasMore: false } : {}) });
+    } catch {
+      // the next event or a manual reload tries again
+    }
+  }
+
+  function applyBatch(events: LiveEvent[]): void {
+    const changes: RowChange[] = [];
+    let status: AppStatus | null = null;
+    const progress = new Map<string, { written: number; done: boolean }>();
+    for (const e of events) {
+      switch (e.type) {
+        case 'records':
+          for (const c of e.changes) changes.push(c);
+          break;
+        case 'status':
+          status = e.status;
+          break;
+        case 'export.progress':
+          progress.set(e.exportId, { written: e.written, done: e.done });
+          break;
+        default: {
+          const never: never = e;
+          scheduler.warn('streamtap: unhandled live event', never);
+        }
+      }
+    }
+    const s = get();
+    const patch: Partial<AppState> = {};
+    let needsRefresh = false;
+    if (changes.length) {
+      if (changesDuringLoad) changesDuringLoad.push(...changes);
+      const merged = mergeChanges(s.rows, changes, s.query, s.hasMore);
+      if (merged.rows !== s.rows) {
+        patch.rows = merged.rows;
+        // The selected row may have left the list (it no longer matches the filter).
+        if (s.selectedId !== null && !merged.rows.some((r) => r.id === s.selectedId)) patch.selectedId = null;
+      }
+      needsRefresh = merged.needsRefresh;
+    }
+    if (status) patch.status = status;
+    if (progress.size) {
+      patch.exports = s.exports.map((job) => {
+        const p = progress.get(job.id);
+        if (!p) return job;
+        const t = downloadTimers.get(job.id);
+        if (t) clearTimeout(t);
+        downloadTimers.delete(job.id);
+        if (p.done && job.mode === 'download') return { ...job, written: p.written, state: 'done' as const, message: null };
+        return { ...job, written: p.written };
+      });
+    }
+    // The one store update for this frame.
+    if (Object.keys(patch).length) set(patch);
+
+    if (!changes.length) return;
+    // Follow-up queries, throttled: never one per event.
+    const settledOrNew = changes.some((c) => c.kind !== 'progress');
+    if (settledOrNew) refreshSummarySoon();
+    if (needsRefresh && changes.some((c) => c.kind === 'finished')) refreshHeadSoon();
+    if (settledOrNew && s.view === 'sessions') refreshSessionsSoon();
+    const f = s.facets;
+    if (
+      changes.some(
+        (c) =>
+          (c.summary.model !== null && !f.models.includes(c.summary.model)) ||
+          (c.summary.client !== null && !f.clients.includes(c.summary.client)) ||
+          !f.upstreams.includes(c.summary.upstream) ||
+          (c.summary.sessionId !== null && !f.sessions.includes(c.summary.sessionId)),
+      )
+    ) {
+      refreshFacetsSoon();
+    }
+    const openId = s.detail.id;
+    if (openId !== null && changes.some((c) => c.summary.id === openId)) refreshDetailSoon();
+  }
+
+  const actions: AppActions = {
+    start() {
+      const offLive = api.subscribe((e) => actions.ingest(e));
+      const offConn = api.onConnection((state, detail) => {
+        const wasDown = get().connection === 'reconnecting';
+        set({ connection: state, connectionDetail: state === 'open' ? null : (detail ?? null) });
+        // Events may have been missed while the feed was down: re-query what is shown.
+        if (state === 'open' && (wasDown || detail === 'reconnected')) {
+          void actions.reload();
+          void api.call('status.get', {}).then((status) => set({ status }), () => {});
+        }
+      });
+      void api.call('status.get', {}).then(
+        (status) => set({ status }),
+        (err) => actions.notify(errorMessage(err), 'bad'),
+      );
+      void actions.reload();
+      void actions.refreshFacets();
+      return () => {
+        offLive();
+        offConn();
+        cancelFrame?.();
+        cancelFrame = null;
+        for (const t of later) t.cancel();
+        for (const t of downloadTimers.values()) clearTimeout(t);
+        downloadTimers.clear();
+        if (noticeTimer) clearTimeout(noticeTimer);
+      };
+    },
+
+    setView(view) {
+      set({ view });
+      if (view === 'sessions') void actions.loadSessions();
+    },
+
+    setFilter(patch) {
+      const filter = { ...get().filter, ...patch };
+      set({ filter });
+      void actions.reload();
+    },
+
+    resetFilter() {
+      set({ filter: EMPTY_UI_FILTER });
+      void actions.reload();
+    },
+
+    async reload() {
+      const gen = ++generation;
+      const query = toRecordFilter(get().filter, now());
+      set({ query, loading: true, listError: null });
+      changesDuringLoad = [];
+      void actions.refreshSummary();
+      const request = (async () => {
+        try {
+          const page = await api.call('requests.list', { filter: query, limit: PAGE_SIZE });
+          if (gen !== generation) return;
+          const hasMore = page.length === PAGE_SIZE;
+          const late = changesDuringLoad ?? [];
+          const rows = late.length ? mergeChanges(page, late, query, hasMore).rows : page;
+          const selectedId = get().selectedId;
+          set({ rows, hasMore, loading: false, selectedId: selectedId !== null && rows.some((r) => r.id === selectedId) ? selectedId : null });
+        } catch (err) {
+          if (gen !== generation) return;
+          set({ loading: false, listError: errorMessage(err) });
+        } finally {
+          if (gen === generation) changesDuringLoad = null;
+        }
+      })();
+      pageRequest = request;
+      await request;
+      if (pageRequest === request) pageRequest = null;
+    },
+
+    async loadMore() {
+      const s = get();
+      if (pageRequest || !s.hasMore || s.loading || s.listError) return;
+      const gen = generation;
+      const before = cursorAfter(s.rows);
+      if (!before) return;
+      changesDuringLoad = [];
+      set({ loading: true });
+      const request = (async () => {
+        try {
+          const page = await api.call('requests.list', { filter: s.query, limit: PAGE_SIZE, before });
+          if (gen !== generation) return;
+          const current = get().rows;
+          const last = current[current.length - 1];
+          // Live inserts may already hold some of these rows: keep only strictly older ones.
+          const fresh = last ? page.filter((r) => compareRows(r, last) > 0) : page;
+          const hasMore = page.length === PAGE_SIZE;
+          let rows = current.concat(fresh);
+          const late = changesDuringLoad ?? [];
+          if (late.length) rows = mergeChanges(rows, late, s.query, hasMore).rows;
+          set({ rows, hasMore, loading: false });
+        } catch (err) {
+          if (gen !== generation) return;
+          set({ loading: false, listError: errorMessage(err) });
+        } finally {
+          if (gen === generation) changesDuringLoad = null;
+        }
+      })();
+      pageRequest = request;
+      await request;
+      if (pageRequest === request) pageRequest = null;
+    },
+
+    async refreshSummary() {
+      const gen = generation;
+      try {
+        const summary = await api.call('requests.summary', { filter: get().query });
+        if (gen === generation) set({ summary });
+      } catch {
+        // the strip keeps its last numbers; the list shows the error if the store is down
+      }
+    },
+
+    async refreshFacets() {
+      try {
+        set({ facets: await api.call('requests.facets', {}) });
+      } catch {
+        // filters still work with what the user types
+      }
+    },
+
+    select(id) {
+      set({ selectedId: id });
+      if (id !== null && get().detail.id !== null && get().detail.id !== id) actions.openDetail(id);
+    },
+
+    moveSelection(delta) {
+      const { rows, selectedId } = get();
+      if (!rows.length) return;
+      const at = selectedId === null ? -1 : rows.findIndex((r) => r.id === selectedId);
+      const next = at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + delta));
+      actions.select(rows[next]!.id);
+      if (next >= rows.length - 20) void actions.loadMore();
+    },
+
+    openDetail(id) {
+      set({ selectedId: id, detail: { id, record: null, loading: true, error: null } });
+      void loadDetail(id, false);
+    },
+
+    closeDetail() {
+      detailSeq++;
+      set({ detail: { id: null, record: null, loading: false, error: null } });
+    },
+
+    async loadSessions() {
+      set({ sessionsLoading: true, sessionsError: null });
+      const q = get().query;
+      const filter: RecordFilter = q.since !== undefined ? { since: q.since } : {};
+      try {
+        const sessions = await api.call('sessions.list', { filter, limit: 500 });
+        set({ sessions, sessionsLoading: false });
+      } catch (err) {
+        set({ sessionsLoading: false, sessionsError: errorMessage(err) });
+      }
+    },
+
+    showSession(sessionId) {
+      set({ view: 'timeline', filter: { ...EMPTY_UI_FILTER, sessions: [sessionId] } });
+      void actions.reload();
+    },
+
+    async runExport(format) {
+      const id = newId();
+      const job: ExportJob = { id, format, state: 'running', written: 0, path: null, message: null, mode: null };
+      set({ exports: [...get().exports.filter((j) => j.state === 'running'), job] });
+      const update = (patch: Partial<ExportJob>): void => set({ exports: get().exports.map((j) => (j.id === id ? { ...j, ...patch } : j)) });
+      try {
+        const result = await api.call('export.run', { filter: get().query, format, exportId: id });
+        switch (result.status) {
+          case 'saved':
+            update({ state: 'done', written: result.count, path: result.path, mode: 'file' });
+            break;
+          case 'canceled':
+            set({ exports: get().exports.filter((j) => j.id !== id) });
+            break;
+          case 'downloaded': {
+            const known = result.count >= 0;
+            update({ mode: 'download', ...(known ? { state: 'done', written: result.count } : {}) });
+            if (!known) {
+              // Progress events normally finish the job; if none come (a tiny export, or
+              // a server that does not report), stop showing a spinner after a while.
+              const quiet = (): void => {
+                const j = get().exports.find((x) => x.id === id);
+                if (j && j.state === 'running') update({ state: 'done', message: 'Download started' });
+              };
+              downloadTimers.set(id, setTimeout(quiet, DOWNLOAD_QUIET_MS));
+            }
+            break;
+          }
+          default: {
+            const never: never = result;
+            scheduler.warn('streamtap: unknown export result', never);
+          }
+        }
+      } catch (err) {
+        update({ state: 'failed', message: errorMessage(err) });
+      }
+    },
+
+    dismissExport(id) {
+      set({ exports: get().exports.filter((j) => j.id !== id) });
+    },
+
+    async setPaused(paused) {
+      try {
+        set({ status: await api.call('recording.setPaused', { paused }) });
+      } catch (err) {
+        actions.notify(errorMessage(err), 'bad');
+      }
+    },
+
+    notify(text, tone = 'ok') {
+      if (noticeTimer) clearTimeout(noticeTimer);
+      set({ notice: { text, tone } });
+      noticeTimer = setTimeout(() => set({ notice: null }), tone === 'bad' ? 6000 : 2500);
+    },
+
+    ingest(event) {
+      queue.push(event);
+      cancelFrame ??= scheduler.frame(() => {
+        cancelFrame = null;
+        actions.flush();
+      });
+    },
+
+    flush() {
+      if (cancelFrame) {
+        cancelFrame();
+        cancelFrame = null;
+      }
+      if (!queue.length) return;
+      const batch = queue;
+      queue = [];
+      const events: LiveEvent[] = [];
+      for (const raw of batch) {
+        const e = parseLiveEvent(raw, scheduler.warn);
+        if (e) events.push(e);
+      }
+      if (events.length) applyBatch(events);
+    },
+  };
+
+  return { store, actions, api };
+}

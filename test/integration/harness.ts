@@ -1,0 +1,106 @@
+// A real core (proxy + recorder + store on a temp SQLite file) in front of the fake
+// upstream, on ephemeral loopback ports. Each test gets its own folder and servers.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { resolveConfig, type CoreConfig } from '../../src-main/core/config.js';
+import { createCore, type Core } from '../../src-main/core/create-core.js';
+import type { RequestRecord, RequestSummary } from '../../src-main/common/record.js';
+import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
+
+export interface Harness {
+  core: Core;
+  fake: FakeUpstream;
+  url: string;
+  dir: string;
+  dbPath: string;
+  openai(scenario?: Scenario): OpenAI;
+  anthropic(scenario?: Scenario): Anthropic;
+  /** resolves with the record once `n` requests have finished (in finish order) */
+  waitForFinished(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
+  close(): Promise<void>;
+}
+
+export const SECRET_OPENAI_KEY = 'sk-proj-SECRETopenaiKEY0123456789abcdefWXYZ';
+export const SECRET_ANTHROPIC_KEY = 'sk-ant-api03-SECRETanthropicKEY0123456789-abcd';
+
+export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUpstreams: Record<string, string> = {}): Promise<Harness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-test-'));
+  const dbPath = path.join(dir, 'streamtap.db');
+  const fake = await startFakeUpstream();
+  const config = resolveConfig({
+    dbPath,
+    port: 0,
+    checkpointMs: 50,
+    ...overrides,
+    upstreams: { openai: fake.url, anthropic: fake.url, ...extraUpstreams, ...overrides.upstreams },
+  });
+  const core = createCore(config);
+  const finished: RequestSummary[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  core.onChange((c) => {
+    if (c.type !== 'finished') return;
+    finished.push(c.summary);
+    for (const w of waiters.slice()) {
+      if (finished.length >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const { url } = await core.start();
+  return {
+    core,
+    fake,
+    url,
+    dir,
+    dbPath,
+    openai: (scenario) =>
+      new OpenAI({ baseURL: `${url}/v1`, apiKey: SECRET_OPENAI_KEY, maxRetries: 0, timeout: 20_000, defaultHeaders: scenario ? scenarioHeader(scenario) : {} }),
+    anthropic: (scenario) =>
+      new Anthropic({ baseURL: url, apiKey: SECRET_ANTHROPIC_KEY, maxRetries: 0, timeout: 20_000, defaultHeaders: scenario ? scenarioHeader(scenario) : {} }),
+    async waitForFinished(n, timeoutMs = 10_000) {
+      if (finished.length < n) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`only ${finished.length} of ${n} requests finished within ${timeoutMs} ms`)), timeoutMs);
+          waiters.push({
+            n,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+          });
+        });
+      }
+      return finished.slice(0, n).map((s) => {
+        const rec = core.store.get(s.id);
+        if (!rec) throw new Error(`record ${s.id} not in the store`);
+        return rec;
+      });
+    },
+    async close() {
+      await core.stop();
+      await fake.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Raw HTTP through the proxy, for what the SDKs hide (headers, encodings, aborts at a byte). */
+export async function rawRequest(
+  url: string,
+  init: { method?: string; path: string; headers?: Record<string, string>; body?: unknown },
+): Promise<Response> {
+  return fetch(url + init.path, {
+    method: init.method ?? 'POST',
+    headers: { 'content-type': 'application/json', ...init.headers },
+    ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}),
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

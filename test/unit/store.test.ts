@@ -1,0 +1,495 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../../src-main/common/record.js';
+import { openStore, StoreOpenError, type Store } from '../../src-main/core/db/store.js';
+import { makeCompletedRecord, makeRecord } from '../fixtures/store-records.js';
+
+let dir: string;
+let store: Store | null = null;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'streamtap-store-'));
+});
+
+afterEach(() => {
+  store?.close();
+  store = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(opts: { flushIntervalMs?: number } = {}): Store {
+  store = openStore({ path: join(dir, 'db', 'streamtap.db'), flushIntervalMs: opts.flushIntervalMs ?? 60_000 });
+  return store;
+}
+
+/** A second, independent connection: sees only what the store has committed. */
+function peek<T>(query: string, ...params: unknown[]): T[] {
+  const db = new Database(join(dir, 'db', 'streamtap.db'), { readonly: true });
+  try {
+    return db.prepare(query).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('records round-trip', () => {
+  it('keeps every field of a full record, including nested parts and nulls', () => {
+    const s = open();
+    const rec = makeCompletedRecord({
+      sessionId: 'sess-1',
+      error: { type: 'overloaded_error', code: '529', message: 'Overloaded', retryAfterS: 1.5 },
+      errorMessage: 'socket hang up',
+      responseBody: { text: '{"ok":true}', bytes: 11, truncated: true },
+      requestBody: { text: 'x'.repeat(50), bytes: 9000, truncated: true },
+      truncated: true,
+      usage: { inputTokens: 1, outputTokens: null, reasoningTokens: null, cachedTokens: 0, totalTokens: 1, estimated: true },
+    });
+    s.insert(rec);
+    expect(s.get(rec.id)).toEqual(rec);
+  });
+
+  it('tells a missing provider error from one whose fields could not be parsed', () => {
+    const s = open();
+    const none = makeRecord({ error: null });
+    const blank = makeRecord({ error: { type: null, code: null, message: null, retryAfterS: null } });
+    s.insert(none);
+    s.insert(blank);
+    expect(s.get(none.id)!.error).toBeNull();
+    expect(s.get(blank.id)!.error).toEqual({ type: null, code: null, message: null, retryAfterS: null });
+  });
+
+  it('returns null for an unknown id', () => {
+    expect(open().get('nope')).toBeNull();
+  });
+
+  it('creates the parent folders of the database file', () => {
+    open().insert(makeRecord());
+    store!.flush();
+    expect(peek<{ n: number }>('select count(*) as n from requests')[0]!.n).toBe(1);
+  });
+});
+
+describe('write queue', () => {
+  it('does not write on insert or update, only when flushed', () => {
+    const s = open();
+    const rec = makeRecord();
+    s.insert(rec);
+    s.update(rec.id, { eventCount: 3 });
+    expect(peek('select id from requests')).toEqual([]);
+    expect(s.status().queued).toBe(1);
+    expect(s.flush()).toBe(true);
+    expect(peek('select id, event_count from requests')).toEqual([{ id: rec.id, event_count: 3 }]);
+    expect(s.status().queued).toBe(0);
+  });
+
+  it('flushes on its own after flushIntervalMs', async () => {
+    const s = open({ flushIntervalMs: 20 });
+    const rec = makeRecord();
+    s.insert(rec);
+    await expect.poll(() => peek('select id from requests').length, { timeout: 2_000 }).toBe(1);
+  });
+
+  it('merges an insert and the updates queued after it into one record', () => {
+    const s = open();
+    const rec = makeRecord();
+    s.insert(rec);
+    s.update(rec.id, { responseText: 'partial', eventCount: 1 });
+    s.update(rec.id, { responseText: 'partial answer', outcome: 'completed', phase: 'complete' });
+    expect(s.status().queued).toBe(1);
+    expect(s.get(rec.id)).toEqual({
+      ...rec,
+      responseText: 'partial answer',
+      eventCount: 1,
+      outcome: 'completed',
+      phase: 'complete',
+    });
+  });
+
+  it('merges several updates to a stored record, the later value winning', () => {
+    const s = open();
+    const rec = makeRecord();
+    s.insert(rec);
+    s.flush();
+    s.update(rec.id, { eventCount: 1, bytesOut: 10 });
+    s.update(rec.id, { eventCount: 2, diagnosis: 'still going' });
+    s.update(rec.id, { timings: { firstByteMs: 5, ttftMs: 9, lastEventMs: 30, durationMs: null } });
+    expect(s.status().queued).toBe(1);
+    expect(s.get(rec.id)).toEqual({
+      ...rec,
+      eventCount: 2,
+      bytesOut: 10,
+      diagnosis: 'still going',
+      timings: { firstByteMs: 5, ttftMs: 9, lastEventMs: 30, durationMs: null },
+    });
+  });
+
+  it('treats patch keys set to undefined as absent and never changes the id', () => {
+    const s = open();
+    const rec = makeRecord({ model: 'gpt-5' });
+    s.insert(rec);
+    s.flush();
+    s.update(rec.id, { model: undefined, id: 'other', eventCount: 4 });
+    expect(s.get(rec.id)).toEqual({ ...rec, eventCount: 4 });
+    expect(s.get('other')).toBeNull();
+  });
+
+  it('keeps an update that only changes body parts (headers, events, tool calls)', () => {
+    const s = open();
+    const rec = makeRecord();
+    s.insert(rec);
+    s.flush();
+    const events = [{ t: 1, event: 'ping', data: '{}' }];
+    s.update(rec.id, { events, responseHeaders: { a: 'b' }, toolCalls: [{ id: null, name: 'x', arguments: '{' }] });
+    expect(s.get(rec.id)).toMatchObject({ events, responseHeaders: { a: 'b' }, toolCalls: [{ id: null, name: 'x', arguments: '{' }] });
+  });
+
+  it('writes 1000 queued updates in one fast flush', () => {
+    const s = open();
+    const ids: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const r = makeRecord();
+      ids.push(r.id);
+      s.insert(r);
+    }
+    s.flush();
+    const round = (n: number) => {
+      for (const id of ids) {
+        s.update(id, {
+          eventCount: n,
+          responseText: `text ${n}`,
+          timings: { firstByteMs: 1, ttftMs: 2, lastEventMs: n, durationMs: null },
+        });
+      }
+      const t0 = performance.now();
+      expect(s.flush()).toBe(true);
+      return performance.now() - t0;
+    };
+    round(1); // warm-up: statement preparation, JIT
+    const ms = Math.min(round(2), round(3));
+    // Typically a few ms; the bound is loose because CI machines are shared.
+    expect(ms).toBeLessThan(250);
+    expect(peek<{ n: number }>('select count(*) as n from requests where event_count = 3')[0]!.n).toBe(1000);
+  });
+});
+
+describe('list', () => {
+  it('pages newest first with a keyset cursor, without gaps or repeats, even when start times tie', () => {
+    const s = open();
+    const recs: RequestRecord[] = [];
+    for (let i = 0; i < 25; i++) {
+      // groups of three records share a start time
+      recs.push(makeRecord({ id: `r${String(i).padStart(2, '0')}`, startedAt: 1_000 + Math.floor(i / 3) }));
+    }
+    for (const r of [...recs].reverse()) s.insert(r);
+    const seen: string[] = [];
+    let before: { startedAt: number; id: string } | undefined;
+    for (;;) {
+      const page = s.list({}, { limit: 4, ...(before ? { before } : {}) });
+      if (page.length === 0) break;
+      seen.push(...page.map((p) => p.id));
+      const last = page[page.length - 1]!;
+      before = { startedAt: last.startedAt, id: last.id };
+    }
+    const expected = [...recs]
+      .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1))
+      .map((r) => r.id);
+    expect(seen).toEqual(expected);
+  });
+
+  it('returns light summaries with the first 200 characters of the answer', () => {
+    const s = open();
+    // a surrogate pair straddles the cut: it must not be split in half
+    const text = `${'a'.repeat(199)}😀tail`;
+    const rec = makeCompletedRecord({ responseText: text });
+    s.insert(rec);
+    const [row] = s.list({}, { limit: 10 });
+    expect(row!.responseTextPreview).toBe('a'.repeat(199));
+    expect(row).not.toHaveProperty('responseText');
+    expect(row).not.toHaveProperty('events');
+    expect(row).not.toHaveProperty('requestBody');
+    expect(row).toMatchObject({ id: rec.id, usage: rec.usage, timings: rec.timings, evidence: rec.evidence });
+  });
+
+  it('returns nothing for a non-positive limit', () => {
+    const s = open();
+    s.insert(makeRecord());
+    expect(s.list({}, { limit: 0 })).toEqual([]);
+  });
+
+  it('is served by the started_at index without a sort step', () => {
+    const s = open();
+    s.insert(makeRecord());
+    s.flush();
+    const plans = [
+      'select * from requests order by started_at desc, id desc limit 200',
+      'select * from requests where (started_at, id) < (5, \'x\') order by started_at desc, id desc limit 200',
+      "select * from requests where outcome = 'completed' order by started_at desc, id desc limit 200",
+      "select * from requests where session_id = 's' order by started_at desc, id desc limit 200",
+      "select * from requests where model = 'm' order by started_at desc, id desc limit 200",
+    ].map((q) => peek<{ detail: string }>(`explain query plan ${q}`).map((r) => r.detail).join('; '));
+    for (const plan of plans) {
+      expect(plan).toMatch(/USING (COVERING )?INDEX requests_/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+});
+
+describe('filters', () => {
+  function seed(s: Store): Record<string, RequestRecord> {
+    const recs = {
+      a: makeCompletedRecord({ id: 'a', startedAt: 100, model: 'gpt-5', client: 'codex_exec', upstream: 'openai', sessionId: 's1' }),
+      b: makeCompletedRecord({ id: 'b', startedAt: 200, stopReason: 'max_tokens', truncated: true, sessionId: 's1' }),
+      c: makeRecord({ id: 'c', startedAt: 300, outcome: 'client_aborted', phase: 'mid_stream', responseText: 'price is 50% off' }),
+      d: makeRecord({ id: 'd', startedAt: 400, outcome: 'upstream_error', requestBody: { text: 'find the 500 errors_here', bytes: 24, truncated: false } }),
+      e: makeRecord({ id: 'e', startedAt: 500, outcome: 'completed', truncated: true, sessionId: 's2' }),
+    };
+    for (const r of Object.values(recs)) s.insert(r);
+    return recs;
+  }
+  const ids = (s: Store, f: Parameters<Store['list']>[0]) =>
+    s
+      .list(f, { limit: 100 })
+      .map((r) => r.id)
+      .sort();
+
+  it('filters by time range (since inclusive, until exclusive)', () => {
+    const s = open();
+    seed(s);
+    expect(ids(s, { since: 200, until: 400 })).toEqual(['b', 'c']);
+  });
+
+  it('filters by outcome, model, client, upstream and session', () => {
+    const s = open();
+    seed(s);
+    expect(ids(s, { outcome: ['client_aborted', 'upstream_error'] })).toEqual(['c', 'd']);
+    expect(ids(s, { model: ['gpt-5'] })).toEqual(['a']);
+    expect(ids(s, { client: ['codex_exec'] })).toEqual(['a']);
+    expect(ids(s, { upstream: ['openai'] })).toEqual(['a']);
+    expect(ids(s, { session: ['s1', 's2'] })).toEqual(['a', 'b', 'e']);
+  });
+
+  it('treats empty lists and empty text as no constraint', () => {
+    const s = open();
+    seed(s);
+    expect(ids(s, { outcome: [], model: [], text: '' })).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('truncated: true means completed and truncated; false means the rest', () => {
+    const s = open();
+    seed(s);
+    s.insert(makeRecord({ id: 'f', startedAt: 600, outcome: 'client_aborted', truncated: true }));
+    expect(ids(s, { truncated: true })).toEqual(['b', 'e']);
+    expect(ids(s, { truncated: false })).toEqual(['a', 'c', 'd', 'f']);
+  });
+
+  it('searches request bodies and answers by substring, treating % and _ literally', () => {
+    const s = open();
+    seed(s);
+    expect(ids(s, { text: '50%' })).toEqual(['c']);
+    expect(ids(s, { text: 'PRICE' })).toEqual(['c']);
+    expect(ids(s, { text: 'errors_here' })).toEqual(['d']);
+    expect(ids(s, { text: 'errorsXhere' })).toEqual([]);
+    expect(ids(s, { text: '5_0' })).toEqual([]);
+    expect(ids(s, { text: 'messages' })).toEqual(['a', 'b', 'c', 'e']);
+  });
+
+  it('combines filters with AND in count() as in list()', () => {
+    const s = open();
+    seed(s);
+    expect(s.count({})).toBe(5);
+    expect(s.count({ session: ['s1'], truncated: true })).toBe(1);
+    expect(s.count({ outcome: ['completed'], since: 150 })).toBe(2);
+  });
+});
+
+describe('summary', () => {
+  it('counts outcomes (all of them, zero included), truncation, tokens and the median TTFT', () => {
+    const s = open();
+    const usage = (i: number, o: number | null) => ({ inputTokens: i, outputTokens: o, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false });
+    const timings = (ttft: number | null) => ({ firstByteMs: null, ttftMs: ttft, lastEventMs: null, durationMs: null });
+    s.insert(makeCompletedRecord({ usage: usage(10, 5), timings: timings(100) }));
+    s.insert(makeCompletedRecord({ truncated: true, stopReason: 'length', usage: usage(20, 7), timings: timings(300) }));
+    s.insert(makeRecord({ outcome: 'client_aborted', usage: usage(1, null), timings: timings(200) }));
+    s.insert(makeRecord({ outcome: 'upstream_unreachable', timings: timings(null) }));
+    const sum = s.summary({});
+    expect(sum).toEqual({
+      requests: 4,
+      byOutcome: {
+        in_progress: 0,
+        completed: 2,
+        client_aborted: 1,
+        upstream_error: 0,
+        upstream_disconnected: 0,
+        upstream_unreachable: 1,
+        timeout: 0,
+        interrupted: 0,
+      },
+      truncated: 1,
+      inputTokens: 31,
+      outputTokens: 12,
+      medianTtftMs: 200,
+    });
+    s.insert(makeRecord({ timings: timings(1000) }));
+    expect(s.summary({}).medianTtftMs).toBe(250); // even count: mean of the middle two
+    expect(s.summary({ outcome: ['upstream_unreachable'] }).medianTtftMs).toBeNull();
+  });
+});
+
+describe('iterate', () => {
+  it('yields every matching full record, a page at a time, in either order', () => {
+    const s = open();
+    const all: RequestRecord[] = [];
+    for (let i = 0; i < 450; i++) {
+      const r = makeCompletedRecord({ startedAt: 10_000 + Math.floor(i / 2), outcome: i % 3 === 0 ? 'timeout' : 'completed' });
+      all.push(r);
+      s.insert(r);
+    }
+    const asc = [...s.iterate({ outcome: ['completed'] })];
+    const expected = all.filter((r) => r.outcome === 'completed').sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
+    expect(asc.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+    expect(asc[0]).toEqual(expected[0]);
+    const desc = [...s.iterate({ outcome: ['completed'] }, 'desc')];
+    expect(desc.map((r) => r.id)).toEqual(expected.map((r) => r.id).reverse());
+  });
+});
+
+describe('distinct and sessions', () => {
+  it('lists the distinct non-null values of a column, sorted', () => {
+    const s = open();
+    s.insert(makeRecord({ model: 'b-model' }));
+    s.insert(makeRecord({ model: 'a-model' }));
+    s.insert(makeRecord({ model: 'b-model' }));
+    s.insert(makeRecord({ model: null, sessionId: 'x' }));
+    expect(s.distinct('model')).toEqual(['a-model', 'b-model']);
+    expect(s.distinct('session_id')).toEqual(['x']);
+    expect(() => s.distinct('path' as never)).toThrow(/Unknown column/);
+  });
+
+  it('groups requests by session id with totals and how the session ended', () => {
+    const s = open();
+    const usage = (i: number, o: number) => ({ inputTokens: i, outputTokens: o, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false });
+    s.insert(makeCompletedRecord({ id: 's1-a', sessionId: 's1', startedAt: 1_000, endedAt: 2_000, usage: usage(10, 1) }));
+    s.insert(makeRecord({ id: 's1-b', sessionId: 's1', startedAt: 3_000, endedAt: 9_000, client: 'Claude Code 2.1', outcome: 'upstream_disconnected', diagnosis: 'The provider dropped the stream.', usage: usage(5, 2) }));
+    s.insert(makeCompletedRecord({ id: 's2-a', sessionId: 's2', startedAt: 5_000, endedAt: 6_000, usage: usage(1, 1) }));
+    s.insert(makeCompletedRecord({ id: 'none', sessionId: null, startedAt: 7_000 }));
+    expect(s.sessions({}, 10)).toEqual([
+      {
+        sessionId: 's2',
+        client: 'Claude Code 2.0.14',
+        startedAt: 5_000,
+        endedAt: 6_000,
+        requests: 1,
+        inputTokens: 1,
+        outputTokens: 1,
+        lastOutcome: 'completed',
+        lastDiagnosis: 'The answer completed normally.',
+        lastRequestId: 's2-a',
+      },
+      {
+        sessionId: 's1',
+        client: 'Claude Code 2.1',
+        startedAt: 1_000,
+        endedAt: 9_000,
+        requests: 2,
+        inputTokens: 15,
+        outputTokens: 3,
+        lastOutcome: 'upstream_disconnected',
+        lastDiagnosis: 'The provider dropped the stream.',
+        lastRequestId: 's1-b',
+      },
+    ]);
+    expect(s.sessions({}, 1).map((x) => x.sessionId)).toEqual(['s2']);
+    expect(s.sessions({ until: 2_000 }, 10)).toMatchObject([{ sessionId: 's1', requests: 1, lastRequestId: 's1-a' }]);
+  });
+});
+
+describe('maintenance', () => {
+  it('marks records left in progress as interrupted, ending at their last known activity', () => {
+    const s = open();
+    const live = makeRecord({
+      startedAt: 50_000,
+      phase: 'mid_stream',
+      responseText: 'half an ans',
+      timings: { firstByteMs: 100, ttftMs: 400, lastEventMs: 2_500, durationMs: null },
+    });
+    const early = makeRecord({ startedAt: 60_000 });
+    const done = makeCompletedRecord();
+    s.insert(live);
+    s.insert(early);
+    s.insert(done);
+    const seen: RequestRecord[] = [];
+    const n = s.recoverInterrupted((rec) => {
+      seen.push(rec);
+      return { diagnosis: `stopped after ${rec.timings.durationMs} ms`, phase: rec.phase ?? 'before_response' };
+    });
+    expect(n).toBe(2);
+    expect(seen.map((r) => r.outcome)).toEqual(['interrupted', 'interrupted']);
+    expect(s.get(live.id)).toEqual({
+      ...live,
+      outcome: 'interrupted',
+      endedAt: 52_500,
+      timings: { ...live.timings, durationMs: 2_500 },
+      evidence: { ...live.evidence, closeSide: 'proxy' },
+      diagnosis: 'stopped after 2500 ms',
+      phase: 'mid_stream',
+    });
+    expect(s.get(early.id)).toMatchObject({ outcome: 'interrupted', endedAt: 60_000, phase: 'before_response' });
+    expect(s.get(done.id)).toEqual(done);
+    expect(s.recoverInterrupted(() => ({ diagnosis: '', phase: null }))).toBe(0);
+  });
+
+  it('deletes records older than a time, with their bodies', () => {
+    const s = open();
+    s.insert(makeRecord({ id: 'old', startedAt: 1_000 }));
+    s.insert(makeRecord({ id: 'new', startedAt: 5_000 }));
+    expect(s.deleteOlderThan(5_000)).toBe(1);
+    expect(s.get('old')).toBeNull();
+    expect(s.get('new')).not.toBeNull();
+    expect(peek('select id from request_bodies')).toEqual([{ id: 'new' }]);
+  });
+
+  it('writes queued records on close, and close can be called twice', () => {
+    const s = open();
+    const rec = makeRecord();
+    s.insert(rec);
+    s.close();
+    s.close();
+    store = openStore({ path: join(dir, 'db', 'streamtap.db') });
+    expect(store.get(rec.id)).toEqual(rec);
+  });
+
+  it('refuses reads after close with a clear error', () => {
+    const s = open();
+    s.close();
+    expect(() => s.list({}, { limit: 1 })).toThrow(/closed/);
+  });
+});
+
+describe('opening', () => {
+  it('refuses a file that is not a database with a one-line error naming it', () => {
+    const file = join(dir, 'notes.db');
+    writeFileSync(file, 'these are my notes, not SQLite\n'.repeat(200));
+    let err: unknown;
+    try {
+      openStore({ path: file });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreOpenError);
+    expect((err as StoreOpenError).message).toBe(`${file} is not a Streamtap database (file is not a database)`);
+    expect((err as StoreOpenError).code).toBe('SQLITE_NOTADB');
+  });
+
+  it('reports a path that cannot be opened as a database file', () => {
+    expect(() => openStore({ path: dir })).toThrow(StoreOpenError);
+    expect(() => openStore({ path: dir })).toThrow(new RegExp(`^Cannot open ${dir} \\(unable to open database file\\)$`));
+  });
+
+  it('puts the file in WAL mode so readers never block the writer', () => {
+    open();
+    expect(peek<{ journal_mode: string }>('pragma journal_mode')[0]!.journal_mode).toBe('wal');
+  });
+});
