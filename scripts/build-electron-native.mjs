@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console -- a Node script; the lint config declares no Node globals for .mjs */
 // Builds better-sqlite3 for the installed Electron and puts the addon at
 // .native/electron-<abi>/better_sqlite3.node, where the desktop app looks for it
 // (src-main/core/db/native-binding.ts).

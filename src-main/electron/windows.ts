@@ -95,9 +95,16 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
     w.webContents.on('did-fail-load', (_e, code, description, url) => {
       opts.onError?.(`the dashboard failed to load ${url}: ${description} (${code})`);
     });
+    let lastReload = 0;
     w.webContents.on('render-process-gone', (_e, details) => {
-      opts.onError?.(`the dashboard's renderer stopped (${details.reason}); reloading`);
-      if (!w.isDestroyed() && details.reason !== 'clean-exit') w.webContents.reload();
+      // Reload after a crash, but not in a loop if the page crashes at once again.
+      const now = Date.now();
+      const reload = !w.isDestroyed() && details.reason !== 'clean-exit' && now - lastReload > 10_000;
+      opts.onError?.(`the dashboard's renderer stopped (${details.reason})${reload ? '; reloading' : ''}`);
+      if (reload) {
+        lastReload = now;
+        w.webContents.reload();
+      }
     });
     untrack = trackWindowState(w, opts.stateFile, { onError: (err) => opts.onError?.('cannot save the window position', err) });
 

@@ -23,11 +23,13 @@ export function CopyButton({ text, label = 'Copy', className = '' }: { text: str
 export function CodeBlock({ code, label }: { code: string; label?: string }) {
   return (
     <div className="codeblock">
-      {label ? <div className="codeblock-label">{label}</div> : null}
+      <div className="codeblock-head">
+        <span className="codeblock-label">{label ?? ''}</span>
+        <CopyButton text={code} />
+      </div>
       <pre>
         <code>{code}</code>
       </pre>
-      <CopyButton text={code} className="codeblock-copy" />
     </div>
   );
 }

@@ -30,7 +30,7 @@ function StallMarker({ row }: { row: Row }) {
   if (silent === null || silent < STALL_MS) return null;
   return (
     <span className="stall" title={`No event from the provider for ${formatDuration(silent)}`} data-stalled="true">
-      <span aria-hidden="true">‖</span> stalled {Math.floor(silent / 1000)} s
+      <span aria-hidden="true">‖</span> stalled {Math.floor(silent / 1000)}s
     </span>
   );
 }

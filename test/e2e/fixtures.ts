@@ -159,6 +159,9 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 export const test = base.extend<{ streamtap: Streamtap }>({
+  // Playwright reads a fixture's dependencies from its first parameter's destructuring
+  // pattern, so "no dependencies" must be spelled `{}`.
+  // eslint-disable-next-line no-empty-pattern
   streamtap: async ({}, use, testInfo) => {
     if (!fs.existsSync(RENDERER_INDEX)) {
       throw new Error(`The dashboard is not built: ${path.relative(REPO_ROOT, RENDERER_INDEX)} is missing. Run "npm run build" before the end-to-end tests.`);

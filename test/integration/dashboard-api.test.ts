@@ -454,6 +454,51 @@ describe('the channels over HTTP', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('settings.set applies through applySettings, and keeps the previous file when applying fails', async () => {
+    const file = path.join(dir, 'settings-apply.json');
+    fs.writeFileSync(file, JSON.stringify({ retentionDays: 7 }));
+    let fail = true;
+    const applied: SettingsInput[] = [];
+    const withApply = await startDashboard(core, {
+      rendererDir: path.join(dir, 'renderer'),
+      settingsFile: file,
+      applySettings: async (s) => {
+        if (fail) throw new Error(`port ${s.port} is already in use\n    at Server.listen (net.js:1:1)`);
+        applied.push(s);
+      },
+    });
+    const current = await callOk<SettingsInput>('settings.get', {});
+    mounted = withApply;
+    try {
+      const r = await request(
+        'POST',
+        '/__streamtap/api/call/settings.set',
+        { 'content-type': 'application/json', 'x-streamtap-token': withApply.token },
+        JSON.stringify({ ...current, retentionDays: 1 }),
+      );
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.body)).toEqual({
+        ok: false,
+        error: { code: 'invalid_settings', message: `Could not apply the settings (the previous ones are kept): port ${current.port} is already in use` },
+      });
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ retentionDays: 7 });
+
+      fail = false;
+      const ok = await request(
+        'POST',
+        '/__streamtap/api/call/settings.set',
+        { 'content-type': 'application/json', 'x-streamtap-token': withApply.token },
+        JSON.stringify({ ...current, retentionDays: 2 }),
+      );
+      expect(ok.status).toBe(200);
+      expect(applied.map((s) => s.retentionDays)).toEqual([2]);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).retentionDays).toBe(2);
+    } finally {
+      mounted = dashboard;
+      withApply.close();
+    }
+  });
+
   it('export.run is not a call over HTTP and says where the download is', async () => {
     const r = await call('export.run', { filter: {}, format: 'json', exportId: 'x' });
     expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { message: expect.stringContaining('/__streamtap/api/export') } });
@@ -540,6 +585,20 @@ describe('export download', () => {
     const lines = r.body.trim().split('\n');
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('reports progress for an exportId on the live stream, ending with done and the count', async () => {
+    let body: Promise<Reply> | null = null;
+    const sse = await readSse(
+      `/__streamtap/api/events?token=${dashboard.token}`,
+      (events) => events.some((e) => e.type === 'export.progress' && e.done),
+      { onOpen: () => (body = request('GET', `/__streamtap/api/export?format=jsonl&exportId=exp-1&token=${dashboard.token}`)) },
+    );
+    const lines = (await body!).body.trim().split('\n').length;
+    const final = sse.events.find((e) => e.type === 'export.progress' && e.done);
+    expect(final).toEqual({ type: 'export.progress', exportId: 'exp-1', written: lines, done: true });
+    const bad = await request('GET', `/__streamtap/api/export?format=json&exportId=${encodeURIComponent('<x>')}&token=${dashboard.token}`);
+    expect(bad.status).toBe(400);
   });
 
   it('refuses without the token, and refuses a bad format or filter with a clear message', async () => {

@@ -239,8 +239,6 @@ export class ProxyServer {
         headers,
         body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET') ? body : null,
         signal: controller.signal,
-        // Leave decoding to the client: it asked for the encoding; the recorder decodes its own copy.
-        throwOnError: false,
       });
     } catch (err) {
       clearTimeout(headerTimer);

@@ -51,6 +51,9 @@ export interface Assembled {
   badJson: number;
   eventCount: number;
   lastEventName: string | null;
+  /** text, reasoning or a tool call's arguments hit the assembler's cap (or too many tool
+   * calls): what is kept is a prefix of the answer */
+  textTruncated: boolean;
 }
 
 export interface StreamAssembler {

@@ -58,7 +58,7 @@ export function Evidence({ record: r }: { record: RequestRecord }) {
         {rows.map(([k, v]) => (
           <div key={k} className="ev">
             <dt>{k}</dt>
-            <dd>{v}</dd>
+            <dd title={typeof v === 'string' || typeof v === 'number' ? String(v) : undefined}>{v}</dd>
           </div>
         ))}
       </dl>

@@ -10,12 +10,15 @@ import { badgeFor } from '../../lib/outcome.js';
 import { axisTicks, timingModel } from '../../lib/timing.js';
 
 const W = 640;
-const H = 118;
+const H = 114;
 const PAD_L = 8;
 const PAD_R = 14;
-const BAR_TOP = 34;
-const BAR_BOTTOM = 84;
-const AXIS_Y = 92;
+// top to bottom: the gap label and its bracket, the TTFT label, the bars, the axis
+const GAP_LABEL_Y = 11;
+const BRACKET_Y = 22;
+const BAR_TOP = 36;
+const BAR_BOTTOM = 86;
+const AXIS_Y = 94;
 
 export function TimingChart({ record }: { record: RequestRecord }) {
   const live = record.outcome === 'in_progress';
@@ -45,8 +48,8 @@ export function TimingChart({ record }: { record: RequestRecord }) {
         {showGap && gap ? (
           <g className="tc-gap">
             <rect x={x(gap.fromMs)} y={BAR_TOP} width={Math.max(1, x(gap.toMs) - x(gap.fromMs))} height={BAR_BOTTOM - BAR_TOP} />
-            <path d={`M${x(gap.fromMs)},${BAR_TOP - 4} v-5 H${x(gap.toMs)} v5`} />
-            <text x={Math.min(W - PAD_R - 2, Math.max(PAD_L + 2, gapMid))} y={BAR_TOP - 13} textAnchor={gapMid < 90 ? 'start' : gapMid > W - 90 ? 'end' : 'middle'}>
+            <path d={`M${x(gap.fromMs)},${BRACKET_Y + 5} v-5 H${x(gap.toMs)} v5`} />
+            <text x={Math.min(W - PAD_R - 2, Math.max(PAD_L + 2, gapMid))} y={GAP_LABEL_Y + 4} textAnchor={gapMid < 90 ? 'start' : gapMid > W - 90 ? 'end' : 'middle'}>
               {gap.where === 'end' ? 'silent before the end' : gap.where === 'start' ? 'waiting' : 'longest gap'} {formatDuration(gap.toMs - gap.fromMs)}
             </text>
           </g>
@@ -58,8 +61,8 @@ export function TimingChart({ record }: { record: RequestRecord }) {
         })}
         {ttftMs !== null ? (
           <g className="tc-ttft">
-            <line x1={x(ttftMs)} x2={x(ttftMs)} y1={BAR_TOP - 2} y2={BAR_BOTTOM + 2} />
-            <text x={x(ttftMs) + 3} y={BAR_TOP + 9}>
+            <line x1={x(ttftMs)} x2={x(ttftMs)} y1={BAR_TOP - 10} y2={BAR_BOTTOM + 2} />
+            <text x={x(ttftMs) > W - 110 ? x(ttftMs) - 3 : x(ttftMs) + 3} y={BAR_TOP - 3} textAnchor={x(ttftMs) > W - 110 ? 'end' : 'start'}>
               TTFT {formatDuration(ttftMs)}
             </text>
           </g>

@@ -30,8 +30,8 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
   const opts = (values: string[], fmt: (v: string) => string = (v) => v): Option<string>[] => values.map((v) => ({ value: v, label: fmt(v) }));
 
   return (
-    <div className="filterbar" role="search">
-      <div className="search">
+    <>
+      <div className="search" role="search">
         <span className="search-icon" aria-hidden="true">
           ⌕
         </span>
@@ -53,18 +53,25 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
           /
         </kbd>
       </div>
-      <MultiSelect label="Outcome" options={outcomeOptions} selected={filter.outcomes} onChange={(outcomes) => actions.setFilter({ outcomes })} testId="filter-outcome" />
-      <MultiSelect label="Model" options={opts(facets.models)} selected={filter.models} onChange={(models) => actions.setFilter({ models })} testId="filter-model" />
-      <MultiSelect label="Client" options={opts(facets.clients)} selected={filter.clients} onChange={(clients) => actions.setFilter({ clients })} testId="filter-client" />
-      <MultiSelect label="Upstream" options={opts(facets.upstreams)} selected={filter.upstreams} onChange={(upstreams) => actions.setFilter({ upstreams })} testId="filter-upstream" />
-      <MultiSelect
-        label="Session"
-        options={opts(facets.sessions, shortSession)}
-        selected={filter.sessions}
-        onChange={(sessions) => actions.setFilter({ sessions })}
-        testId="filter-session"
-      />
-      <label className="select-wrap">
+      <div className="filters" role="group" aria-label="Filters">
+        <MultiSelect label="Outcome" options={outcomeOptions} selected={filter.outcomes} onChange={(outcomes) => actions.setFilter({ outcomes })} testId="filter-outcome" />
+        <MultiSelect label="Model" options={opts(facets.models)} selected={filter.models} onChange={(models) => actions.setFilter({ models })} testId="filter-model" />
+        <MultiSelect label="Client" options={opts(facets.clients)} selected={filter.clients} onChange={(clients) => actions.setFilter({ clients })} testId="filter-client" />
+        <MultiSelect label="Upstream" options={opts(facets.upstreams)} selected={filter.upstreams} onChange={(upstreams) => actions.setFilter({ upstreams })} testId="filter-upstream" />
+        <MultiSelect
+          label="Session"
+          options={opts(facets.sessions, shortSession)}
+          selected={filter.sessions}
+          onChange={(sessions) => actions.setFilter({ sessions })}
+          testId="filter-session"
+        />
+        {isFilterActive(filter) ? (
+          <button type="button" className="btn btn-link" onClick={() => actions.resetFilter()}>
+            Clear
+          </button>
+        ) : null}
+      </div>
+      <label className="select-wrap range">
         <span className="visually-hidden">Time range</span>
         <select className="input select" value={filter.range} onChange={(e) => actions.setFilter({ range: e.target.value as TimeRangeId })} data-testid="filter-range">
           {TIME_RANGES.map((r) => (
@@ -74,11 +81,6 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
           ))}
         </select>
       </label>
-      {isFilterActive(filter) ? (
-        <button type="button" className="btn btn-link" onClick={() => actions.resetFilter()}>
-          Clear
-        </button>
-      ) : null}
-    </div>
+    </>
   );
 });

@@ -51,7 +51,7 @@ export const TimelineRow = memo(function TimelineRow(props: {
   selected: boolean;
   top: number;
   index: number;
-  onSelect: (id: string) => void;
+  /** a click opens the detail, as in browser dev tools' network panels */
   onOpen: (id: string) => void;
 }) {
   const { row, selected } = props;
@@ -66,8 +66,7 @@ export const TimelineRow = memo(function TimelineRow(props: {
       style={{ transform: `translateY(${props.top}px)` }}
       data-id={row.id}
       data-outcome={row.outcome}
-      onClick={() => props.onSelect(row.id)}
-      onDoubleClick={() => props.onOpen(row.id)}
+      onClick={() => props.onOpen(row.id)}
     >
       <span className="cell num col-time" title={formatTimestamp(row.startedAt)}>
         {formatWhen(row.startedAt)}

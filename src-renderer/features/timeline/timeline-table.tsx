@@ -43,7 +43,6 @@ export function TimelineTable() {
     // rows is left out on purpose: a live insert must not yank the view back to the selection
   }, [selectedId]);
 
-  const onSelect = useCallback((id: string) => actions.select(id), [actions]);
   const onOpen = useCallback((id: string) => actions.openDetail(id), [actions]);
 
   return (
@@ -85,7 +84,7 @@ export function TimelineTable() {
           {items.map((it) => {
             const row = rows[it.index];
             if (!row) return null;
-            return <TimelineRow key={row.id} row={row} index={it.index} top={it.start} selected={row.id === selectedId} onSelect={onSelect} onOpen={onOpen} />;
+            return <TimelineRow key={row.id} row={row} index={it.index} top={it.start} selected={row.id === selectedId} onOpen={onOpen} />;
           })}
         </div>
         {rows.length === 0 && !loading ? (

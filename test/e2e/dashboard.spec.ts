@@ -1,0 +1,273 @@
+// The headless dashboard end to end: real requests go through `streamtap serve` to the
+// fake upstream, and the page (Debian's Chromium) must show what happened to them —
+// live while they stream, then settled with the right badge and diagnosis.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { chatDeltas, drain, expect, readUntil, REPO_ROOT, test, UA, type Streamtap } from './fixtures.js';
+
+const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+async function openDashboard(page: Page, st: Streamtap): Promise<void> {
+  await page.goto(st.dashboardUrl);
+  await expect(page.locator('.topbar')).toBeVisible();
+  // The token moved from the address bar to sessionStorage.
+  expect(page.url()).not.toContain('token=');
+  await expect(page.getByTestId('live-count')).toBeVisible();
+}
+
+const rows = (page: Page) => page.locator('.trow');
+const rowWith = (page: Page, outcome: string) => page.locator(`.trow[data-outcome="${outcome}"]`);
+
+async function openDetailOf(page: Page, row: ReturnType<Page['locator']>): Promise<void> {
+  await row.click();
+  await expect(page.getByTestId('detail')).toBeVisible();
+  await expect(page.getByTestId('diagnosis')).toBeVisible();
+}
+
+test('a streaming request shows as in progress while it streams, then settles as completed with tokens and TTFT', async ({ page, streamtap }) => {
+  await openDashboard(page, streamtap);
+  const res = await streamtap.chat({ scenario: { chunks: 16, chunkDelayMs: 250 } });
+  const body = drain(res);
+
+  const live = rowWith(page, 'in_progress');
+  await expect(live).toHaveCount(1);
+  await expect(live.locator('.badge')).toHaveText(/in progress/);
+  // Output tokens count up while it streams (estimated until the provider reports usage).
+  await expect(live.locator('.col-out')).toHaveText(/\d/);
+  await expect(live.locator('.col-dur')).toHaveText(/\d/);
+
+  await body;
+  const done = rowWith(page, 'completed');
+  await expect(done).toHaveCount(1);
+  await expect(done.locator('.badge')).toHaveText(/completed/);
+  await expect(done.locator('.col-in')).toHaveText(/\d/);
+  await expect(done.locator('.col-out')).toHaveText(/\d/);
+  await expect(done.locator('.col-ttft')).toHaveText(/\d+(\.\d)? (ms|s)/);
+  await expect(done.locator('.col-dur')).toHaveText(/\d+(\.\d)? (ms|s)/);
+  await expect(rowWith(page, 'in_progress')).toHaveCount(0);
+});
+
+test('a client abort mid-stream shows its badge, its diagnosis and the partial text', async ({ page, streamtap }) => {
+  await openDashboard(page, streamtap);
+  const text = 'alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa quebec romeo sierra tango';
+  const ac = new AbortController();
+  const res = await streamtap.chat({ scenario: { text, chunks: 40, chunkDelayMs: 150 }, signal: ac.signal });
+  const seen = await readUntil(res, (t) => chatDeltas(t).length >= 4);
+  const partial = chatDeltas(seen).join('').trim();
+  ac.abort();
+
+  const row = rowWith(page, 'client_aborted');
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('.badge')).toHaveText(/client aborted/);
+  await openDetailOf(page, row);
+  await expect(page.getByTestId('diagnosis')).toContainText(/client/i);
+  await expect(page.getByTestId('evidence')).toContainText('the client');
+  await expect(page.getByTestId('response-text')).toContainText(partial);
+  await expect(page.getByTestId('cut-mark')).toContainText('client aborted');
+  // Less than the whole answer was recorded: the stream really was cut.
+  await expect(page.getByTestId('response-text')).not.toContainText('romeo sierra tango');
+});
+
+test('an upstream 429 shows its status in the badge and the provider error in the detail', async ({ page, streamtap }) => {
+  await openDashboard(page, streamtap);
+  const res = await streamtap.chat({ scenario: { status: 429, retryAfter: 20 } });
+  expect(res.status).toBe(429);
+  await drain(res);
+
+  const row = rowWith(page, 'upstream_error');
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('.badge')).toHaveText(/error 429/);
+  await openDetailOf(page, row);
+  await expect(page.getByTestId('diagnosis')).toContainText(/429|rate limit/i);
+  await expect(page.getByTestId('error-message')).toContainText(/rate limit/i);
+  await expect(page.getByTestId('evidence')).toContainText('Retry after');
+  await expect(page.getByTestId('evidence')).toContainText('20.0 s');
+});
+
+test('an upstream disconnect mid-stream shows "disconnected" and who closed the stream', async ({ page, streamtap }) => {
+  await openDashboard(page, streamtap);
+  const res = await streamtap.chat({ scenario: { chunks: 10, chunkDelayMs: 30, disconnectAfterEvents: 4 } });
+  await drain(res).catch(() => {
+    // the proxy breaks the client's stream too, as it must
+  });
+
+  const row = rowWith(page, 'upstream_disconnected');
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('.badge')).toHaveText(/disconnected/);
+  await openDetailOf(page, row);
+  await expect(page.getByTestId('diagnosis')).not.toBeEmpty();
+  await expect(page.getByTestId('evidence')).toContainText('the provider');
+  await expect(page.getByTestId('cut-mark')).toBeVisible();
+});
+
+test('filters and search narrow the list; the keyboard moves through it', async ({ page, streamtap }) => {
+  await drain(await streamtap.chat({ model: 'gpt-4.1-mini', prompt: 'find the needle-alpha in this prompt', scenario: { chunks: 3 } }));
+  await drain(await streamtap.messages({ model: 'claude-sonnet-4-5', prompt: 'only haystack here', scenario: { chunks: 3 } }));
+  await drain(await streamtap.chat({ model: 'gpt-4.1', prompt: 'rate limited', scenario: { status: 429 } }));
+  await openDashboard(page, streamtap);
+  await expect(rows(page)).toHaveCount(3);
+  await expect(page.getByTestId('summary')).toContainText('3 requests');
+
+  // Outcome
+  await page.getByTestId('filter-outcome').getByRole('button').click();
+  await page.getByRole('option', { name: /upstream error/ }).locator('input').check();
+  await page.keyboard.press('Escape');
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first()).toHaveAttribute('data-outcome', 'upstream_error');
+  await expect(page.getByTestId('summary')).toContainText('1 requests');
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await expect(rows(page)).toHaveCount(3);
+
+  // Model
+  await page.getByTestId('filter-model').getByRole('button').click();
+  await page.getByRole('option', { name: 'claude-sonnet-4-5' }).locator('input').check();
+  await page.keyboard.press('Escape');
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first().locator('.col-model')).toHaveText('claude-sonnet-4-5');
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await expect(rows(page)).toHaveCount(3);
+
+  // Text search in the bodies, reached with "/"
+  await page.locator('body').click();
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('search')).toBeFocused();
+  await page.keyboard.type('needle-alpha');
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first().locator('.col-model')).toHaveText('gpt-4.1-mini');
+  await page.getByTestId('search').fill('nothing-matches-this');
+  await expect(rows(page)).toHaveCount(0);
+  await expect(page.getByText('No request matches these filters')).toBeVisible();
+  await page.getByTestId('search').fill('');
+  await expect(rows(page)).toHaveCount(3);
+
+  // Keyboard: j/k or arrows move the selection, Enter opens, Esc closes.
+  await page.getByTestId('search').blur();
+  await page.keyboard.press('j');
+  await expect(rows(page).nth(0)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(rows(page).nth(1)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('k');
+  await expect(rows(page).nth(0)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('detail')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('detail')).toHaveCount(0);
+});
+
+test('a session shows how it ended, one click from its last request', async ({ page, streamtap }) => {
+  const session = { 'x-claude-code-session-id': 'e2e-session-0001' };
+  await drain(await streamtap.messages({ headers: session, prompt: 'first turn', scenario: { chunks: 3 } }));
+  await drain(await streamtap.messages({ headers: session, prompt: 'second turn', scenario: { chunks: 10, chunkDelayMs: 20, disconnectAfterEvents: 5 } })).catch(() => {});
+  await openDashboard(page, streamtap);
+  await expect(rows(page)).toHaveCount(2);
+
+  await page.getByRole('button', { name: 'Sessions' }).click();
+  const s = page.locator('.session[data-session="e2e-session-0001"]');
+  await expect(s).toBeVisible();
+  await expect(s).toContainText('Claude Code');
+  await expect(s).toContainText('2 requests');
+  await expect(s.locator('.badge')).toHaveText(/disconnected/);
+  const ending = (await s.locator('.session-diagnosis').innerText()).trim();
+  expect(ending.length).toBeGreaterThan(10);
+
+  await s.getByTestId('session-last').click();
+  await expect(page.getByTestId('detail')).toBeVisible();
+  await expect(page.getByTestId('diagnosis')).toHaveText(ending);
+
+  await s.getByTestId('session-requests').click();
+  await expect(page.locator('.timeline')).toBeVisible();
+  await expect(rows(page)).toHaveCount(2);
+  await expect(page.getByTestId('filter-session').getByRole('button')).toContainText('e2e-session-0001');
+});
+
+test('export downloads valid JSON of the current filter', async ({ page, streamtap }) => {
+  await drain(await streamtap.chat({ scenario: { chunks: 3 } }));
+  await drain(await streamtap.chat({ scenario: { status: 429 } }));
+  await openDashboard(page, streamtap);
+  await expect(rows(page)).toHaveCount(2);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const file = await download.path();
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { formatVersion: number; records: { outcome: string }[] };
+  expect(doc.formatVersion).toBe(1);
+  expect(doc.records).toHaveLength(2);
+
+  // The export follows the filter on screen.
+  await page.getByTestId('filter-outcome').getByRole('button').click();
+  await page.getByRole('option', { name: /upstream error/ }).locator('input').check();
+  await page.keyboard.press('Escape');
+  await expect(rows(page)).toHaveCount(1);
+  const [filtered] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
+  const lines = fs.readFileSync(await filtered.path(), 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect((JSON.parse(lines[0]!) as { outcome: string }).outcome).toBe('upstream_error');
+  // The window did not freeze: the job is reported and the list still answers.
+  await expect(page.getByTestId('export-job').first()).toBeVisible();
+});
+
+test('screenshots of the timeline and the detail view', async ({ page, streamtap }, testInfo) => {
+  test.slow();
+  const codex = { 'user-agent': UA.codex };
+  const aider = { 'user-agent': UA.aider };
+  const claudeSession = { 'x-claude-code-session-id': 'b6f1c0de-5e55-4a1d-9c0d-3f2a7e1d9a42' };
+  // A realistic morning: a few agents, mostly fine, some cut off.
+  await drain(await streamtap.messages({ headers: claudeSession, prompt: 'Read src/parser.ts and explain it.', scenario: { chunks: 30, chunkDelayMs: 8 } }));
+  await drain(await streamtap.responses({ headers: codex, prompt: 'Run the failing test and fix it.', scenario: { chunks: 40, chunkDelayMs: 5 } }));
+  await drain(await streamtap.chat({ headers: aider, model: 'gpt-4.1', prompt: 'Add a retry to the fetch helper.', scenario: { chunks: 25, chunkDelayMs: 6 } }));
+  await drain(await streamtap.messages({ headers: claudeSession, model: 'claude-haiku-4-5', prompt: 'Summarise the diff.', scenario: { chunks: 20, finishByLength: true } }));
+  await drain(await streamtap.chat({ model: 'gpt-4.1-mini', prompt: 'Classify these logs.', scenario: { status: 429, retryAfter: 20 } }));
+  await drain(await streamtap.responses({ headers: codex, prompt: 'Refactor the store.', scenario: { chunks: 30, chunkDelayMs: 10, disconnectAfterEvents: 12 } })).catch(() => {});
+  await drain(await streamtap.messages({ headers: claudeSession, prompt: 'Now write the tests.', scenario: { status: 529 } }));
+  await drain(await streamtap.chat({ headers: aider, model: 'gpt-4.1', prompt: 'Explain the error.', scenario: { chunks: 12, chunkDelayMs: 5 } }));
+  const abort = new AbortController();
+  const aborted = await streamtap.messages({
+    headers: claudeSession,
+    prompt: 'Refactor the SSE parser so it streams tokens as they arrive.',
+    scenario: {
+      text: 'I will refactor the parser in three steps. First, the reader yields each chunk as soon as it arrives instead of buffering the whole body. Second, the decoder keeps a partial multi-byte character between reads. Third, the tests prove the order of events is kept.',
+      chunks: 60,
+      chunkDelayMs: 120,
+      firstTokenDelayMs: 900,
+    },
+    signal: abort.signal,
+  });
+  await readUntil(aborted, (t) => (t.match(/content_block_delta/g) ?? []).length >= 22);
+  abort.abort();
+  // One stream still running, and one that went quiet (stalled).
+  const liveAbort = new AbortController();
+  const stalledAbort = new AbortController();
+  const stalled = await streamtap.responses({ headers: codex, prompt: 'Migrate the schema.', scenario: { chunks: 30, stallAfterEvents: 6, stallMs: 120_000 }, signal: stalledAbort.signal });
+  const stalledBody = drain(stalled).catch(() => {});
+  try {
+    await openDashboard(page, streamtap);
+    await expect(rows(page)).toHaveCount(10);
+    await expect(page.locator('.stall')).toBeVisible({ timeout: 20_000 });
+    const running = await streamtap.chat({ model: 'gpt-4.1', prompt: 'Write the changelog.', scenario: { chunks: 400, chunkDelayMs: 100 }, signal: liveAbort.signal });
+    const runningBody = drain(running).catch(() => {});
+    await expect(rowWith(page, 'in_progress')).toHaveCount(2);
+    await expect(rowWith(page, 'in_progress').first().locator('.col-out')).toHaveText(/\d/);
+    await page.waitForTimeout(1500);
+
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    const timelinePng = path.join(SCREENSHOTS, 'timeline.png');
+    await page.screenshot({ path: timelinePng });
+    await testInfo.attach('timeline', { path: timelinePng, contentType: 'image/png' });
+    fs.mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
+    fs.copyFileSync(timelinePng, path.join(REPO_ROOT, 'docs', 'screenshot-timeline.png'));
+
+    await openDetailOf(page, rowWith(page, 'client_aborted'));
+    await expect(page.getByTestId('timing-chart')).toBeVisible();
+    await expect(page.getByTestId('response-text')).toContainText('I will refactor the parser');
+    const detailPng = path.join(SCREENSHOTS, 'detail.png');
+    await page.screenshot({ path: detailPng });
+    await testInfo.attach('detail', { path: detailPng, contentType: 'image/png' });
+    liveAbort.abort();
+    await runningBody;
+  } finally {
+    liveAbort.abort();
+    stalledAbort.abort();
+    await stalledBody;
+  }
+});

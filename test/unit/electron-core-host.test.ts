@@ -1,0 +1,140 @@
+// The desktop app's core host, over a real core on a temporary database: a port in use
+// at start is reported in the status (not thrown), new settings restart the proxy on
+// the new port without losing a record, and settings that cannot be applied leave the
+// previous configuration running.
+
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LiveEvent, SettingsInput } from '../../src-main/common/contract.js';
+import { currentSettings } from '../../src-main/core/api-model.js';
+import { configFromSettings, createCoreHost, type CoreHost } from '../../src-main/electron/core-host.js';
+
+vi.mock('electron', () => ({}));
+
+let dir: string;
+let host: CoreHost | null = null;
+const blockers: net.Server[] = [];
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-host-'));
+});
+afterEach(async () => {
+  await host?.stop();
+  host = null;
+  for (const b of blockers.splice(0)) await new Promise<void>((r) => b.close(() => r()));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A port something else already listens on. */
+async function busyPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  blockers.push(srv);
+  return (srv.address() as net.AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function makeHost(port: number, deadUpstream: number) {
+  const settingsFile = path.join(dir, 'settings.json');
+  const events: LiveEvent[] = [];
+  const config = configFromSettings(
+    { port, upstreams: { openai: `http://127.0.0.1:${deadUpstream}`, anthropic: `http://127.0.0.1:${deadUpstream}` } },
+    path.join(dir, 'streamtap.db'),
+  );
+  host = createCoreHost(config, {
+    settingsFile,
+    push: (e) => events.push(e),
+    exportRun: async () => ({ status: 'canceled' }),
+    liveIntervalMs: 10,
+  });
+  return { host, events, settingsFile };
+}
+
+/** One request through the proxy; the upstream refuses, so it is recorded as unreachable. */
+async function proxiedRequest(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/models`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function recordCount(h: CoreHost): Promise<number> {
+  const list = await h.handlers['requests.list']({ filter: {}, limit: 100 });
+  return list.length;
+}
+
+describe('core host', () => {
+  it('reports a port in use as the status problem instead of failing to start', async () => {
+    const port = await busyPort();
+    const { host: h } = await makeHost(port, await freePort());
+    const status = await h.start();
+    expect(status.listening).toBe(false);
+    expect(status.problem).toMatch(new RegExp(`port ${port} .*already in use`));
+    expect(status.runtime).toBe('electron');
+  });
+
+  it('applies a new port through settings.set: the proxy moves, records stay, paused carries over', async () => {
+    const dead = await freePort();
+    const first = await busyPort();
+    const { host: h, settingsFile } = await makeHost(first, dead);
+    await h.start();
+    const second = await freePort();
+    const settings: SettingsInput = { ...currentSettings(h.core()), port: second };
+    await h.handlers['settings.set'](settings);
+    const status = await h.handlers['status.get']({});
+    expect(status).toMatchObject({ listening: true, port: second, problem: null });
+    expect(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).port).toBe(second);
+
+    expect(await proxiedRequest(second)).toBe(502);
+    await vi.waitFor(async () => expect(await recordCount(h)).toBe(1));
+
+    // Pause, then change the port again: the record survives and recording stays paused.
+    await h.handlers['recording.setPaused']({ paused: true });
+    const third = await freePort();
+    await h.handlers['settings.set']({ ...settings, port: third });
+    const after = await h.handlers['status.get']({});
+    expect(after).toMatchObject({ listening: true, port: third, paused: true });
+    await vi.waitFor(async () => expect(await recordCount(h)).toBe(1));
+    const list = await h.handlers['requests.list']({ filter: {}, limit: 10 });
+    expect(list[0]).toMatchObject({ path: '/v1/models', outcome: 'upstream_unreachable' });
+  });
+
+  it('keeps the previous configuration running when the new port is in use', async () => {
+    const dead = await freePort();
+    const port = await freePort();
+    const { host: h, settingsFile } = await makeHost(port, dead);
+    await h.start();
+    fs.writeFileSync(settingsFile, JSON.stringify({ port }));
+    const taken = await busyPort();
+    await expect(h.handlers['settings.set']({ ...currentSettings(h.core()), port: taken })).rejects.toMatchObject({ code: 'invalid_settings' });
+    const status = await h.handlers['status.get']({});
+    expect(status).toMatchObject({ listening: true, port, problem: null });
+    expect(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).port).toBe(port);
+    expect(await proxiedRequest(port)).toBe(502);
+  });
+
+  it('pushes coalesced live events for the running core, also after a swap', async () => {
+    const dead = await freePort();
+    const port = await freePort();
+    const { host: h, events } = await makeHost(port, dead);
+    await h.start();
+    const next = await freePort();
+    await h.applySettings({ ...currentSettings(h.core()), port: next });
+    events.length = 0;
+    await proxiedRequest(next);
+    await vi.waitFor(() => {
+      const finished = events.flatMap((e) => (e.type === 'records' ? e.changes : [])).filter((c) => c.kind === 'finished');
+      expect(finished).toHaveLength(1);
+    });
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'status' && e.status.requestsToday === 1)).toBe(true));
+  });
+});

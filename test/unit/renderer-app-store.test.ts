@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AppStatus, ChannelArgs, ChannelName, ChannelResult, LiveEvent } from '../../src-main/common/contract.js';
+import type { RequestSummary } from '../../src-main/common/record.js';
+import { parseLiveEvent } from '../../src-renderer/api/live-event.js';
+import type { ConnectionState, RendererApi } from '../../src-renderer/api/streamtap-api.js';
+import { createApp, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
+import { recordFixture, summaryFixture } from './renderer-fixtures.js';
+
+type Call = { channel: ChannelName; args: unknown };
+
+/** An in-memory API: answers from `rows` (newest first), records every call. */
+function fakeApi(rows: RequestSummary[] = []) {
+  const calls: Call[] = [];
+  let live: ((e: LiveEvent) => void) | null = null;
+  const pending: { resolve: () => void }[] = [];
+  let hold = false;
+  const api: RendererApi = {
+    transport: 'http',
+    async call<C extends ChannelName>(channel: C, args: ChannelArgs<C>): Promise<ChannelResult<C>> {
+      calls.push({ channel, args });
+      if (hold && channel === 'requests.list') await new Promise<void>((resolve) => pending.push({ resolve }));
+      const answer = (v: unknown) => v as ChannelResult<C>;
+      switch (channel) {
+        case 'requests.list': {
+          const a = args as ChannelArgs<'requests.list'>;
+          const b = a.before;
+          const older = b ? rows.filter((r) => r.startedAt < b.startedAt || (r.startedAt === b.startedAt && r.id < b.id)) : rows;
+          return answer(older.slice(0, a.limit));
+        }
+        case 'requests.summary':
+          return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
+        case 'requests.facets':
+          return answer({ models: [], clients: [], upstreams: [], sessions: [] });
+        case 'requests.get':
+          return answer(recordFixture({ id: (args as { id: string }).id }));
+        case 'status.get':
+          return answer(null);
+        case 'export.run':
+          return answer({ status: 'downloaded', count: -1 });
+        default:
+          throw new Error(`unexpected ${channel}`);
+      }
+    },
+    subscribe(listener) {
+      live = listener;
+      return () => (live = null);
+    },
+    onConnection(listener: (s: ConnectionState) => void) {
+      listener('open');
+      return () => {};
+    },
+  };
+  return {
+    api,
+    calls,
+    push: (e: unknown) => live?.(e as LiveEvent),
+    holdLists: () => (hold = true),
+    release: () => {
+      hold = false;
+      for (const p of pending.splice(0)) p.resolve();
+    },
+  };
+}
+
+function manualScheduler() {
+  const frames: (() => void)[] = [];
+  const warnings: string[] = [];
+  const scheduler: Scheduler = {
+    frame(cb) {
+      frames.push(cb);
+      return () => {
+        const i = frames.indexOf(cb);
+        if (i >= 0) frames.splice(i, 1);
+      };
+    },
+    now: () => 1_700_000_100_000,
+    warn: (m) => warnings.push(m),
+  };
+  return { scheduler, frames, warnings, runFrame: () => frames.splice(0).forEach((f) => f()) };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+const change = (kind: 'started' | 'progress' | 'finished', summary: RequestSummary): LiveEvent => ({ type: 'records', changes: [{ kind, summary }] });
+
+afterEach(() => vi.useRealTimers());
+
+describe('live events are batched per animation frame', () => {
+  it('applies a flood of events in one store update at the next frame', async () => {
+    const f = fakeApi();
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await settle();
+    let updates = 0;
+    const unsub = app.store.subscribe(() => updates++);
+
+    const base = summaryFixture({ id: 'a', startedAt: 1_700_000_000_000 });
+    f.push(change('started', base));
+    for (let i = 1; i <= 50; i++) f.push(change('progress', { ...base, usage: { ...base.usage, outputTokens: i, estimated: true } }));
+    f.push({ type: 'status', status: { live: 1, listening: true, paused: false } as AppStatus });
+
+    expect(s.frames).toHaveLength(1); // one frame requested for the whole flood
+    expect(updates).toBe(0); // nothing applied before the frame
+    s.runFrame();
+    expect(updates).toBe(1);
+    const state = app.store.getState();
+    expect(state.rows).toHaveLength(1);
+    expect(state.rows[0]!.usage.outputTokens).toBe(50);
+    expect(state.status?.live).toBe(1);
+    unsub();
+    stop();
+  });
+
+  it('reports and drops a malformed event but applies the good ones of the same batch', async () => {
+    const f = fakeApi();
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await settle();
+    f.push({ type: 'records', changes: [{ kind: 'started', summary: { id: 42 } }, { kind: 'started', summary: summaryFixture({ id: 'ok' }) }] });
+    f.push('garbage');
+    f.push({ type: 'nope' });
+    s.runFrame();
+    expect(app.store.getState().rows.map((r) => r.id)).toEqual(['ok']);
+    expect(s.warnings).toHaveLength(3);
+    stop();
+  });
+});
+
+describe('paging and reloads', () => {
+  it('loads older pages with the keyset cursor of the last loaded row', async () => {
+    const rows = Array.from({ length: PAGE_SIZE + 10 }, (_, i) => summaryFixture({ id: `r${String(i).padStart(4, '0')}`, startedAt: 1_700_000_000_000 - i * 1000, outcome: 'completed' }));
+    const f = fakeApi(rows);
+    const app = createApp(f.api, manualScheduler().scheduler);
+    await app.actions.reload();
+    expect(app.store.getState().rows).toHaveLength(PAGE_SIZE);
+    expect(app.store.getState().hasMore).toBe(true);
+    await app.actions.loadMore();
+    const last = f.calls.filter((c) => c.channel === 'requests.list').at(-1)!.args as ChannelArgs<'requests.list'>;
+    expect(last.before).toEqual({ startedAt: rows[PAGE_SIZE - 1]!.startedAt, id: rows[PAGE_SIZE - 1]!.id });
+    expect(app.store.getState().rows).toHaveLength(PAGE_SIZE + 10);
+    expect(app.store.getState().hasMore).toBe(false);
+  });
+
+  it('keeps a request that started while the first page was loading', async () => {
+    const f = fakeApi([summaryFixture({ id: 'old', startedAt: 1_000, outcome: 'completed' })]);
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    f.holdLists();
+    const loading = app.actions.reload();
+    await settle();
+    app.actions.ingest(change('started', summaryFixture({ id: 'new', startedAt: 2_000 })));
+    s.runFrame();
+    f.release();
+    await loading;
+    expect(app.store.getState().rows.map((r) => r.id)).toEqual(['new', 'old']);
+  });
+
+  it('sends the outcome filter to the server and reloads on change', async () => {
+    const f = fakeApi();
+    const app = createApp(f.api, manualScheduler().scheduler);
+    app.actions.setFilter({ outcomes: ['client_aborted'], range: '1h' });
+    await settle();
+    const list = f.calls.filter((c) => c.channel === 'requests.list').at(-1)!.args as ChannelArgs<'requests.list'>;
+    expect(list.filter).toEqual({ outcome: ['client_aborted'], since: 1_700_000_100_000 - 3_600_000 });
+  });
+});
+
+describe('selection and detail', () => {
+  it('moves the selection with the keyboard actions and refetches the open request when it changes live', async () => {
+    const rows = [summaryFixture({ id: 'b', startedAt: 2 }), summaryFixture({ id: 'a', startedAt: 1 })];
+    const f = fakeApi(rows);
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await settle();
+    app.actions.moveSelection(1);
+    expect(app.store.getState().selectedId).toBe('b');
+    app.actions.moveSelection(1);
+    expect(app.store.getState().selectedId).toBe('a');
+    app.actions.moveSelection(1);
+    expect(app.store.getState().selectedId).toBe('a');
+
+    app.actions.openDetail('b');
+    await settle();
+    expect(app.store.getState().detail.record?.id).toBe('b');
+    const gets = () => f.calls.filter((c) => c.channel === 'requests.get').length;
+    const before = gets();
+    f.push(change('progress', rows[0]!));
+    s.runFrame();
+    await settle();
+    expect(gets()).toBe(before + 1);
+    app.actions.closeDetail();
+    expect(app.store.getState().detail.id).toBeNull();
+    stop();
+  });
+});
+
+describe('exports', () => {
+  it('finishes a browser download from its export.progress events', async () => {
+    const f = fakeApi();
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await app.actions.runExport('json');
+    const job = app.store.getState().exports[0]!;
+    expect(job).toMatchObject({ state: 'running', mode: 'download' });
+    f.push({ type: 'export.progress', exportId: job.id, written: 120, done: false });
+    s.runFrame();
+    expect(app.store.getState().exports[0]).toMatchObject({ state: 'running', written: 120 });
+    f.push({ type: 'export.progress', exportId: job.id, written: 250, done: true });
+    s.runFrame();
+    expect(app.store.getState().exports[0]).toMatchObject({ state: 'done', written: 250 });
+    stop();
+  });
+});
+
+describe('parseLiveEvent', () => {
+  it('accepts the three event types and rejects unknown shapes', () => {
+    const warn = vi.fn();
+    expect(parseLiveEvent({ type: 'export.progress', exportId: 'x', written: 1, done: false }, warn)).not.toBeNull();
+    expect(parseLiveEvent({ type: 'status', status: { listening: true, paused: false, live: 0 } }, warn)).not.toBeNull();
+    expect(parseLiveEvent({ type: 'records', changes: [{ kind: 'started', summary: summaryFixture() }] }, warn)).not.toBeNull();
+    expect(parseLiveEvent({ type: 'records', changes: [{ kind: 'exploded', summary: summaryFixture() }] }, warn)).toBeNull();
+    expect(parseLiveEvent({ type: 'records', changes: [{ kind: 'started', summary: { ...summaryFixture(), outcome: 'weird' } }] }, warn)).toBeNull();
+    expect(parseLiveEvent({ type: 'status', status: {} }, warn)).toBeNull();
+    expect(parseLiveEvent(null, warn)).toBeNull();
+    expect(warn).toHaveBeenCalledTimes(4);
+  });
+});

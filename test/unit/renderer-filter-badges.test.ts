@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { badgeFor, isStalled, silentForMs, STALL_MS } from '../../src-renderer/lib/outcome.js';
+import { EMPTY_UI_FILTER, matchesFilter, toRecordFilter } from '../../src-renderer/lib/ui-filter.js';
+import { summaryFixture } from './renderer-fixtures.js';
+
+const NOW = 1_700_000_100_000;
+
+describe('toRecordFilter', () => {
+  it('resolves a relative time range against now and leaves "all" open', () => {
+    expect(toRecordFilter({ ...EMPTY_UI_FILTER, range: '15m' }, NOW)).toEqual({ since: NOW - 15 * 60_000 });
+    expect(toRecordFilter(EMPTY_UI_FILTER, NOW)).toEqual({});
+  });
+
+  it('maps "truncated" alone to the truncated flag', () => {
+    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['truncated'] }, NOW)).toEqual({ truncated: true });
+  });
+
+  it('excludes truncated answers when "completed" is chosen without "truncated"', () => {
+    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['completed', 'timeout'] }, NOW)).toEqual({ outcome: ['completed', 'timeout'], truncated: false });
+  });
+
+  it('keeps both when "completed" and "truncated" are chosen', () => {
+    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['completed', 'truncated'] }, NOW)).toEqual({ outcome: ['completed'] });
+  });
+
+  it('widens "truncated" + another outcome to include completed rows (an AND cannot say OR)', () => {
+    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['truncated', 'client_aborted'] }, NOW)).toEqual({ outcome: ['client_aborted', 'completed'] });
+  });
+
+  it('passes facets through and trims the search text', () => {
+    const f = toRecordFilter({ ...EMPTY_UI_FILTER, models: ['m'], clients: ['c'], upstreams: ['u'], sessions: ['s'], text: '  needle ' }, NOW);
+    expect(f).toEqual({ model: ['m'], client: ['c'], upstream: ['u'], session: ['s'], text: 'needle' });
+  });
+});
+
+describe('matchesFilter', () => {
+  const r = summaryFixture({ startedAt: NOW, outcome: 'completed', truncated: true, model: 'gpt', client: 'Codex', upstream: 'openai', sessionId: 's1' });
+
+  it('agrees with the filter fields it can judge locally', () => {
+    expect(matchesFilter(r, {})).toBe(true);
+    expect(matchesFilter(r, { since: NOW + 1 })).toBe(false);
+    expect(matchesFilter(r, { until: NOW })).toBe(false);
+    expect(matchesFilter(r, { outcome: ['completed'] })).toBe(true);
+    expect(matchesFilter(r, { truncated: true })).toBe(true);
+    expect(matchesFilter(r, { truncated: false })).toBe(false);
+    expect(matchesFilter(r, { model: ['other'] })).toBe(false);
+    expect(matchesFilter(r, { client: ['Codex'], upstream: ['openai'], session: ['s1'] })).toBe(true);
+    expect(matchesFilter({ ...r, sessionId: null }, { session: ['s1'] })).toBe(false);
+  });
+
+  it('cannot judge a body search and says so', () => {
+    expect(matchesFilter(r, { text: 'x' })).toBe('unknown');
+    expect(matchesFilter(r, { text: 'x', model: ['nope'] })).toBe(false);
+  });
+});
+
+describe('outcome badges', () => {
+  it('labels a completed answer stopped by length as truncated', () => {
+    expect(badgeFor({ outcome: 'completed', truncated: true, httpStatus: 200 })).toMatchObject({ kind: 'truncated', label: 'truncated' });
+    expect(badgeFor({ outcome: 'completed', truncated: false, httpStatus: 200 })).toMatchObject({ kind: 'completed', glyph: '✓' });
+  });
+
+  it('puts the status into an upstream error badge', () => {
+    expect(badgeFor({ outcome: 'upstream_error', truncated: false, httpStatus: 429 }).label).toBe('error 429');
+    expect(badgeFor({ outcome: 'upstream_error', truncated: false, httpStatus: 200 }).label).toBe('upstream error');
+  });
+
+  it('gives every badge a glyph and a label, not only a colour', () => {
+    for (const outcome of ['in_progress', 'completed', 'client_aborted', 'upstream_error', 'upstream_disconnected', 'upstream_unreachable', 'timeout', 'interrupted'] as const) {
+      const b = badgeFor({ outcome, truncated: false, httpStatus: null });
+      expect(b.glyph.length).toBeGreaterThan(0);
+      expect(b.label.length).toBeGreaterThan(2);
+    }
+  });
+});
+
+describe('stalled marker', () => {
+  const start = NOW - 60_000;
+  const live = summaryFixture({ startedAt: start, outcome: 'in_progress', timings: { firstByteMs: 300, ttftMs: 900, lastEventMs: 45_000, durationMs: null } });
+
+  it('measures silence from the last event', () => {
+    expect(silentForMs(live, NOW)).toBe(15_000);
+    expect(isStalled(live, NOW)).toBe(true);
+    expect(isStalled(live, start + 45_000 + STALL_MS - 1)).toBe(false);
+  });
+
+  it('falls back to the headers, then to the arrival', () => {
+    const headersOnly = { ...live, timings: { firstByteMs: 500, ttftMs: null, lastEventMs: null, durationMs: null } };
+    expect(silentForMs(headersOnly, start + 2_500)).toBe(2_000);
+    const nothing = { ...live, timings: { firstByteMs: null, ttftMs: null, lastEventMs: null, durationMs: null } };
+    expect(silentForMs(nothing, start + 11_000)).toBe(11_000);
+  });
+
+  it('never marks a finished request', () => {
+    expect(isStalled({ ...live, outcome: 'client_aborted' }, NOW)).toBe(false);
+  });
+});

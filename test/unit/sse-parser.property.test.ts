@@ -1,0 +1,117 @@
+// Property tests: however the network cuts the byte stream and whichever line endings
+// a server uses, the parser yields the same events.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SseParser } from '../../src-main/core/recorder/sse-parser.js';
+import type { SseEvent } from '../../src-main/core/recorder/types.js';
+
+const enc = new TextEncoder();
+const FIXTURES = new URL('../fixtures/transcripts/', import.meta.url);
+const TRANSCRIPTS = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.sse'))
+  .sort();
+
+function parseChunks(chunks: Uint8Array[]): SseEvent[] {
+  const p = new SseParser();
+  const events: SseEvent[] = [];
+  for (const c of chunks) events.push(...p.push(c));
+  events.push(...p.end());
+  return events;
+}
+
+/** Cuts `bytes` at the given offsets (any order, duplicates allowed: empty chunks too). */
+function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...cuts.map((c) => c % (bytes.length + 1)), bytes.length].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const to of points) {
+    chunks.push(bytes.subarray(from, to));
+    from = to;
+  }
+  return chunks;
+}
+
+type Ending = '\n' | '\r\n' | '\r';
+
+/**
+ * Rewrites every LF-terminated line with the chosen endings. One constraint keeps the
+ * meaning: a lone CR followed by an empty line ended by a lone LF would read as one
+ * CRLF and lose the blank line, so that pairing is avoided.
+ */
+function withEndings(text: string, pick: (i: number) => Ending): string {
+  const lines = text.split('\n');
+  const last = lines.pop() ?? '';
+  let out = '';
+  let prev: Ending | null = null;
+  lines.forEach((line, i) => {
+    let ending = pick(i);
+    if (prev === '\r' && line.length === 0 && ending === '\n') ending = '\r\n';
+    out += line + ending;
+    prev = ending;
+  });
+  return out + last;
+}
+
+const endingMode = fc.oneof(
+  fc.constant<(i: number) => Ending>(() => '\n'),
+  fc.constant<(i: number) => Ending>(() => '\r\n'),
+  fc.constant<(i: number) => Ending>(() => '\r'),
+  fc.array(fc.constantFrom<Ending>('\n', '\r\n', '\r'), { minLength: 1, maxLength: 64 }).map((pool) => (i: number) => pool[i % pool.length]!),
+);
+
+describe('SseParser properties', () => {
+  it('has transcripts with multi-byte characters to split inside', () => {
+    expect(TRANSCRIPTS.length).toBeGreaterThanOrEqual(6);
+    for (const f of TRANSCRIPTS) {
+      const bytes = readFileSync(new URL(f, FIXTURES));
+      // every transcript but the ones that are pure ASCII by design carry emoji or CJK
+      if (!f.includes('incomplete')) expect(bytes.some((b) => b >= 0x80), f).toBe(true);
+    }
+  });
+
+  for (const file of TRANSCRIPTS) {
+    it(`${file}: any byte split and any line endings give the unsplit event sequence`, () => {
+      const text = readFileSync(new URL(file, FIXTURES), 'utf8');
+      const reference = parseChunks([readFileSync(new URL(file, FIXTURES))]);
+      expect(reference.length).toBeGreaterThan(0);
+      fc.assert(
+        fc.property(endingMode, fc.array(fc.nat(), { maxLength: 40 }), (pick, cuts) => {
+          // Split points land anywhere, including between the bytes of one character
+          // and between the CR and LF of a CRLF.
+          const bytes = enc.encode(withEndings(text, pick));
+          expect(parseChunks(split(bytes, cuts))).toEqual(reference);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  it('parses generated streams into exactly the events that were written', () => {
+    // data lines: any Unicode (astral planes included) except line breaks
+    const dataLine = fc.string({ unit: 'binary', maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, ''));
+    const eventName = fc.option(fc.stringMatching(/^[a-z_.]{1,16}$/), { nil: null });
+    const event = fc.record({
+      event: eventName,
+      lines: fc.array(dataLine, { minLength: 0, maxLength: 4 }),
+      comment: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 12 }), endingMode, fc.array(fc.nat(), { maxLength: 30 }), (events, pick, cuts) => {
+        let text = '';
+        for (const e of events) {
+          if (e.comment) text += ': keep-alive\n';
+          if (e.event !== null) text += `event: ${e.event}\n`;
+          for (const line of e.lines) text += `data: ${line}\n`;
+          text += '\n';
+        }
+        const expected = events
+          .filter((e) => e.lines.length > 0)
+          .map((e) => ({ event: e.event, data: e.lines.join('\n'), id: null }));
+        expect(parseChunks(split(enc.encode(withEndings(text, pick)), cuts))).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
