@@ -153,7 +153,8 @@ async function main(): Promise<void> {
     }
     const ttftScenario = { chunks: 3, firstTokenDelayMs: 2 };
     const gapScenario = { chunks: GAP_CHUNKS, chunkDelayMs: 5 };
-    const throughputScenario = { chunks: THROUGHPUT_CHUNKS, text: 'x'.repeat(64) + ' ' };
+    // One delta per 64 characters: the fake gives at most one delta per character of text.
+    const throughputScenario = { chunks: THROUGHPUT_CHUNKS, text: 'The quick brown fox jumps over the lazy dog, again and again. ', textRepeat: THROUGHPUT_CHUNKS };
     for (let round = 0; round < ROUNDS && !overTime(); round++) {
       // Alternate which side goes first so drift over the run does not favour one.
       const order = round % 2 === 0 ? targets : [...targets].reverse();

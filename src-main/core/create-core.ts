@@ -8,6 +8,7 @@ import { openStore, type Store, type StoreStatus } from './db/store.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
+import { preloadTokenizer } from './recorder/tokens.js';
 
 export interface CoreStatus {
   listening: boolean;
@@ -102,6 +103,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
         onChange: (c) => {
           for (const l of changeListeners) l(c);
         },
+        hasListeners: () => changeListeners.size > 0,
         isPaused: () => paused,
         ...(options.dashboard ? { dashboard: options.dashboard } : {}),
       });
@@ -121,6 +123,9 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       }
       error = null;
       publishStatus();
+      // Load the tokenizer now, while idle: loading it on the first estimate would stall
+      // every live stream for ~150 ms.
+      preloadTokenizer().catch(() => undefined);
       return { port, url: `http://${config.host}:${port}` };
     },
     async stop() {

@@ -175,7 +175,7 @@ async function serve(argv: string[]): Promise<void> {
       else res.writeHead(404).end();
     },
   });
-  if (!values['no-dashboard']) dashboard = await startDashboard(core);
+  if (!values['no-dashboard']) dashboard = await startDashboard(core, { settingsFile });
   const { url } = await core.start();
   const upstreamList = Object.entries(config.upstreams).map(([n, u]) => `${n}=${u}`).join(' ');
   process.stdout.write(`listening ${url}\n`);

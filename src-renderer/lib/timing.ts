@@ -21,7 +21,15 @@ export interface TimingModel {
   eventCount: number;
 }
 
-export function timingModel(events: readonly Pick<RawEvent, 't'>[], timings: Timings, opts: { nowOffsetMs?: number; bucketCount?: number } = {}): TimingModel {
+/**
+ * `gapsFromMs`: only silences after this offset count as gaps (the chart passes TTFT:
+ * the wait before the first token is already drawn as such, a stall is what comes after).
+ */
+export function timingModel(
+  events: readonly Pick<RawEvent, 't'>[],
+  timings: Timings,
+  opts: { nowOffsetMs?: number; bucketCount?: number; gapsFromMs?: number } = {},
+): TimingModel {
   const lastT = events.length ? events[events.length - 1]!.t : 0;
   const endMs = Math.max(1, timings.durationMs ?? opts.nowOffsetMs ?? 0, lastT, timings.ttftMs ?? 0, timings.firstByteMs ?? 0);
   const n = Math.max(1, opts.bucketCount ?? 240);
@@ -35,10 +43,13 @@ export function timingModel(events: readonly Pick<RawEvent, 't'>[], timings: Tim
   const consider = (g: Gap): void => {
     if (g.toMs - g.fromMs > 0 && (longest === null || g.toMs - g.fromMs > longest.toMs - longest.fromMs)) longest = g;
   };
+  const from = opts.gapsFromMs ?? 0;
   if (events.length) {
-    consider({ fromMs: 0, toMs: events[0]!.t, where: 'start' });
-    for (let i = 1; i < events.length; i++) consider({ fromMs: events[i - 1]!.t, toMs: events[i]!.t, where: 'stream' });
-    consider({ fromMs: lastT, toMs: endMs, where: 'end' });
+    if (from <= 0) consider({ fromMs: 0, toMs: events[0]!.t, where: 'start' });
+    for (let i = 1; i < events.length; i++) {
+      if (events[i - 1]!.t >= from) consider({ fromMs: events[i - 1]!.t, toMs: events[i]!.t, where: 'stream' });
+    }
+    consider({ fromMs: Math.max(lastT, from), toMs: endMs, where: 'end' });
   } else if (endMs > 1) {
     consider({ fromMs: 0, toMs: endMs, where: 'start' });
   }

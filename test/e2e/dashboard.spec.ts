@@ -28,7 +28,8 @@ async function openDetailOf(page: Page, row: ReturnType<Page['locator']>): Promi
 
 test('a streaming request shows as in progress while it streams, then settles as completed with tokens and TTFT', async ({ page, streamtap }) => {
   await openDashboard(page, streamtap);
-  const res = await streamtap.chat({ scenario: { chunks: 16, chunkDelayMs: 250 } });
+  // Anthropic's stream reports input tokens at its start and output tokens at its end.
+  const res = await streamtap.messages({ scenario: { chunks: 16, chunkDelayMs: 250 } });
   const body = drain(res);
 
   const live = rowWith(page, 'in_progress');
@@ -211,44 +212,65 @@ test('screenshots of the timeline and the detail view', async ({ page, streamtap
   test.slow();
   const codex = { 'user-agent': UA.codex };
   const aider = { 'user-agent': UA.aider };
-  const claudeSession = { 'x-claude-code-session-id': 'b6f1c0de-5e55-4a1d-9c0d-3f2a7e1d9a42' };
-  // A realistic morning: a few agents, mostly fine, some cut off.
-  await drain(await streamtap.messages({ headers: claudeSession, prompt: 'Read src/parser.ts and explain it.', scenario: { chunks: 30, chunkDelayMs: 8 } }));
-  await drain(await streamtap.responses({ headers: codex, prompt: 'Run the failing test and fix it.', scenario: { chunks: 40, chunkDelayMs: 5 } }));
-  await drain(await streamtap.chat({ headers: aider, model: 'gpt-4.1', prompt: 'Add a retry to the fetch helper.', scenario: { chunks: 25, chunkDelayMs: 6 } }));
-  await drain(await streamtap.messages({ headers: claudeSession, model: 'claude-haiku-4-5', prompt: 'Summarise the diff.', scenario: { chunks: 20, finishByLength: true } }));
-  await drain(await streamtap.chat({ model: 'gpt-4.1-mini', prompt: 'Classify these logs.', scenario: { status: 429, retryAfter: 20 } }));
-  await drain(await streamtap.responses({ headers: codex, prompt: 'Refactor the store.', scenario: { chunks: 30, chunkDelayMs: 10, disconnectAfterEvents: 12 } })).catch(() => {});
-  await drain(await streamtap.messages({ headers: claudeSession, prompt: 'Now write the tests.', scenario: { status: 529 } }));
-  await drain(await streamtap.chat({ headers: aider, model: 'gpt-4.1', prompt: 'Explain the error.', scenario: { chunks: 12, chunkDelayMs: 5 } }));
+  const claude = { 'x-claude-code-session-id': 'b6f1c0de-5e55-4a1d-9c0d-3f2a7e1d9a42' };
+  const pace = (first: number, delay: number, chunks: number) => ({ firstTokenDelayMs: first, chunkDelayMs: delay, chunks });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const quietly = (p: Promise<Response>) => p.then(drain).catch(() => '');
+
+  // A realistic morning, started a little apart so rows read in order: a few agents,
+  // mostly fine, some cut off.
+  const jobs: Promise<unknown>[] = [];
+  const plan: (() => Promise<unknown>)[] = [
+    () => quietly(streamtap.messages({ headers: claude, prompt: 'Read src/parser.ts and explain it.', scenario: pace(1100, 40, 40) })),
+    () => quietly(streamtap.responses({ headers: codex, prompt: 'Run the failing test and fix it.', scenario: pace(1800, 30, 50) })),
+    () => quietly(streamtap.chat({ headers: aider, includeUsage: true, model: 'gpt-4.1', prompt: 'Add a retry to the fetch helper.', scenario: pace(600, 35, 40) })),
+    () => quietly(streamtap.messages({ headers: claude, model: 'claude-haiku-4-5', prompt: 'Summarise the diff.', scenario: { ...pace(500, 30, 40), finishByLength: true } })),
+    () => quietly(streamtap.chat({ model: 'gpt-4.1-mini', prompt: 'Classify these logs.', scenario: { status: 429, retryAfter: 20, headerDelayMs: 120 } })),
+    () => quietly(streamtap.responses({ headers: codex, prompt: 'Refactor the store.', scenario: { ...pace(1400, 60, 40), disconnectAfterEvents: 24 } })),
+    () => quietly(streamtap.messages({ headers: claude, prompt: 'Now write the tests.', scenario: { status: 529, headerDelayMs: 300 } })),
+    () => quietly(streamtap.chat({ headers: aider, includeUsage: true, model: 'gpt-4.1', prompt: 'Explain the error.', scenario: pace(700, 25, 30) })),
+    () => quietly(streamtap.responses({ headers: codex, prompt: 'Update the changelog.', scenario: pace(900, 20, 40) })),
+    () => quietly(streamtap.messages({ headers: claude, prompt: 'Fix the lint errors.', scenario: pace(800, 25, 40) })),
+    () => quietly(streamtap.chat({ model: 'gpt-4.1-mini', prompt: 'Tag this issue.', scenario: pace(400, 15, 20) })),
+  ];
+  for (const start of plan) {
+    jobs.push(start());
+    await sleep(350);
+  }
+  // The one this screenshot is about: Claude Code gives up mid-answer.
   const abort = new AbortController();
   const aborted = await streamtap.messages({
-    headers: claudeSession,
+    headers: claude,
     prompt: 'Refactor the SSE parser so it streams tokens as they arrive.',
     scenario: {
-      text: 'I will refactor the parser in three steps. First, the reader yields each chunk as soon as it arrives instead of buffering the whole body. Second, the decoder keeps a partial multi-byte character between reads. Third, the tests prove the order of events is kept.',
-      chunks: 60,
-      chunkDelayMs: 120,
-      firstTokenDelayMs: 900,
+      text: 'I will refactor the parser in three steps. First, the reader yields each chunk as soon as it arrives instead of buffering the whole body. Second, the decoder keeps a partial multi-byte character between reads, so an emoji split across two TCP packets survives. Third, new tests prove the order of events is kept.',
+      ...pace(1300, 70, 70),
+      stallAfterEvents: 40,
+      stallMs: 60_000,
     },
     signal: abort.signal,
   });
-  await readUntil(aborted, (t) => (t.match(/content_block_delta/g) ?? []).length >= 22);
-  abort.abort();
-  // One stream still running, and one that went quiet (stalled).
+  jobs.push(
+    readUntil(aborted, (t) => (t.match(/"text_delta"/g) ?? []).length >= 36, 30_000).then(async () => {
+      await sleep(4_000); // the provider went quiet; the client waited, then gave up
+      abort.abort();
+    }),
+  );
+  await Promise.all(jobs);
+
+  // One stream still running, one that went quiet (stalled).
   const liveAbort = new AbortController();
   const stalledAbort = new AbortController();
-  const stalled = await streamtap.responses({ headers: codex, prompt: 'Migrate the schema.', scenario: { chunks: 30, stallAfterEvents: 6, stallMs: 120_000 }, signal: stalledAbort.signal });
+  const stalled = await streamtap.responses({ headers: codex, prompt: 'Migrate the schema.', scenario: { ...pace(700, 60, 30), stallAfterEvents: 9, stallMs: 120_000 }, signal: stalledAbort.signal });
   const stalledBody = drain(stalled).catch(() => {});
   try {
     await openDashboard(page, streamtap);
-    await expect(rows(page)).toHaveCount(10);
+    await expect(rows(page)).toHaveCount(13);
     await expect(page.locator('.stall')).toBeVisible({ timeout: 20_000 });
-    const running = await streamtap.chat({ model: 'gpt-4.1', prompt: 'Write the changelog.', scenario: { chunks: 400, chunkDelayMs: 100 }, signal: liveAbort.signal });
+    const running = await streamtap.messages({ headers: claude, prompt: 'Write the changelog.', scenario: { ...pace(600, 90, 400) }, signal: liveAbort.signal });
     const runningBody = drain(running).catch(() => {});
     await expect(rowWith(page, 'in_progress')).toHaveCount(2);
-    await expect(rowWith(page, 'in_progress').first().locator('.col-out')).toHaveText(/\d/);
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(2500);
 
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const timelinePng = path.join(SCREENSHOTS, 'timeline.png');

@@ -41,7 +41,7 @@ export interface Streamtap {
   /** POST a JSON body through the proxy */
   send(pathname: string, body: unknown, opts?: SendOptions): Promise<Response>;
   /** OpenAI chat completion through the proxy (stream by default) */
-  chat(opts?: SendOptions & { model?: string; prompt?: string; stream?: boolean }): Promise<Response>;
+  chat(opts?: SendOptions & { model?: string; prompt?: string; stream?: boolean; includeUsage?: boolean }): Promise<Response>;
   /** Anthropic messages through the proxy (stream by default) */
   messages(opts?: SendOptions & { model?: string; prompt?: string; stream?: boolean; system?: string }): Promise<Response>;
   /** OpenAI responses through the proxy (stream by default) */
@@ -200,6 +200,7 @@ export const test = base.extend<{ streamtap: Streamtap }>({
                 { role: 'user', content: o.prompt ?? 'Explain what a keyset cursor is.' },
               ],
               temperature: 0.2,
+              ...(o.includeUsage ? { stream_options: { include_usage: true } } : {}),
             },
             { ...o, headers: { authorization: 'Bearer sk-test-e2e-0000000000000000abcd', 'user-agent': UA.openaiJs, ...o.headers } },
           ),

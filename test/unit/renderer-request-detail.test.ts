@@ -165,3 +165,12 @@ describe('timingModel', () => {
     expect(axisTicks(0)).toEqual([0]);
   });
 });
+
+describe('timingModel gaps after the first token', () => {
+  it('does not call the wait for the first token a stall', () => {
+    const events = [{ t: 3 }, { t: 903 }, { t: 1000 }, { t: 1100 }];
+    const timings = { firstByteMs: 3, ttftMs: 903, lastEventMs: 1100, durationMs: 1150 };
+    expect(timingModel(events, timings).longestGap).toMatchObject({ fromMs: 3, toMs: 903 });
+    expect(timingModel(events, timings, { gapsFromMs: 903 }).longestGap).toEqual({ fromMs: 1000, toMs: 1100, where: 'stream' });
+  });
+});

@@ -9,7 +9,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { CoreConfig } from '../config.js';
 import { checkDoor, isLoopbackHost, type DoorVerdict } from './security.js';
@@ -35,6 +35,8 @@ export interface ProxyOptions {
   config: CoreConfig;
   sink: RecordSink;
   onChange: (change: RecordChange) => void;
+  /** whether anyone listens to changes (summaries are not built otherwise) */
+  hasListeners?: () => boolean;
   /** serves `/__streamtap/…` (the headless dashboard); 404 when absent */
   dashboard?: SideHandler;
   /** whether recording is paused (requests are still forwarded) */
@@ -43,7 +45,8 @@ export interface ProxyOptions {
 
 /** UUIDv7-like: time-ordered, so ids sort with startedAt. */
 export function newId(now: number): string {
-  const hex = now.toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
+  // randomUUID draws from a cached entropy pool: far cheaper per call than randomBytes.
+  const hex = now.toString(16).padStart(12, '0') + randomUUID().replace(/-/g, '').slice(12);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -135,7 +138,8 @@ export class ProxyServer {
       const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
       upstreamUrl = redactUrl(target.origin + target.path);
     }
-    const rec = new Recording(this.opts.sink, this.opts.config.limits, this.opts.onChange, {
+    const emit = this.opts.hasListeners?.() === false ? null : this.opts.onChange;
+    const rec = new Recording(this.opts.sink, this.opts.config.limits, emit, {
       id: newId(startedAt),
       startedAt,
       t0,
@@ -166,7 +170,7 @@ export class ProxyServer {
     const t0 = performance.now();
     const startedAt = Date.now();
     const url = req.url ?? '/';
-    const forDashboard = url === DASHBOARD_PREFIX || url.startsWith(DASHBOARD_PREFIX + '/');
+    const forDashboard = url === DASHBOARD_PREFIX || url.startsWith(DASHBOARD_PREFIX + '/') || url.startsWith(DASHBOARD_PREFIX + '?');
     // The dashboard is a same-origin web page, so its own fetches carry Origin: for its
     // paths only the Host check is done here, and the dashboard enforces same-origin.
     const door = forDashboard && this.opts.dashboard ? checkHostOnly(req) : checkDoor(req);

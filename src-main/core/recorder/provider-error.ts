@@ -88,6 +88,9 @@ export function retryAfterSeconds(headers: Record<string, string>, now: number =
   const ra = header(headers, 'retry-after');
   if (ra === null) return null;
   if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra);
+  // An HTTP date names its weekday and month; without letters Date.parse would take
+  // "-5" for the year -5.
+  if (!/[a-z]/i.test(ra)) return null;
   const at = Date.parse(ra);
   if (Number.isNaN(at)) return null;
   return Math.max(0, Math.round((at - now) / 1000));

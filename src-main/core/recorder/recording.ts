@@ -5,6 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
+import { TextDecoder } from 'node:util';
 import type { Transform } from 'node:stream';
 import {
   emptyEvidence,
@@ -54,7 +55,6 @@ export interface RecordingInit {
 
 const EMPTY_BODY: CapturedBody = { text: '', bytes: 0, truncated: false };
 const DECODER_DRAIN_MS = 2_000;
-const EVENTS_CHECKPOINT_EVERY_MS = 1_000;
 
 function createDecoder(encoding: string): Transform | null {
   // Z_SYNC_FLUSH on finish: a stream cut mid-block still yields what was decodable.
@@ -84,15 +84,13 @@ export class Recording {
   private decoder: Transform | null = null;
   private decoderFailed = false;
   private undecodable = false;
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: false });
+  // Made on first use: a TextDecoder costs more to build than a small request costs to record.
+  private utf8: TextDecoder | null = null;
   private bodyParts: string[] = [];
   private bodyChars = 0;
   private bodyBytes = 0;
   private lastChunkAt = 0;
   private eventBytes = 0;
-  private estimatedUpTo = 0;
-  private estimatedTokens = 0;
-  private lastEventsCheckpoint = 0;
   private dirty = false;
   private finished = false;
   isStream = false;
@@ -100,7 +98,8 @@ export class Recording {
   constructor(
     private readonly sink: RecordSink,
     private readonly limits: Limits,
-    private readonly emit: (change: RecordChange) => void,
+    /** null when nobody listens: then no summary is built at all */
+    private readonly emit: ((change: RecordChange) => void) | null,
     init: RecordingInit,
   ) {
     this.t0 = init.t0;
@@ -140,7 +139,7 @@ export class Recording {
   /** The row exists from the moment the request arrives. */
   start(): void {
     this.sink.insert(this.record);
-    this.emit({ type: 'started', summary: summarize(this.record) });
+    this.emit?.({ type: 'started', summary: summarize(this.record) });
   }
 
   private now(): number {
@@ -186,7 +185,7 @@ export class Recording {
     if (this.isStream) {
       r.stream = true;
       this.parser = new SseParser();
-      this.assembler = createAssembler(status < 400 ? r.api : 'other');
+      this.assembler = createAssembler(status < 400 ? r.api : 'other', { maxChars: this.limits.textChars });
     }
     const enc = contentEncoding.trim().toLowerCase();
     if (enc && enc !== 'identity') {
@@ -228,6 +227,7 @@ export class Recording {
     } else {
       this.bodyBytes += buf.length;
       if (this.bodyChars < this.limits.responseBodyBytes) {
+        this.utf8 ??= new TextDecoder('utf-8', { fatal: false });
         const text = this.utf8.decode(buf, { stream: true });
         this.bodyParts.push(text);
         this.bodyChars += text.length;
@@ -277,20 +277,21 @@ export class Recording {
     r.evidence.usageSeen = r.evidence.usageSeen || a.usageSeen;
   }
 
-  /** Output tokens while streaming (or when the provider sent none): counted with a
-   * real tokenizer over the new text only, so a long stream is never re-tokenized. */
-  private estimateOutput(): void {
+  /** Output tokens when the provider reported none (or not yet). While streaming, a
+   * cheap count (~4 characters a token) keeps the live display moving without running
+   * a BPE tokenizer on the streaming path; the final count of a record that never got
+   * usage is made with the real tokenizer, once. Both are marked estimated. */
+  private estimateOutput(final: boolean): void {
     const r = this.record;
     // Provider counts are authoritative only once final usage arrived; Anthropic's
     // message_start carries a provisional output count that is not the answer's size.
     if (r.evidence.usageSeen && r.usage.outputTokens !== null && !r.usage.estimated) return;
-    const all = r.responseText + r.responseReasoning + r.toolCalls.map((c) => c.arguments).join('');
-    if (all.length === 0) return;
-    if (all.length > this.estimatedUpTo) {
-      this.estimatedTokens += estimateTokens(all.slice(this.estimatedUpTo));
-      this.estimatedUpTo = all.length;
-    }
-    r.usage = { ...r.usage, outputTokens: this.estimatedTokens, estimated: true };
+    const chars = r.responseText.length + r.responseReasoning.length + r.toolCalls.reduce((n, c) => n + c.arguments.length, 0);
+    if (chars === 0) return;
+    const count = final
+      ? estimateTokens(r.responseText) + estimateTokens(r.responseReasoning) + r.toolCalls.reduce((n, c) => n + estimateTokens(c.arguments), 0)
+      : Math.ceil(chars / 4);
+    r.usage = { ...r.usage, outputTokens: count, estimated: true };
   }
 
   /** Partial content to the store (called every checkpoint interval while live). */
@@ -299,8 +300,10 @@ export class Recording {
     this.dirty = false;
     const r = this.record;
     if (this.assembler) this.applyAssembled(this.assembler.snapshot());
-    this.estimateOutput();
+    this.estimateOutput(false);
     r.diagnosis = diagnose(r);
+    // Raw events are written once, when the request settles: rewriting a growing event
+    // log at every checkpoint would cost more than the stream itself.
     const patch: Partial<RequestRecord> = {
       responseText: r.responseText,
       responseReasoning: r.responseReasoning,
@@ -315,14 +318,8 @@ export class Recording {
       timings: { ...r.timings },
       diagnosis: r.diagnosis,
     };
-    const now = this.now();
-    if (now - this.lastEventsCheckpoint >= EVENTS_CHECKPOINT_EVERY_MS) {
-      this.lastEventsCheckpoint = now;
-      patch.events = r.events.slice();
-      patch.eventsTruncated = r.eventsTruncated;
-    }
     this.sink.update(r.id, patch);
-    this.emit({ type: 'progress', summary: summarize(r) });
+    this.emit?.({ type: 'progress', summary: summarize(r) });
   }
 
   get isFinished(): boolean {
@@ -353,7 +350,7 @@ export class Recording {
       for (const ev of this.parser.end()) this.onEvent(ev.event, ev.data, this.assembler.onEvent(ev));
       this.applyAssembled(this.assembler.snapshot());
     } else if (r.httpStatus !== null) {
-      const tail = this.utf8.decode();
+      const tail = this.utf8?.decode() ?? '';
       if (tail) this.bodyParts.push(tail);
       const text = this.bodyParts.join('');
       const cap = this.limits.responseBodyBytes;
@@ -372,7 +369,7 @@ export class Recording {
     if (r.error && r.httpStatus !== null && r.httpStatus >= 400 && r.error.retryAfterS === null) {
       r.error = parseProviderError(r.httpStatus, r.responseHeaders, r.responseBody?.text ?? '');
     }
-    this.estimateOutput();
+    this.estimateOutput(true);
     const verdict = classify({
       ending,
       httpStatus: r.httpStatus,
@@ -395,7 +392,7 @@ export class Recording {
     r.diagnosis = diagnose(r);
     const { id: _id, ...patch } = r;
     this.sink.update(r.id, { ...patch, evidence: { ...r.evidence }, timings: { ...r.timings }, events: r.events.slice() });
-    this.emit({ type: 'finished', summary: summarize(r) });
+    this.emit?.({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
     this.decoder = null;

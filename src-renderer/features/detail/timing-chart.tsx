@@ -23,7 +23,11 @@ const AXIS_Y = 94;
 export function TimingChart({ record }: { record: RequestRecord }) {
   const live = record.outcome === 'in_progress';
   const now = useNow(live);
-  const model = timingModel(record.events, record.timings, { nowOffsetMs: live ? now - record.startedAt : undefined, bucketCount: 200 });
+  const model = timingModel(record.events, record.timings, {
+    nowOffsetMs: live ? now - record.startedAt : undefined,
+    bucketCount: 200,
+    gapsFromMs: record.timings.ttftMs ?? 0,
+  });
   const innerW = W - PAD_L - PAD_R;
   const x = (ms: number): number => PAD_L + (Math.min(ms, model.endMs) / model.endMs) * innerW;
   const barW = Math.max(1, innerW / model.buckets.length - 0.6);

@@ -6,7 +6,7 @@
 import type { AssembledUsage } from '../types.js';
 import { providerErrorFromJson } from '../provider-error.js';
 import {
-  AnswerBuilder,
+  type AnswerBuilder,
   JsonStreamAssembler,
   addKnown,
   arr,

@@ -5,7 +5,7 @@
 import type { AssembledUsage, EventEffect } from '../types.js';
 import { providerErrorFromJson } from '../provider-error.js';
 import {
-  AnswerBuilder,
+  type AnswerBuilder,
   JsonStreamAssembler,
   arr,
   nonEmpty,

@@ -7,7 +7,7 @@ import type { ToolCall } from '../../../common/record.js';
 import type { AssembledUsage, EventEffect } from '../types.js';
 import { providerErrorFromJson } from '../provider-error.js';
 import {
-  AnswerBuilder,
+  type AnswerBuilder,
   JsonStreamAssembler,
   arr,
   nonEmpty,

@@ -93,6 +93,7 @@ export class AnswerBuilder {
   reasoning = '';
   truncated = false;
   private reasoningBoundary = false;
+  private lastReasoningPiece = '';
   private readonly tools = new Map<string, ToolCall>();
   usage: AssembledUsage | null = null;
   stopReason: string | null = null;
@@ -120,11 +121,14 @@ export class AnswerBuilder {
    * (and separate thinking blocks) are independent paragraphs: a blank line between. */
   appendReasoning(s: unknown): boolean {
     if (typeof s !== 'string' || s.length === 0) return false;
-    if (this.reasoningBoundary && this.reasoning.length > 0 && !this.reasoning.endsWith('\n\n')) {
+    // endsWith on the last piece, not on the whole: on a long concatenated string it
+    // would flatten it every time.
+    if (this.reasoningBoundary && this.reasoning.length > 0 && !this.lastReasoningPiece.endsWith('\n\n')) {
       this.reasoning = this.append(this.reasoning, '\n\n');
     }
     this.reasoningBoundary = false;
     this.reasoning = this.append(this.reasoning, s);
+    this.lastReasoningPiece = s;
     return true;
   }
 
@@ -211,6 +215,8 @@ export interface ParsedEvent {
  */
 export abstract class JsonStreamAssembler implements StreamAssembler {
   protected readonly b: AnswerBuilder;
+  /** events whose handler threw (a bug, caught so the stream goes on); tests assert 0 */
+  internalErrors = 0;
 
   constructor(options?: AssemblerOptions) {
     this.b = new AnswerBuilder(options);
@@ -257,6 +263,7 @@ export abstract class JsonStreamAssembler implements StreamAssembler {
         }
       }
     } catch {
+      this.internalErrors++;
       effect = emptyEffect(effect.name);
     }
     b.lastEventName = effect.name;
