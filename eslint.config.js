@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const NODE_BUILTINS = ['node:*', 'fs', 'path', 'http', 'https', 'net', 'os', 'crypto', 'stream', 'zlib', 'child_process', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'dist/**', 'test-results/**', 'playwright-report/**', '.native/**', 'src-main/core/db/migrations/**'] },
+  { ignores: ['.tmp/**', 'out/**', 'node_modules/**', 'dist/**', 'test-results/**', 'playwright-report/**', '.native/**', 'src-main/core/db/migrations/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

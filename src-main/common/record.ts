@@ -185,7 +185,9 @@ export interface RecordFilter {
   since?: number; // epoch ms, inclusive
   until?: number; // epoch ms, exclusive
   outcome?: Outcome[];
-  /** convenience: only completed records stopped by length (shown as "truncated") */
+  /** "truncated" (completed, stopped by length) picked like an outcome: alone it selects
+   * truncated records only; with `outcome` it adds them (outcome in list OR truncated);
+   * false excludes them */
   truncated?: boolean;
   model?: string[];
   client?: string[];

@@ -205,6 +205,8 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
 
   /** Re-reads the newest page and merges it in (text search, where live rows cannot be judged locally). */
   async function refreshHead(): Promise<void> {
+    // Answers must land in order: a first page still loading would overwrite this one.
+    if (pageRequest) await pageRequest;
     const gen = generation;
     try {
       const page = await api.call('requests.list', { filter: get().query, limit: PAGE_SIZE });
@@ -290,14 +292,21 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   const actions: AppActions = {
     start() {
       const offLive = api.subscribe((e) => actions.ingest(e));
+      let firstOpen = true;
       const offConn = api.onConnection((state, detail) => {
         const wasDown = get().connection === 'reconnecting';
         set({ connection: state, connectionDetail: state === 'open' ? null : (detail ?? null) });
-        // Events may have been missed while the feed was down: re-query what is shown.
-        if (state === 'open' && (wasDown || detail === 'reconnected')) {
+        if (state !== 'open') return;
+        if (wasDown || detail === 'reconnected') {
+          // Events may have been missed while the feed was down: re-query what is shown.
           void actions.reload();
           void api.call('status.get', {}).then((status) => set({ status }), () => {});
+        } else if (firstOpen && api.transport === 'http') {
+          // The first page may have been read before the event stream was connected;
+          // changes in between were never pushed to us. One more look closes that gap.
+          void refreshHead();
         }
+        firstOpen = false;
       });
       void api.call('status.get', {}).then(
         (status) => set({ status }),

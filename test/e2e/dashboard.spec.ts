@@ -232,6 +232,12 @@ test('screenshots of the timeline and the detail view', async ({ page, streamtap
     () => quietly(streamtap.responses({ headers: codex, prompt: 'Update the changelog.', scenario: pace(900, 20, 40) })),
     () => quietly(streamtap.messages({ headers: claude, prompt: 'Fix the lint errors.', scenario: pace(800, 25, 40) })),
     () => quietly(streamtap.chat({ model: 'gpt-4.1-mini', prompt: 'Tag this issue.', scenario: pace(400, 15, 20) })),
+    () => quietly(streamtap.messages({ headers: claude, model: 'claude-haiku-4-5', prompt: 'Name this branch.', scenario: pace(300, 10, 20) })),
+    () => quietly(streamtap.responses({ headers: codex, prompt: 'Explain the flaky test.', scenario: pace(1600, 30, 60) })),
+    () => quietly(streamtap.chat({ headers: aider, includeUsage: true, model: 'gpt-4.1', prompt: 'Rename the helper.', scenario: pace(500, 20, 30) })),
+    () => quietly(streamtap.messages({ headers: claude, prompt: 'Run the migration.', scenario: pace(900, 30, 50) })),
+    () => quietly(streamtap.chat({ headers: aider, includeUsage: true, model: 'gpt-4.1', prompt: 'Shorten the answer.', scenario: { ...pace(600, 20, 40), finishByLength: true } })),
+    () => quietly(streamtap.responses({ headers: codex, prompt: 'Write the release notes.', scenario: pace(1000, 25, 50) })),
   ];
   for (const start of plan) {
     jobs.push(start());
@@ -261,17 +267,19 @@ test('screenshots of the timeline and the detail view', async ({ page, streamtap
   // One stream still running, one that went quiet (stalled).
   const liveAbort = new AbortController();
   const stalledAbort = new AbortController();
-  const stalled = await streamtap.responses({ headers: codex, prompt: 'Migrate the schema.', scenario: { ...pace(700, 60, 30), stallAfterEvents: 9, stallMs: 120_000 }, signal: stalledAbort.signal });
+  const stalled = await streamtap.responses({ headers: codex, prompt: 'Migrate the schema.', scenario: { ...pace(700, 60, 30), stallAfterEvents: 16, stallMs: 120_000 }, signal: stalledAbort.signal });
   const stalledBody = drain(stalled).catch(() => {});
   try {
     await openDashboard(page, streamtap);
-    await expect(rows(page)).toHaveCount(13);
+    await expect(rows(page)).toHaveCount(19);
     await expect(page.locator('.stall')).toBeVisible({ timeout: 20_000 });
     const running = await streamtap.messages({ headers: claude, prompt: 'Write the changelog.', scenario: { ...pace(600, 90, 400) }, signal: liveAbort.signal });
     const runningBody = drain(running).catch(() => {});
     await expect(rowWith(page, 'in_progress')).toHaveCount(2);
     await page.waitForTimeout(2500);
 
+    // Sized to the content, so the README image has no empty half.
+    await page.setViewportSize({ width: 1440, height: 760 });
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const timelinePng = path.join(SCREENSHOTS, 'timeline.png');
     await page.screenshot({ path: timelinePng });
@@ -279,6 +287,7 @@ test('screenshots of the timeline and the detail view', async ({ page, streamtap
     fs.mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
     fs.copyFileSync(timelinePng, path.join(REPO_ROOT, 'docs', 'screenshot-timeline.png'));
 
+    await page.setViewportSize({ width: 1440, height: 860 });
     await openDetailOf(page, rowWith(page, 'client_aborted'));
     await expect(page.getByTestId('timing-chart')).toBeVisible();
     await expect(page.getByTestId('response-text')).toContainText('I will refactor the parser');

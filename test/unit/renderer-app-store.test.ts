@@ -9,9 +9,10 @@ import { recordFixture, summaryFixture } from './renderer-fixtures.js';
 type Call = { channel: ChannelName; args: unknown };
 
 /** An in-memory API: answers from `rows` (newest first), records every call. */
-function fakeApi(rows: RequestSummary[] = []) {
+function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean } = {}) {
   const calls: Call[] = [];
   let live: ((e: LiveEvent) => void) | null = null;
+  let conn: ((s: ConnectionState, detail?: string) => void) | null = null;
   const pending: { resolve: () => void }[] = [];
   let hold = false;
   const api: RendererApi = {
@@ -45,8 +46,11 @@ function fakeApi(rows: RequestSummary[] = []) {
       live = listener;
       return () => (live = null);
     },
-    onConnection(listener: (s: ConnectionState) => void) {
-      listener('open');
+    onConnection(listener: (s: ConnectionState, detail?: string) => void) {
+      if (opts.manualConnection) {
+        conn = listener;
+        listener('connecting');
+      } else listener('open');
       return () => {};
     },
   };
@@ -54,6 +58,7 @@ function fakeApi(rows: RequestSummary[] = []) {
     api,
     calls,
     push: (e: unknown) => live?.(e as LiveEvent),
+    connection: (s: ConnectionState, detail?: string) => conn?.(s, detail),
     holdLists: () => (hold = true),
     release: () => {
       hold = false;
@@ -163,6 +168,33 @@ describe('paging and reloads', () => {
     await settle();
     const list = f.calls.filter((c) => c.channel === 'requests.list').at(-1)!.args as ChannelArgs<'requests.list'>;
     expect(list.filter).toEqual({ outcome: ['client_aborted'], since: 1_700_000_100_000 - 3_600_000 });
+  });
+});
+
+describe('the event stream connecting after the first page', () => {
+  it('re-reads the newest rows once the stream is open, and everything after a reconnect', async () => {
+    const rows: RequestSummary[] = [];
+    const f = fakeApi(rows, { manualConnection: true });
+    const app = createApp(f.api, manualScheduler().scheduler);
+    const stop = app.actions.start();
+    await settle();
+    expect(app.store.getState().rows).toHaveLength(0);
+    // a request started between the first page and the stream's opening: never pushed
+    rows.unshift(summaryFixture({ id: 'gap', startedAt: 5 }));
+    f.connection('open');
+    await settle();
+    await settle();
+    expect(app.store.getState().rows.map((r) => r.id)).toEqual(['gap']);
+
+    rows.unshift(summaryFixture({ id: 'missed', startedAt: 6 }));
+    f.connection('reconnecting');
+    expect(app.store.getState().connection).toBe('reconnecting');
+    f.connection('open', 'reconnected');
+    await settle();
+    await settle();
+    expect(app.store.getState().rows.map((r) => r.id)).toEqual(['missed', 'gap']);
+    expect(app.store.getState().connection).toBe('open');
+    stop();
   });
 });
 

@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, not, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, not, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -318,10 +318,13 @@ function filterWhere(f: RecordFilter): SQL | undefined {
   const c: (SQL | undefined)[] = [];
   if (f.since !== undefined) c.push(gte(requests.startedAt, f.since));
   if (f.until !== undefined) c.push(lt(requests.startedAt, f.until));
-  if (f.outcome?.length) c.push(inArray(requests.outcome, f.outcome));
-  if (f.truncated !== undefined) {
-    const truncated = and(eq(requests.outcome, 'completed'), eq(requests.truncated, true));
-    c.push(f.truncated ? truncated : not(truncated!));
+  const truncated = and(eq(requests.outcome, 'completed'), eq(requests.truncated, true))!;
+  // "truncated" is picked like an outcome (a badge of its own): with an outcome list it
+  // widens the selection (outcome in list OR truncated); alone it selects truncated only.
+  if (f.outcome?.length && f.truncated === true) c.push(or(inArray(requests.outcome, f.outcome), truncated));
+  else {
+    if (f.outcome?.length) c.push(inArray(requests.outcome, f.outcome));
+    if (f.truncated !== undefined) c.push(f.truncated ? truncated : not(truncated));
   }
   if (f.model?.length) c.push(inArray(requests.model, f.model));
   if (f.client?.length) c.push(inArray(requests.client, f.client));

@@ -1,0 +1,160 @@
+// The headless CLI as a user runs it: `serve` prints where it listens; `export` writes
+// JSON / JSON Lines that validate against the documented schema; bad flags, an
+// unreadable database and a port in use give one clear line and a non-zero exit.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { startFakeUpstream, scenarioHeader, type FakeUpstream } from '../fixtures/fake-upstream.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = ['--import', 'tsx', 'src-main/headless/cli.ts'];
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, STREAMTAP_DATA_DIR: path.join(dir, 'data'), ...env }, timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectOneCleanLine(stderr: string): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^streamtap: /);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+let dir = '';
+let fake: FakeUpstream;
+let server: ChildProcess | null = null;
+let serverUrl = '';
+let db = '';
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-cli-'));
+  db = path.join(dir, 'cli.db');
+  fake = await startFakeUpstream();
+  server = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--db', db, '--upstream', `openai=${fake.url}`, '--upstream', `anthropic=${fake.url}`], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, STREAMTAP_DATA_DIR: path.join(dir, 'data') },
+  });
+  serverUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000);
+    server!.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+      if (m && /dashboard http:\/\/127\.0\.0\.1:\d+\/__streamtap\/\?token=[0-9a-f]{64}/.test(out)) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  const send = (p: string, body: object, headers: Record<string, string> = {}) =>
+    fetch(serverUrl + p, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-cli-SECRET-0123456789abcdef', ...headers }, body: JSON.stringify(body) }).then((r) => r.text());
+  await send('/v1/chat/completions', { model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'one' }] }, { 'x-claude-code-session-id': 'sess-1' });
+  await send('/v1/messages', { model: 'claude-sonnet-4-6', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'two' }] }, scenarioHeader({ status: 429, retryAfter: 7 }));
+  await send('/v1/responses', { model: 'gpt-5', stream: true, input: 'three' }, scenarioHeader({ finishByLength: true }));
+  // settle: the last record is written within a flush interval
+  await new Promise((r) => setTimeout(r, 300));
+}, 60_000);
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server!.once('exit', r));
+  }
+  await fake.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function validator() {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats.default(ajv);
+  ajv.addSchema(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/export-record.schema.json'), 'utf8')));
+  return {
+    file: ajv.compile(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/export.schema.json'), 'utf8'))),
+    record: ajv.getSchema('urn:streamtap:schema:export-record:1')!,
+  };
+}
+
+describe('streamtap export', () => {
+  it('writes JSON that validates against the schema, with every record and no credential', () => {
+    const out = path.join(dir, 'all.json');
+    const r = cli(['export', '--db', db, '--format', 'json', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('exported 3 records');
+    const text = fs.readFileSync(out, 'utf8');
+    const json = JSON.parse(text) as { formatVersion: number; records: { outcome: string; truncated: boolean; sessionId: string | null }[] };
+    const v = validator();
+    expect(v.file(json), JSON.stringify(v.file.errors)).toBe(true);
+    expect(json.formatVersion).toBe(1);
+    expect(json.records.map((x) => x.outcome)).toEqual(['completed', 'upstream_error', 'completed']);
+    expect(json.records[0]!.sessionId).toBe('sess-1');
+    expect(json.records[2]!.truncated).toBe(true);
+    expect(text).not.toContain('SECRET-0123456789');
+  });
+
+  it('writes JSON Lines, one valid record per line, filtered', () => {
+    const r = cli(['export', '--db', db, '--format', 'jsonl', '--outcome', 'upstream_error,truncated']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const v = validator();
+    for (const line of lines) expect(v.record(JSON.parse(line)), JSON.stringify(v.record.errors)).toBe(true);
+    const sessions = cli(['sessions', '--db', db]);
+    expect(sessions.code).toBe(0);
+    expect(sessions.stdout).toContain('sess-1');
+    const tail = cli(['tail', '--db', db]);
+    expect(tail.stdout).toMatch(/upstream_error\s+429/);
+    expect(tail.stdout).toMatch(/truncated/);
+  });
+});
+
+describe('errors are one clear line and a non-zero exit', () => {
+  it('bad flags and commands: exit 2', () => {
+    const unknown = cli(['export', '--db', db, '--nope']);
+    expect(unknown.code).toBe(2);
+    expectOneCleanLine(unknown.stderr);
+    const badOutcome = cli(['export', '--db', db, '--outcome', 'exploded']);
+    expect(badOutcome.code).toBe(2);
+    expect(badOutcome.stderr).toContain('unknown outcome "exploded"');
+    const badCommand = cli(['frobnicate']);
+    expect(badCommand.code).toBe(2);
+    expectOneCleanLine(badCommand.stderr);
+    const badUpstream = cli(['serve', '--upstream', 'nourl', '--db', path.join(dir, 'x.db')]);
+    expect(badUpstream.code).toBe(1);
+    expectOneCleanLine(badUpstream.stderr);
+  });
+
+  it('an unreadable or missing database: exit 1, naming the file', () => {
+    const junk = path.join(dir, 'junk.db');
+    fs.writeFileSync(junk, 'this is not a database at all, just some text '.repeat(100));
+    const r = cli(['export', '--db', junk]);
+    expect(r.code).toBe(1);
+    expectOneCleanLine(r.stderr);
+    expect(r.stderr).toContain(junk);
+    const missing = cli(['export', '--db', path.join(dir, 'missing.db')]);
+    expect(missing.code).not.toBe(0);
+    expectOneCleanLine(missing.stderr);
+    expect(missing.stderr).toContain('no database at');
+  });
+
+  it('a port in use: exit 1 with a clear message', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = cli(['serve', '--port', String(port), '--db', path.join(dir, 'busy.db'), '--no-dashboard']);
+      expect(r.code).toBe(1);
+      expectOneCleanLine(r.stderr);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+// A store failure never breaks the client's request: while another process holds the
+// database's write lock, the proxy keeps forwarding, reports recording as degraded,
+// queues the writes, and lands them once the lock is gone.
+
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
+import { rawRequest, sleep, startHarness, type Harness } from './harness.js';
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(25);
+  }
+  return cond();
+}
+
+it('keeps forwarding while the database is locked, reports degraded, then records everything', async () => {
+  h = await startHarness();
+  const statuses: boolean[] = [];
+  h.core.onStatus((s) => statuses.push(s.store.degraded));
+  const before = await rawRequest(h.url, { path: '/v1/chat/completions', body: { model: 'gpt-5', stream: true, messages: [] } });
+  await before.text();
+  await h.waitForFinished(1);
+  h.core.store.flush();
+
+  const locker = new Database(h.dbPath);
+  locker.exec('BEGIN EXCLUSIVE');
+  try {
+    const answers: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await rawRequest(h.url, { path: '/v1/messages', body: { model: 'claude-sonnet-4-6', max_tokens: 5, stream: true, messages: [] } });
+      expect(res.status).toBe(200);
+      answers.push(await res.text());
+    }
+    for (const a of answers) expect(a).toContain('event: message_stop');
+    expect(await until(() => h!.core.status().store.degraded, 3_000)).toBe(true);
+    expect(h.core.status().store.queued).toBeGreaterThan(0);
+  } finally {
+    locker.exec('ROLLBACK');
+    locker.close();
+  }
+  expect(await until(() => !h!.core.status().store.degraded && h!.core.status().store.queued === 0, 10_000)).toBe(true);
+  expect(statuses).toContain(true);
+  expect(statuses.at(-1)).toBe(false);
+  const recs = await h.waitForFinished(4);
+  expect(recs.map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  expect(h.core.store.count({})).toBe(4);
+  // what was written before the fault is intact
+  expect(h.core.store.get(recs[0]!.id)?.responseText.length).toBeGreaterThan(0);
+});
