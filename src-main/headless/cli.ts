@@ -10,6 +10,7 @@ import { ConfigError, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type C
 import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { openStore, StoreOpenError } from '../core/db/store.js';
+import { listSessions } from '../core/sessions.js';
 import { OUTCOMES, type Outcome, type RecordFilter } from '../common/record.js';
 import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
 import { startDashboard } from './dashboard-server.js';
@@ -243,7 +244,7 @@ function sessionsCommand(argv: string[]): void {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
   const store = openExisting(values.db);
   try {
-    const rows = store.sessions(filterFromFlags(values), Number(values.limit ?? 50));
+    const rows = listSessions(store, filterFromFlags(values), Number(values.limit ?? 50));
     if (rows.length === 0) {
       process.stdout.write('no sessions\n');
       return;
@@ -251,7 +252,7 @@ function sessionsCommand(argv: string[]): void {
     for (const s of rows) {
       const when = new Date(s.startedAt).toISOString().replace('T', ' ').slice(0, 19);
       process.stdout.write(
-        `${when}  ${pad(s.client ?? '-', 18)} ${pad(String(s.requests) + ' req', 8)} ${pad(`${s.inputTokens}/${s.outputTokens} tok`, 16)} ${pad(s.lastOutcome ?? '-', 22)} ${s.sessionId}\n    ${s.lastDiagnosis ?? ''}\n`,
+        `${when}  ${pad(s.client ?? '-', 18)} ${pad(String(s.requests) + ' req', 8)} ${pad(`${s.inputTokens}/${s.outputTokens} tok`, 16)} ${pad(s.lastTruncated ? 'truncated' : (s.lastOutcome ?? '-'), 22)} ${s.inferred ? '(no session header) ' : ''}${s.sessionId}\n    ${s.lastDiagnosis ?? ''}\n`,
       );
     }
   } finally {
