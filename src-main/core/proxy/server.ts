@@ -220,8 +220,6 @@ export class ProxyServer {
       settleOnce({ kind: 'client_closed' });
       return;
     }
-    rec.setRequestBody(body, headerValue(req.headers, 'content-encoding'));
-
     const { route: r } = route;
     const target = upstreamTarget(r.baseUrl, r.forwardPath);
     const headers = forwardRequestHeaders(req.headers);
@@ -236,7 +234,7 @@ export class ProxyServer {
 
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await this.dispatcher.request({
+      const pending = this.dispatcher.request({
         origin: target.origin,
         path: target.path,
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
@@ -244,6 +242,10 @@ export class ProxyServer {
         body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET') ? body : null,
         signal: controller.signal,
       });
+      // Reading the body for the record (a JSON.parse of an agent's 500 KB prompt takes
+      // milliseconds) waits until the request is on its way upstream.
+      setImmediate(() => rec.setRequestBody(body, headerValue(req.headers, 'content-encoding')));
+      upstream = await pending;
     } catch (err) {
       clearTimeout(headerTimer);
       if (settled) return; // the client left first
