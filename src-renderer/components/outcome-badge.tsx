@@ -30,9 +30,17 @@ function StallMarker({ row }: { row: Row }) {
   if (silent === null || silent < STALL_MS) return null;
   return (
     <span className="stall" title={`No event from the provider for ${formatDuration(silent)}`} data-stalled="true">
-      <span aria-hidden="true">‖</span> stalled {Math.floor(silent / 1000)}s
+      <span aria-hidden="true">‖</span> stalled {compactSeconds(silent)}
     </span>
   );
+}
+
+/** 12s, 15m, 2h: short enough for the outcome column. */
+function compactSeconds(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  return `${Math.floor(s / 3600)}h`;
 }
 
 /** A badge for a kind alone (filters, legends, the summary strip). */

@@ -36,14 +36,11 @@ export function isFilterActive(f: UiFilter): boolean {
 }
 
 /**
- * "truncated" is not an outcome in the store: it is completed + truncated. The
- * RecordFilter ANDs `outcome` with `truncated`, so:
- *  - truncated alone            -> { truncated: true }
- *  - completed without truncated -> outcome includes completed, truncated: false
- *    (truncated:false excludes exactly the completed-and-truncated rows)
- *  - completed and truncated    -> outcome includes completed
- *  - truncated with other kinds but not completed cannot be expressed as one AND; it
- *    is widened to include completed rows (documented in the filter's tooltip).
+ * "truncated" is not an outcome in the store: it is completed + truncated, picked like
+ * an outcome. RecordFilter reads it that way:
+ *  - truncated alone              -> { truncated: true }
+ *  - truncated with other kinds   -> { outcome, truncated: true } = outcome in list OR truncated
+ *  - completed without truncated  -> { outcome, truncated: false } excludes the truncated rows
  */
 export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
   const out: RecordFilter = {};
@@ -52,13 +49,9 @@ export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
   const kinds = new Set(f.outcomes);
   const wantTrunc = kinds.delete('truncated');
   const outcomes = [...kinds] as Outcome[];
-  if (wantTrunc && outcomes.length === 0) {
-    out.truncated = true;
-  } else if (outcomes.length > 0) {
-    if (wantTrunc && !outcomes.includes('completed')) outcomes.push('completed');
-    out.outcome = outcomes;
-    if (!wantTrunc && outcomes.includes('completed')) out.truncated = false;
-  }
+  if (outcomes.length > 0) out.outcome = outcomes;
+  if (wantTrunc) out.truncated = true;
+  else if (outcomes.includes('completed')) out.truncated = false;
   if (f.models.length) out.model = [...f.models];
   if (f.clients.length) out.client = [...f.clients];
   if (f.upstreams.length) out.upstream = [...f.upstreams];
@@ -72,10 +65,12 @@ export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
 export function matchesFilter(r: RequestSummary, f: RecordFilter): boolean | 'unknown' {
   if (f.since !== undefined && r.startedAt < f.since) return false;
   if (f.until !== undefined && r.startedAt >= f.until) return false;
-  if (f.outcome?.length && !f.outcome.includes(r.outcome)) return false;
-  if (f.truncated !== undefined) {
-    const isTrunc = badgeKind(r) === 'truncated';
-    if (isTrunc !== f.truncated) return false;
+  const isTrunc = badgeKind(r) === 'truncated';
+  if (f.outcome?.length && f.truncated === true) {
+    if (!f.outcome.includes(r.outcome) && !isTrunc) return false;
+  } else {
+    if (f.outcome?.length && !f.outcome.includes(r.outcome)) return false;
+    if (f.truncated !== undefined && isTrunc !== f.truncated) return false;
   }
   if (f.model?.length && (r.model === null || !f.model.includes(r.model))) return false;
   if (f.client?.length && (r.client === null || !f.client.includes(r.client))) return false;

@@ -20,6 +20,13 @@ export type View = 'timeline' | 'sessions' | 'setup' | 'settings';
 export const PAGE_SIZE = 200;
 /** How long a browser download may stay silent before we call it "started" and stop waiting. */
 const DOWNLOAD_QUIET_MS = 4000;
+/**
+ * Safety net for live rows: when requests are shown in progress but no record change has
+ * arrived for this long, the newest page is re-read. A push that never came (a stream
+ * that began before this page subscribed, a dropped connection) must not leave a row
+ * "in progress" forever; a genuinely stalled stream costs one small query per period.
+ */
+export const LIVE_RECHECK_MS = 3000;
 
 export interface ExportJob {
   id: string;
@@ -180,6 +187,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   let noticeTimer: ReturnType<typeof setTimeout> | null = null;
   const downloadTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let detailSeq = 0;
+  let lastChangeAt = now();
 
   const later: Throttled[] = [];
   const refreshSummarySoon = throttle(() => void actions.refreshSummary(), 1500);
@@ -243,6 +251,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     const patch: Partial<AppState> = {};
     let needsRefresh = false;
     if (changes.length) {
+      lastChangeAt = now();
       if (changesDuringLoad) changesDuringLoad.push(...changes);
       const merged = mergeChanges(s.rows, changes, s.query, s.hasMore);
       if (merged.rows !== s.rows) {
@@ -314,7 +323,19 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       );
       void actions.reload();
       void actions.refreshFacets();
+      const recheck = setInterval(() => {
+        if (now() - lastChangeAt < LIVE_RECHECK_MS) return;
+        const s = get();
+        const head = s.rows.length > PAGE_SIZE ? s.rows.slice(0, PAGE_SIZE) : s.rows;
+        if (head.some((r) => r.outcome === 'in_progress')) {
+          lastChangeAt = now();
+          void refreshHead();
+          void actions.refreshSummary();
+        }
+        if (s.detail.record?.outcome === 'in_progress') void loadDetail(s.detail.id, true);
+      }, LIVE_RECHECK_MS);
       return () => {
+        clearInterval(recheck);
         offLive();
         offConn();
         cancelFrame?.();

@@ -117,7 +117,7 @@ test('filters and search narrow the list; the keyboard moves through it', async 
   await page.keyboard.press('Escape');
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first()).toHaveAttribute('data-outcome', 'upstream_error');
-  await expect(page.getByTestId('summary')).toContainText('1 requests');
+  await expect(page.getByTestId('summary')).toContainText('1 request');
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(rows(page)).toHaveCount(3);
 

@@ -3,7 +3,7 @@ import type { AppStatus, ChannelArgs, ChannelName, ChannelResult, LiveEvent } fr
 import type { RequestSummary } from '../../src-main/common/record.js';
 import { parseLiveEvent } from '../../src-renderer/api/live-event.js';
 import type { ConnectionState, RendererApi } from '../../src-renderer/api/streamtap-api.js';
-import { createApp, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
+import { createApp, LIVE_RECHECK_MS, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
 import { recordFixture, summaryFixture } from './renderer-fixtures.js';
 
 type Call = { channel: ChannelName; args: unknown };
@@ -194,6 +194,32 @@ describe('the event stream connecting after the first page', () => {
     await settle();
     expect(app.store.getState().rows.map((r) => r.id)).toEqual(['missed', 'gap']);
     expect(app.store.getState().connection).toBe('open');
+    stop();
+  });
+});
+
+describe('live rows without pushes', () => {
+  it('re-reads in-progress rows when no change has been pushed for a while', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress' })];
+    const f = fakeApi(rows);
+    let t = 1_000_000;
+    const s = manualScheduler();
+    const app = createApp(f.api, { ...s.scheduler, now: () => t });
+    const stop = app.actions.start();
+    await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
+    const lists = () => f.calls.filter((c) => c.channel === 'requests.list').length;
+    const before = lists();
+    // the stream finished, but its 'finished' was never pushed
+    rows[0] = { ...rows[0]!, outcome: 'completed' };
+    t += LIVE_RECHECK_MS + 1;
+    vi.advanceTimersByTime(LIVE_RECHECK_MS);
+    await vi.waitFor(() => expect(app.store.getState().rows[0]!.outcome).toBe('completed'));
+    expect(lists()).toBe(before + 1);
+    // nothing in progress any more: no more polling
+    t += LIVE_RECHECK_MS + 1;
+    vi.advanceTimersByTime(LIVE_RECHECK_MS);
+    expect(lists()).toBe(before + 1);
     stop();
   });
 });

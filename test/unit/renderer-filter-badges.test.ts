@@ -20,11 +20,15 @@ describe('toRecordFilter', () => {
   });
 
   it('keeps both when "completed" and "truncated" are chosen', () => {
-    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['completed', 'truncated'] }, NOW)).toEqual({ outcome: ['completed'] });
+    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['completed', 'truncated'] }, NOW)).toEqual({ outcome: ['completed'], truncated: true });
   });
 
-  it('widens "truncated" + another outcome to include completed rows (an AND cannot say OR)', () => {
-    expect(toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['truncated', 'client_aborted'] }, NOW)).toEqual({ outcome: ['client_aborted', 'completed'] });
+  it('"truncated" + another outcome selects either, exactly (outcome in list OR truncated)', () => {
+    const f = toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['truncated', 'client_aborted'] }, NOW);
+    expect(f).toEqual({ outcome: ['client_aborted'], truncated: true });
+    expect(matchesFilter(summaryFixture({ outcome: 'completed', truncated: true }), f)).toBe(true);
+    expect(matchesFilter(summaryFixture({ outcome: 'client_aborted', truncated: false }), f)).toBe(true);
+    expect(matchesFilter(summaryFixture({ outcome: 'completed', truncated: false }), f)).toBe(false);
   });
 
   it('passes facets through and trims the search text', () => {

@@ -24,7 +24,7 @@ import {
 } from './headers.js';
 import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-info.js';
 import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage } from './forwarder.js';
-import { Recording, type RecordChange, type RecordSink } from '../recorder/recording.js';
+import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
 
 export const DASHBOARD_PREFIX = '/__streamtap';
@@ -75,9 +75,11 @@ export class ProxyServer {
   private readonly live = new Set<Recording>();
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
+  private readonly changes: ChangeSink;
 
   constructor(private readonly opts: ProxyOptions) {
     this.dispatcher = createDispatcher(opts.config.timeouts);
+    this.changes = { wanted: () => opts.hasListeners?.() ?? true, emit: opts.onChange };
     this.server = http.createServer({ requestTimeout: 0, keepAlive: true }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // Never let a bug in recording take the proxy down; the client gets an error.
@@ -138,8 +140,7 @@ export class ProxyServer {
       const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
       upstreamUrl = redactUrl(target.origin + target.path);
     }
-    const emit = this.opts.hasListeners?.() === false ? null : this.opts.onChange;
-    const rec = new Recording(this.opts.sink, this.opts.config.limits, emit, {
+    const rec = new Recording(this.opts.sink, this.opts.config.limits, this.changes, {
       id: newId(startedAt),
       startedAt,
       t0,

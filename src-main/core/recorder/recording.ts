@@ -35,6 +35,13 @@ export type RecordChange =
   | { type: 'progress'; summary: RequestSummary }
   | { type: 'finished'; summary: RequestSummary };
 
+/** Where live changes go. Asked on every change, so a listener that subscribes while a
+ * stream is running gets its progress and its end; with none, no summary is built. */
+export interface ChangeSink {
+  wanted(): boolean;
+  emit(change: RecordChange): void;
+}
+
 export interface RecordingInit {
   id: string;
   startedAt: number;
@@ -98,8 +105,7 @@ export class Recording {
   constructor(
     private readonly sink: RecordSink,
     private readonly limits: Limits,
-    /** null when nobody listens: then no summary is built at all */
-    private readonly emit: ((change: RecordChange) => void) | null,
+    private readonly changes: ChangeSink,
     init: RecordingInit,
   ) {
     this.t0 = init.t0;
@@ -139,7 +145,7 @@ export class Recording {
   /** The row exists from the moment the request arrives. */
   start(): void {
     this.sink.insert(this.record);
-    this.emit?.({ type: 'started', summary: summarize(this.record) });
+    if (this.changes.wanted()) this.changes.emit({ type: 'started', summary: summarize(this.record) });
   }
 
   private now(): number {
@@ -319,7 +325,7 @@ export class Recording {
       diagnosis: r.diagnosis,
     };
     this.sink.update(r.id, patch);
-    this.emit?.({ type: 'progress', summary: summarize(r) });
+    if (this.changes.wanted()) this.changes.emit({ type: 'progress', summary: summarize(r) });
   }
 
   get isFinished(): boolean {
@@ -392,7 +398,7 @@ export class Recording {
     r.diagnosis = diagnose(r);
     const { id: _id, ...patch } = r;
     this.sink.update(r.id, { ...patch, evidence: { ...r.evidence }, timings: { ...r.timings }, events: r.events.slice() });
-    this.emit?.({ type: 'finished', summary: summarize(r) });
+    if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
     this.decoder = null;

@@ -24,10 +24,21 @@ export function SummaryStrip() {
   return (
     <div className="summary" data-testid="summary">
       <span className="stat">
-        <span className="stat-value">{formatInt(summary.requests)}</span> <span className="stat-label">requests</span>
+        <span className="stat-value">{formatInt(summary.requests)}</span> <span className="stat-label">{summary.requests === 1 ? 'request' : 'requests'}</span>
       </span>
       <span className="stat">
         <span className={`stat-value${failed ? ' bad-text' : ''}`}>{formatInt(failed)}</span> <span className="stat-label">cut off or failed</span>
+      </span>
+      <span className="summary-right">
+        <span className="stat">
+          <span className="stat-label">tokens</span> <span className="stat-value">{formatTokens(summary.inputTokens)}</span>
+          <span className="stat-label"> in / </span>
+          <span className="stat-value">{formatTokens(summary.outputTokens)}</span>
+          <span className="stat-label"> out</span>
+        </span>
+        <span className="stat">
+          <span className="stat-label">median TTFT</span> <span className="stat-value">{formatDuration(summary.medianTtftMs)}</span>
+        </span>
       </span>
       <span className="summary-badges">
         {countOf(summary, 'in_progress') > 0 ? (
@@ -45,17 +56,6 @@ export function SummaryStrip() {
             <KindBadge kind={k} count={countOf(summary, k)} />
           </button>
         ))}
-      </span>
-      <span className="summary-right">
-        <span className="stat">
-          <span className="stat-label">tokens</span> <span className="stat-value">{formatTokens(summary.inputTokens)}</span>
-          <span className="stat-label"> in / </span>
-          <span className="stat-value">{formatTokens(summary.outputTokens)}</span>
-          <span className="stat-label"> out</span>
-        </span>
-        <span className="stat">
-          <span className="stat-label">median TTFT</span> <span className="stat-value">{formatDuration(summary.medianTtftMs)}</span>
-        </span>
       </span>
     </div>
   );
