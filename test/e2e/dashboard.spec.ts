@@ -284,8 +284,8 @@ test('screenshots of the timeline and the detail view', async ({ page, streamtap
     const timelinePng = path.join(SCREENSHOTS, 'timeline.png');
     await page.screenshot({ path: timelinePng });
     await testInfo.attach('timeline', { path: timelinePng, contentType: 'image/png' });
-    fs.mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
-    fs.copyFileSync(timelinePng, path.join(REPO_ROOT, 'docs', 'screenshot-timeline.png'));
+    // The README's images are refreshed on request only, so a test run leaves the tree clean.
+    if (process.env['STREAMTAP_UPDATE_DOCS']) fs.copyFileSync(timelinePng, path.join(REPO_ROOT, 'docs', 'screenshot-timeline.png'));
 
     await page.setViewportSize({ width: 1440, height: 860 });
     await openDetailOf(page, rowWith(page, 'client_aborted'));
@@ -294,6 +294,7 @@ test('screenshots of the timeline and the detail view', async ({ page, streamtap
     const detailPng = path.join(SCREENSHOTS, 'detail.png');
     await page.screenshot({ path: detailPng });
     await testInfo.attach('detail', { path: detailPng, contentType: 'image/png' });
+    if (process.env['STREAMTAP_UPDATE_DOCS']) fs.copyFileSync(detailPng, path.join(REPO_ROOT, 'docs', 'screenshot-detail.png'));
     liveAbort.abort();
     await runningBody;
   } finally {
