@@ -31,8 +31,8 @@ function overTime(): boolean {
 }
 
 const children: ChildProcess[] = [];
-function startChild(script: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(script: string[], pattern: RegExp, nodeFlags: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   const proxy = await startChild(
     ['src-main/headless/cli.ts', 'serve', '--port', '0', '--db', db, '--upstream', `openai=${fake.url}`, '--upstream', `anthropic=${fake.url}`, '--no-dashboard'],
     /listening (http:\/\/127\.0\.0\.1:\d+)/,
+    // the same flags `npm run streamtap` uses
+    ['--max-semi-space-size=32'],
   );
   const direct = side();
   const viaProxy = side();

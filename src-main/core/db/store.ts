@@ -25,6 +25,7 @@ import { OUTCOMES } from '../../common/record.js';
 import type { Outcome, Phase, RecordFilter, RequestRecord, RequestSummary } from '../../common/record.js';
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
+import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
 import type { BodiesRow, RequestsRow } from './schema.js';
 
 // ---------------------------------------------------------------------------------
@@ -159,6 +160,8 @@ const RETRY_MAX_MS = 5_000;
 const READ_PAGE = 200;
 /** distinct update shapes whose statements are kept prepared */
 const MAX_CACHED_STATEMENTS = 256;
+/** how long a synchronous flush (a read, shutdown) waits for the writer thread */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------
 // Opening
@@ -357,18 +360,11 @@ function isFinalPatch(patch: Partial<RequestRecord>): boolean {
 /** A copy without `id` and without keys set to undefined (absent = unchanged). */
 function cleanPatch(patch: Partial<RequestRecord>): Partial<RequestRecord> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) if (v !== undefined && k !== 'id') out[k] = v;
+  for (const k in patch) {
+    const v = (patch as Record<string, unknown>)[k];
+    if (v !== undefined && k !== 'id') out[k] = v;
+  }
   return out as Partial<RequestRecord>;
-}
-
-/**
- * Errors caused by one record's content rather than by the database's state: retrying
- * cannot help, so the record is set aside and the rest of the batch is written.
- * (TypeError/RangeError: better-sqlite3 refusing to bind a value.)
- */
-function isRecordError(e: unknown): boolean {
-  if (e instanceof Database.SqliteError) return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(e.code);
-  return e instanceof TypeError || e instanceof RangeError;
 }
 
 function first<T>(it: Iterable<T>): T | undefined {
@@ -430,19 +426,20 @@ class SqliteStore implements Store {
   private closed = false;
   private readonly listeners = new Set<(s: StoreStatus) => void>();
 
-  // The hot write path uses raw better-sqlite3 statements, prepared once and reused:
-  // drizzle's builder would rebuild the SQL string for each of thousands of queued
-  // operations, while these bind values straight into compiled statements. The
-  // column lists still come from the drizzle schema, so both stay in step.
+  // The write path builds raw SQL with positional arguments: drizzle's builder would
+  // rebuild the SQL string for each of thousands of queued operations. The column lists
+  // still come from the drizzle schema, so both stay in step. The statements run on
+  // the executor (a worker thread for files), never on the proxy's event loop.
   private readonly mainColumns = columnList(requests);
   private readonly bodyColumns = columnList(requestBodies);
   private readonly mainByField = new Map(this.mainColumns);
   private readonly bodyByField = new Map(this.bodyColumns);
-  private readonly upsertMain: Database.Statement<unknown[]>;
-  private readonly upsertBody: Database.Statement<unknown[]>;
-  private readonly updateStatements = new Map<string, Database.Statement<unknown[]>>();
-  private readonly writeBatch: (ops: [string, Op][]) => void;
-  private readonly writeBatchOneByOne: (ops: [string, Op][]) => { id: string; error: unknown }[];
+  private readonly upsertMainSql = upsertSql('requests', this.mainColumns);
+  private readonly upsertBodySql = upsertSql('request_bodies', this.bodyColumns);
+  private readonly updateSql = new Map<string, string>();
+  private readonly executor: WriteExecutor;
+  /** the batch being written; its ops are back in the queue if it fails */
+  private inFlight: [string, Op][] | null = null;
   private readonly getQuery;
 
   constructor(
@@ -456,31 +453,14 @@ class SqliteStore implements Store {
     this.now = opts.now ?? Date.now;
     this.faultInjector = opts.faultInjector;
 
-    this.upsertMain = sqlite.prepare(upsertSql('requests', this.mainColumns));
-    this.upsertBody = sqlite.prepare(upsertSql('request_bodies', this.bodyColumns));
-
-    const applyOne = sqlite.transaction((id: string, op: Op) => this.apply(id, op));
-    const batch = sqlite.transaction((list: [string, Op][]) => {
-      for (const [id, op] of list) this.apply(id, op);
-    });
-    // After a record-specific failure: each op in its own savepoint (a nested
-    // better-sqlite3 transaction), so one bad record cannot hold back the others.
-    const batchOneByOne = sqlite.transaction((list: [string, Op][]) => {
-      const rejected: { id: string; error: unknown }[] = [];
-      for (const [id, op] of list) {
-        try {
-          applyOne(id, op);
-        } catch (error) {
-          if (!isRecordError(error)) throw error;
-          rejected.push({ id, error });
-        }
-      }
-      return rejected;
-    });
-    // IMMEDIATE takes the write lock at BEGIN, so a busy database is detected (and
-    // waited for, up to busy_timeout) before any work, never half way through.
-    this.writeBatch = (ops) => batch.immediate(ops);
-    this.writeBatchOneByOne = (ops) => batchOneByOne.immediate(ops);
+    const inMemory = path === ':memory:' || path === '';
+    this.executor = inMemory
+      ? createInlineExecutor(sqlite)
+      : createWorkerExecutor({
+          file: path,
+          busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+          ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
+        });
 
     this.getQuery = db
       .select()
@@ -514,11 +494,13 @@ class SqliteStore implements Store {
     const clean = cleanPatch(patch);
     if (Object.keys(clean).length === 0) return;
     const op = this.queue.get(id);
+    // Merged in place: the queued record and patches are this store's own copies, and
+    // spreading into new objects on every checkpoint is measurable on the request path.
     if (op?.kind === 'insert') {
       // insert then update before a flush: one INSERT with the merged record
-      op.rec = { ...op.rec, ...clean };
+      Object.assign(op.rec, clean);
     } else if (op?.kind === 'update') {
-      op.patch = { ...op.patch, ...clean };
+      Object.assign(op.patch, clean);
       if (!op.final && isFinalPatch(clean)) {
         op.final = true;
         this.checkpointIds.delete(id);
@@ -554,47 +536,90 @@ class SqliteStore implements Store {
   }
 
   private schedule(): void {
-    if (this.timer || this.closed || this.queue.size === 0) return;
+    if (this.timer || this.closed || this.inFlight || this.queue.size === 0) return;
     const delay = this.degraded ? this.retryDelayMs : this.flushIntervalMs;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flush();
+      this.send();
     }, delay);
     // Pending writes must not keep a CLI process alive; close() flushes them.
     this.timer.unref();
   }
 
+  /** Writes everything queued now and waits for it (reads and shutdown need that). */
   flush(): boolean {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     if (this.closed) return this.queue.size === 0;
-    if (this.queue.size === 0) return true;
-    // Everything below is synchronous: no insert/update can run until it returns, so
-    // the snapshot is exactly what the queue holds.
+    this.executor.drainSync(DRAIN_TIMEOUT_MS);
+    if (this.queue.size > 0) {
+      this.send();
+      this.executor.drainSync(DRAIN_TIMEOUT_MS);
+    }
+    return this.queue.size === 0 && this.inFlight === null;
+  }
+
+  /** Hands the queue to the executor as one batch; returns at once for a worker. */
+  private send(): void {
+    if (this.closed || this.inFlight || this.queue.size === 0) return;
     const ops = [...this.queue];
+    let batch: WriteOp[];
     try {
       this.faultInjector?.();
-      try {
-        this.writeBatch(ops);
-      } catch (e) {
-        if (!isRecordError(e)) throw e;
-        const rejected = this.writeBatchOneByOne(ops);
-        for (const r of rejected) {
-          this.dropped++;
-          this.lastError = `record ${r.id} was rejected by SQLite (${reason(r.error)})`;
-        }
-      }
+      batch = ops.map(([id, op]) => this.build(id, op));
     } catch (e) {
       this.failed(e);
-      return false;
+      return;
     }
+    this.inFlight = ops;
     this.queue.clear();
     this.checkpointIds.clear();
     this.finalIds.clear();
-    this.recovered();
-    return true;
+    this.executor.submit(batch, (result) => this.settled(result));
+  }
+
+  private settled(result: WriteResult): void {
+    const ops = this.inFlight ?? [];
+    this.inFlight = null;
+    if (result.ok) {
+      for (const r of result.rejected) {
+        this.dropped++;
+        this.lastError = `record ${r.id} was rejected by SQLite (${reason(new Error(r.message))})`;
+      }
+      this.recovered();
+      this.schedule();
+      return;
+    }
+    this.requeue(ops);
+    this.failed(Object.assign(new Error(result.message), { code: result.code }));
+  }
+
+  /** A failed batch goes back in front of what was queued since, merged per record. */
+  private requeue(older: [string, Op][]): void {
+    const newer = new Map(this.queue);
+    this.queue.clear();
+    this.checkpointIds.clear();
+    this.finalIds.clear();
+    const put = (id: string, op: Op) => {
+      this.queue.set(id, op);
+      if (op.kind === 'update') (op.final ? this.finalIds : this.checkpointIds).add(id);
+    };
+    for (const [id, op] of older) {
+      const next = newer.get(id);
+      newer.delete(id);
+      if (!next || next.kind === 'insert') put(id, next ?? op);
+      else if (op.kind === 'insert') put(id, { kind: 'insert', rec: { ...op.rec, ...next.patch } });
+      else put(id, { kind: 'update', patch: { ...op.patch, ...next.patch }, final: op.final || next.final });
+    }
+    for (const [id, op] of newer) put(id, op);
+    while (this.queue.size > this.maxQueue) {
+      const victim = first(this.checkpointIds) ?? first(this.finalIds) ?? first(this.queue.keys());
+      if (victim === undefined) break;
+      this.removeQueued(victim);
+      this.dropped++;
+    }
   }
 
   private failed(e: unknown): void {
@@ -630,38 +655,46 @@ class SqliteStore implements Store {
     }
   }
 
-  private apply(id: string, op: Op): void {
+  /** The statements that write one queued op (run later, on the executor). */
+  private build(id: string, op: Op): WriteOp {
     if (op.kind === 'insert') {
       const cols = toColumns(op.rec, true);
-      cols.main.id = id;
-      cols.body.id = id;
-      const main = cols.main as Record<string, unknown>;
-      const body = cols.body as Record<string, unknown>;
-      this.upsertMain.run(this.mainColumns.map(([field, col]) => toDriver(col, main[field])));
-      this.upsertBody.run(this.bodyColumns.map(([field, col]) => toDriver(col, body[field])));
-      return;
+      const main: Record<string, unknown> = { ...(cols.main as Record<string, unknown>), id };
+      const body: Record<string, unknown> = { ...(cols.body as Record<string, unknown>), id };
+      return {
+        id,
+        stmts: [
+          [this.upsertMainSql, this.mainColumns.map(([field, col]) => toDriver(col, main[field]))],
+          [this.upsertBodySql, this.bodyColumns.map(([field, col]) => toDriver(col, body[field]))],
+        ],
+      };
     }
     const cols = toColumns(op.patch);
-    this.runUpdate('requests', this.mainByField, cols.main as Record<string, unknown>, id);
-    this.runUpdate('request_bodies', this.bodyByField, cols.body as Record<string, unknown>, id);
+    const stmts: WriteOp['stmts'] = [];
+    const main = this.updateStmt('requests', this.mainByField, cols.main as Record<string, unknown>, id);
+    if (main) stmts.push(main);
+    const body = this.updateStmt('request_bodies', this.bodyByField, cols.body as Record<string, unknown>, id);
+    if (body) stmts.push(body);
+    return { id, stmts };
   }
 
-  private runUpdate(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): void {
+  private updateStmt(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): [string, unknown[]] | null {
     const fields = Object.keys(values).filter((f) => f !== 'id');
-    if (fields.length === 0) return;
-    // One prepared statement per update shape (which columns it sets, in the order
-    // toColumns produced them); the recorder sends a handful of shapes over and over.
+    if (fields.length === 0) return null;
+    // One SQL text per update shape (which columns it sets, in the order toColumns
+    // produced them): the recorder sends a handful of shapes over and over, and the
+    // executor keeps each shape's statement prepared.
     const key = `${table}:${fields.join(',')}`;
-    let stmt = this.updateStatements.get(key);
-    if (!stmt) {
-      if (this.updateStatements.size >= MAX_CACHED_STATEMENTS) this.updateStatements.clear();
+    let text = this.updateSql.get(key);
+    if (!text) {
+      if (this.updateSql.size >= MAX_CACHED_STATEMENTS) this.updateSql.clear();
       const set = fields.map((f) => `${quote(columns.get(f)!.name)} = ?`);
-      stmt = this.sqlite.prepare(`UPDATE ${quote(table)} SET ${set.join(', ')} WHERE "id" = ?`);
-      this.updateStatements.set(key, stmt);
+      text = `UPDATE ${quote(table)} SET ${set.join(', ')} WHERE "id" = ?`;
+      this.updateSql.set(key, text);
     }
     const args = fields.map((f) => toDriver(columns.get(f)!, values[f]));
     args.push(id);
-    stmt.run(args);
+    return [text, args];
   }
 
   status(): StoreStatus {
@@ -866,9 +899,18 @@ class SqliteStore implements Store {
     this.beforeRead();
     let recovered = 0;
     let cursor: { startedAt: number; id: string } | null = null;
-    const writePage = this.sqlite.transaction((changes: [string, Partial<RequestRecord>][]) => {
-      for (const [id, patch] of changes) this.apply(id, { kind: 'update', patch, final: true });
-    });
+    // Written through the executor like every other write, and waited for: recovery
+    // runs at start, before any traffic.
+    const writePage = (changes: [string, Partial<RequestRecord>][]) => {
+      let result: WriteResult | null = null;
+      this.executor.submit(
+        changes.map(([id, patch]) => this.build(id, { kind: 'update', patch, final: true })),
+        (r) => (result = r),
+      );
+      this.executor.drainSync(DRAIN_TIMEOUT_MS);
+      const r = result as WriteResult | null;
+      if (!r || !r.ok) throw new Error(`cannot mark interrupted records: ${r && !r.ok ? r.message : 'the writer did not answer'}`);
+    };
     for (;;) {
       const c: { startedAt: number; id: string } | null = cursor;
       const rows: JoinedRow[] = this.db
@@ -912,7 +954,7 @@ class SqliteStore implements Store {
           },
         ]);
       }
-      writePage.immediate(changes);
+      writePage(changes);
       recovered += changes.length;
       if (rows.length < READ_PAGE) return recovered;
       const last: RequestsRow = rows[rows.length - 1]!.requests;
@@ -940,6 +982,7 @@ class SqliteStore implements Store {
       this.timer = null;
     }
     this.listeners.clear();
+    this.executor.close();
     this.sqlite.close();
   }
 }

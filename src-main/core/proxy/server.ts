@@ -274,10 +274,11 @@ export class ProxyServer {
 
     const outHeaders = forwardResponseHeaders(upstream.headers);
     res.writeHead(upstream.statusCode, outHeaders);
-    // Headers go out now, not with the first body chunk: clients time their own
-    // header timeouts and show "connected" from this moment.
-    res.flushHeaders();
     const contentType = String(upstream.headers['content-type'] ?? '');
+    // A stream's headers go out now, not with its first chunk: clients time their own
+    // header timeouts and show "connected" from this moment. A whole body goes out with
+    // its headers in one write.
+    if (contentType.includes('text/event-stream')) res.flushHeaders();
     const contentEncoding = String(upstream.headers['content-encoding'] ?? '');
     rec.responseStarted(upstream.statusCode, redactHeaders(upstream.headers), contentType, contentEncoding);
 

@@ -1,0 +1,195 @@
+// Where the store's batched writes run. SQLite I/O is synchronous in better-sqlite3, and
+// a commit can block on the disk for milliseconds (seen: 8-10 ms for a batch of 14
+// small writes on an overlay filesystem). On the proxy's event loop that would delay
+// every live stream's next chunk, so file-backed stores run their writes on a worker
+// thread with its own connection; the main thread only builds the statements.
+// In-memory stores (tests) cannot share their database with a thread and write inline.
+
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** One queued record's statements, applied together (and rejected together). */
+export interface WriteOp {
+  id: string;
+  stmts: [sql: string, args: unknown[]][];
+}
+
+export type WriteResult =
+  | { ok: true; rejected: { id: string; message: string }[] }
+  | { ok: false; message: string; code: string | null };
+
+export interface WriteExecutor {
+  /** Runs one batch in one IMMEDIATE transaction; `done` is called exactly once. */
+  submit(ops: WriteOp[], done: (result: WriteResult) => void): void;
+  /** Blocks until every submitted batch has called `done`; false on timeout. */
+  drainSync(timeoutMs: number): boolean;
+  /** Whether a batch is still running. */
+  busy(): boolean;
+  close(): void;
+}
+
+// The runner is plain JavaScript source, shared by both sides: the worker evaluates it,
+// and the inline executor builds it with new Function, so there is one algorithm and
+// no transpiler output (helpers a bundler injects) can leak into the worker.
+// Batch in one IMMEDIATE transaction (the write lock is taken at BEGIN, so a busy
+// database is detected before any work); on a record-specific failure (a constraint,
+// a value the driver refuses) retry one record per savepoint, so one bad record cannot
+// hold back the others.
+const RUNNER_SOURCE = `
+  const RECORD_ERROR = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+  const cache = new Map();
+  const stmt = (sql) => {
+    let s = cache.get(sql);
+    if (!s) {
+      if (cache.size >= 512) cache.clear();
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  const isRecordError = (e) => (typeof e?.code === 'string' && RECORD_ERROR.test(e.code)) || e instanceof TypeError || e instanceof RangeError;
+  const applyOp = (op) => { for (const [sql, args] of op.stmts) stmt(sql).run(args); };
+  const one = db.transaction(applyOp);
+  const batch = db.transaction((ops) => { for (const op of ops) applyOp(op); });
+  const oneByOne = db.transaction((ops) => {
+    const rejected = [];
+    for (const op of ops) {
+      try { one(op); } catch (e) {
+        if (!isRecordError(e)) throw e;
+        rejected.push({ id: op.id, message: String(e?.message ?? e) });
+      }
+    }
+    return rejected;
+  });
+  return (ops) => {
+    try {
+      try {
+        batch.immediate(ops);
+        return { ok: true, rejected: [] };
+      } catch (e) {
+        if (!isRecordError(e)) throw e;
+        return { ok: true, rejected: oneByOne.immediate(ops) };
+      }
+    } catch (e) {
+      return { ok: false, message: String(e?.message ?? e), code: typeof e?.code === 'string' ? e.code : null };
+    }
+  };
+`;
+
+type Runner = (ops: WriteOp[]) => WriteResult;
+
+function makeRunner(db: Database.Database): Runner {
+  return new Function('db', RUNNER_SOURCE)(db) as Runner;
+}
+
+export function createInlineExecutor(db: Database.Database): WriteExecutor {
+  const run = makeRunner(db);
+  return {
+    submit: (ops, done) => done(run(ops)),
+    drainSync: () => true,
+    busy: () => false,
+    close: () => undefined,
+  };
+}
+
+// The worker's source: CommonJS, evaluated (no separate file to bundle for Electron).
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.modulePath);
+const { port, signal, file, nativeBinding, busyTimeoutMs } = workerData;
+const sig = new Int32Array(signal);
+const db = new Database(file, { timeout: busyTimeoutMs, ...(nativeBinding ? { nativeBinding } : {}) });
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = ' + busyTimeoutMs);
+db.pragma('foreign_keys = ON');
+const run = ((db) => {${RUNNER_SOURCE}})(db);
+port.on('message', (m) => {
+  let reply;
+  if (m.type === 'close') {
+    try { db.close(); } catch {}
+    reply = { seq: m.seq, closed: true };
+  } else {
+    reply = { seq: m.seq, result: run(m.ops) };
+  }
+  // Post first, then signal: a main thread woken by the signal finds the reply queued.
+  port.postMessage(reply);
+  Atomics.add(sig, 0, 1);
+  Atomics.notify(sig, 0);
+  if (reply.closed) port.close();
+});
+`;
+
+export function createWorkerExecutor(opts: { file: string; nativeBinding?: string; busyTimeoutMs: number }): WriteExecutor {
+  const { port1, port2 } = new MessageChannel();
+  const signal = new SharedArrayBuffer(4);
+  const sig = new Int32Array(signal);
+  const modulePath = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { port: port2, signal, modulePath, file: opts.file, nativeBinding: opts.nativeBinding, busyTimeoutMs: opts.busyTimeoutMs },
+    transferList: [port2],
+    // The worker needs none of the parent's loaders or flags.
+    execArgv: [],
+  });
+  // A CLI command must be able to exit with the worker idle; close() ends it.
+  worker.unref();
+  const pending = new Map<number, (r: WriteResult) => void>();
+  let seq = 0;
+  let workerError: string | null = null;
+
+  const handle = (m: { seq: number; result?: WriteResult; closed?: boolean }) => {
+    const done = pending.get(m.seq);
+    if (!done) return;
+    pending.delete(m.seq);
+    done(m.result ?? { ok: true, rejected: [] });
+  };
+  (port1 as MessagePort).on('message', handle);
+  port1.unref();
+  worker.on('error', (e) => {
+    // The thread died (the addon failed to load, the file vanished): every batch in
+    // flight fails, and so does every later one, which keeps the store degraded.
+    workerError = e.message;
+    for (const [, done] of pending) done({ ok: false, message: `store writer stopped: ${e.message}`, code: null });
+    pending.clear();
+  });
+
+  const post = (message: object, done: (r: WriteResult) => void) => {
+    if (workerError) {
+      done({ ok: false, message: `store writer stopped: ${workerError}`, code: null });
+      return;
+    }
+    const s = ++seq;
+    pending.set(s, done);
+    port1.postMessage({ ...message, seq: s });
+  };
+
+  const drainSync = (timeoutMs: number): boolean => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = Atomics.load(sig, 0);
+      for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) handle(m.message as Parameters<typeof handle>[0]);
+      if (pending.size === 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0 || workerError) return pending.size === 0;
+      // Blocks this thread only while a caller asked for a synchronous flush (a read,
+      // shutdown); the streaming path never calls this.
+      Atomics.wait(sig, 0, seen, left);
+    }
+  };
+
+  return {
+    submit: (ops, done) => post({ type: 'batch', ops }, done),
+    drainSync,
+    busy: () => pending.size > 0,
+    close: () => {
+      if (!workerError) {
+        post({ type: 'close' }, () => undefined);
+        drainSync(5_000);
+      }
+      void worker.terminate();
+      port1.close();
+    },
+  };
+}
