@@ -357,6 +357,19 @@ function isFinalPatch(patch: Partial<RequestRecord>): boolean {
   return patch.outcome !== undefined && patch.outcome !== 'in_progress';
 }
 
+/** Copies the patch's defined fields (not `id`) onto `target`; returns how many. */
+function assignDefined(target: Partial<RequestRecord>, patch: Partial<RequestRecord>): number {
+  let n = 0;
+  for (const k in patch) {
+    const v = (patch as Record<string, unknown>)[k];
+    if (v !== undefined && k !== 'id') {
+      (target as Record<string, unknown>)[k] = v;
+      n++;
+    }
+  }
+  return n;
+}
+
 /** A copy without `id` and without keys set to undefined (absent = unchanged). */
 function cleanPatch(patch: Partial<RequestRecord>): Partial<RequestRecord> {
   const out: Record<string, unknown> = {};
@@ -491,22 +504,22 @@ class SqliteStore implements Store {
       return this.lose('update without a string id or a patch object');
     }
     if (this.closed) return this.lose(`update of ${id} arrived after the store was closed`);
-    const clean = cleanPatch(patch);
-    if (Object.keys(clean).length === 0) return;
     const op = this.queue.get(id);
     // Merged in place: the queued record and patches are this store's own copies, and
-    // spreading into new objects on every checkpoint is measurable on the request path.
+    // building new objects on every checkpoint is measurable on the request path.
     if (op?.kind === 'insert') {
       // insert then update before a flush: one INSERT with the merged record
-      Object.assign(op.rec, clean);
+      if (assignDefined(op.rec, patch) === 0) return;
     } else if (op?.kind === 'update') {
-      Object.assign(op.patch, clean);
-      if (!op.final && isFinalPatch(clean)) {
+      if (assignDefined(op.patch, patch) === 0) return;
+      if (!op.final && isFinalPatch(patch)) {
         op.final = true;
         this.checkpointIds.delete(id);
         this.finalIds.add(id);
       }
     } else {
+      const clean = cleanPatch(patch);
+      if (Object.keys(clean).length === 0) return;
       const final = isFinalPatch(clean);
       this.queue.set(id, { kind: 'update', patch: clean, final });
       (final ? this.finalIds : this.checkpointIds).add(id);
