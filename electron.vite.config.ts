@@ -70,6 +70,8 @@ export default defineConfig({
     root: r('src-renderer'),
     build: {
       outDir: r('out/renderer'),
+      // Served to a browser by the headless server too: ship it minified.
+      minify: true,
       rolldownOptions: {
         input: { index: r('src-renderer/index.html') },
       },
