@@ -3,7 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
-import type { Scenario } from '../fixtures/fake-upstream.js';
+import { startHangingServer, startRefusingPort, type Scenario } from '../fixtures/fake-upstream.js';
 
 type ApiName = 'chat' | 'responses' | 'messages';
 
@@ -217,5 +217,44 @@ describe.each(['chat', 'responses', 'messages'] as const)('%s API through the pr
     const [, rec] = await h.waitForFinished(2);
     expect(rec!.evidence.terminalEventSeen).toBe(true);
     expect(rec!.outcome).toBe('completed');
+  });
+
+  it('an unreachable upstream: the SDK gets a 502, the record says which URL failed and why', async () => {
+    await h.close();
+    const port = await startRefusingPort();
+    h = await startHarness({ upstreams: { openai: `http://127.0.0.1:${port}`, anthropic: `http://127.0.0.1:${port}` } });
+    const got = await stream(h, api, {});
+    expect(got.error?.status).toBe(502);
+    expect(got.error?.message).toContain('ECONNREFUSED');
+    const [rec] = await h.waitForFinished(1);
+    expect(rec).toMatchObject({ outcome: 'upstream_unreachable', phase: 'before_response', httpStatus: 502 });
+    expect(rec!.diagnosis).toContain(`http://127.0.0.1:${port}`);
+  });
+
+  it('no response headers within the header timeout: the SDK gets a 504, outcome timeout', async () => {
+    await h.close();
+    const hanging = await startHangingServer();
+    try {
+      h = await startHarness({ upstreams: { openai: hanging.url, anthropic: hanging.url }, timeouts: { headersMs: 300, idleMs: 60_000, connectMs: 5_000 } });
+      const got = await stream(h, api, {});
+      expect(got.error?.status).toBe(504);
+      const [rec] = await h.waitForFinished(1);
+      expect(rec).toMatchObject({ outcome: 'timeout', phase: 'before_response' });
+    } finally {
+      await h.close();
+      await hanging.close();
+      h = await startHarness();
+    }
+  });
+
+  it('a stream that goes silent past the idle timeout: the SDK sees the break, outcome timeout mid_stream', async () => {
+    await h.close();
+    h = await startHarness({ timeouts: { headersMs: 60_000, idleMs: 300, connectMs: 5_000 } });
+    const got = await stream(h, api, { chunks: 10, stallAfterEvents: 4 });
+    expect(got.error).not.toBeNull();
+    const [rec] = await h.waitForFinished(1);
+    expect(rec).toMatchObject({ outcome: 'timeout', phase: 'mid_stream' });
+    expect(rec!.eventCount).toBe(4);
+    await h.fake.waitForAbort(0, 2_000);
   });
 });
