@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify, diagnose, isLengthStop, type Observed } from '../../src-main/core/recorder/classify.js';
 import { emptyEvidence, emptyUsage, type RequestRecord } from '../../src-main/common/record.js';
+import { recordFixture } from '../fixtures/records.js';
 
 const base: Observed = {
   ending: { kind: 'upstream_end' },
@@ -62,50 +63,23 @@ describe('classify: the outcome table of DESIGN.md', () => {
 });
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
-  return {
-    id: 'x',
-    startedAt: 0,
+  return recordFixture({
     endedAt: 12_400,
-    client: 'Claude Code 2.0.14',
-    clientVersion: '2.0.14',
-    userAgent: null,
-    sessionId: null,
-    credentialFingerprint: null,
+    startedAt: 0,
     upstream: 'anthropic',
     upstreamUrl: 'https://api.anthropic.com/v1/messages',
     api: 'messages',
-    method: 'POST',
     path: '/v1/messages',
     model: 'claude-sonnet-4-5',
-    responseModel: null,
-    stream: true,
     httpStatus: 200,
     outcome: 'completed',
     phase: 'complete',
-    stopReason: null,
-    truncated: false,
-    error: null,
-    errorMessage: null,
-    diagnosis: '',
     evidence: { ...emptyEvidence(), eventsSeen: 40 },
     timings: { firstByteMs: 300, ttftMs: 900, lastEventMs: 12_000, durationMs: 12_400 },
     usage: { ...emptyUsage(), outputTokens: 842 },
     eventCount: 40,
-    badJsonEvents: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    retryCount: null,
-    requestHeaders: {},
-    requestBody: { text: '', bytes: 0, truncated: false },
-    responseHeaders: {},
-    responseText: '',
-    responseReasoning: '',
-    toolCalls: [],
-    responseBody: null,
-    events: [],
-    eventsTruncated: false,
     ...over,
-  };
+  });
 }
 
 describe('diagnose: one sentence a person understands', () => {

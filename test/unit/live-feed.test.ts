@@ -1,56 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppStatus, LiveEvent } from '../../src-main/common/contract.js';
-import { emptyEvidence, emptyUsage, summarize, type RequestRecord, type RequestSummary } from '../../src-main/common/record.js';
+import { emptyUsage, summarize, type RequestRecord, type RequestSummary } from '../../src-main/common/record.js';
+import { recordFixture } from '../fixtures/records.js';
 import type { Core, CoreStatus } from '../../src-main/core/create-core.js';
 import { createLiveFeed, mergeKind } from '../../src-main/core/live-feed.js';
 import type { RecordChange } from '../../src-main/core/recorder/recording.js';
 
 function summary(id: string, patch: Partial<RequestRecord> = {}): RequestSummary {
-  const rec: RequestRecord = {
-    id,
-    startedAt: 1_700_000_000_000,
-    endedAt: null,
-    client: 'Claude Code 2.0.14',
-    clientVersion: '2.0.14',
-    userAgent: null,
-    sessionId: null,
-    credentialFingerprint: null,
-    upstream: 'anthropic',
-    upstreamUrl: 'http://127.0.0.1:1/v1/messages',
-    api: 'messages',
-    method: 'POST',
-    path: '/v1/messages',
-    model: 'claude-x',
-    responseModel: null,
-    stream: true,
-    httpStatus: null,
-    outcome: 'in_progress',
-    phase: null,
-    stopReason: null,
-    truncated: false,
-    error: null,
-    errorMessage: null,
-    diagnosis: '',
-    evidence: emptyEvidence(),
-    timings: { firstByteMs: null, ttftMs: null, lastEventMs: null, durationMs: null },
-    usage: emptyUsage(),
-    eventCount: 0,
-    badJsonEvents: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    retryCount: null,
-    requestHeaders: {},
-    requestBody: { text: '', bytes: 0, truncated: false },
-    responseHeaders: {},
-    responseText: '',
-    responseReasoning: '',
-    toolCalls: [],
-    responseBody: null,
-    events: [],
-    eventsTruncated: false,
-    ...patch,
-  };
-  return summarize(rec);
+  return summarize(recordFixture({ id, upstream: 'anthropic', api: 'messages', model: 'claude-x', diagnosis: '', ...patch }));
 }
 
 /** Just what the feed uses of a Core: its two subscriptions. */
