@@ -14,7 +14,6 @@ import {
   nonEmpty,
   num,
   obj,
-  type AssemblerOptions,
   type JsonObject,
   type ParsedEvent,
 } from './shared.js';
@@ -53,10 +52,6 @@ function toUsage(p: UsageParts): AssembledUsage {
 export class AnthropicMessagesAssembler extends JsonStreamAssembler {
   private readonly blockTypes = new Map<number, string>();
   private readonly usageParts: UsageParts = { input: null, cacheCreation: null, cacheRead: null, output: null };
-
-  constructor(options?: AssemblerOptions) {
-    super(options);
-  }
 
   protected handle({ json, type, effect }: ParsedEvent): void {
     if (!json || !type) return;

@@ -11,7 +11,6 @@ import {
   nonEmpty,
   num,
   obj,
-  type AssemblerOptions,
   type JsonObject,
   type ParsedEvent,
 } from './shared.js';
@@ -65,10 +64,6 @@ export class OpenAiChatAssembler extends JsonStreamAssembler {
   /** tool-call key of the last delta, for servers that omit `index` on continuations */
   private lastToolKey: string | null = null;
   private anonymousTools = 0;
-
-  constructor(options?: AssemblerOptions) {
-    super(options);
-  }
 
   protected override onDone(effect: EventEffect): void {
     effect.terminal = true;

@@ -13,7 +13,6 @@ import {
   nonEmpty,
   num,
   obj,
-  type AssemblerOptions,
   type JsonObject,
   type ParsedEvent,
 } from './shared.js';
@@ -75,10 +74,6 @@ function safeStringify(v: unknown): string {
 export class OpenAiResponsesAssembler extends JsonStreamAssembler {
   /** output_index → tool key, for delta events that omit item_id */
   private readonly keyByOutputIndex = new Map<number, string>();
-
-  constructor(options?: AssemblerOptions) {
-    super(options);
-  }
 
   protected handle({ json, type, effect }: ParsedEvent): void {
     if (!json || !type) return;
