@@ -34,6 +34,9 @@ export interface Core {
   stop(): Promise<void>;
   status(): CoreStatus;
   setPaused(paused: boolean): void;
+  /** Applies upstreams, timeouts, limits and retention to the running proxy (new
+   * requests use them; requests in flight keep theirs). The port is not changed here. */
+  reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays'>): void;
   onChange(listener: (change: RecordChange) => void): () => void;
   onStatus(listener: (status: CoreStatus) => void): () => void;
 }
@@ -139,6 +142,16 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     setPaused(p) {
       paused = p;
       publishStatus();
+    },
+    reconfigure(next) {
+      // The proxy holds this very config object and reads it per request.
+      const connectChanged = next.timeouts.connectMs !== config.timeouts.connectMs;
+      config.upstreams = { ...next.upstreams };
+      config.timeouts = { ...next.timeouts };
+      config.limits = { ...next.limits };
+      config.retentionDays = next.retentionDays;
+      if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
+      if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
     },
     onChange(listener) {
       changeListeners.add(listener);

@@ -176,7 +176,18 @@ async function serve(argv: string[]): Promise<void> {
       else res.writeHead(404).end();
     },
   });
-  if (!values['no-dashboard']) dashboard = await startDashboard(core, { settingsFile });
+  if (!values['no-dashboard']) {
+    dashboard = await startDashboard(core, {
+      settingsFile,
+      // Saved settings apply to the running server at once, except the port: this
+      // process keeps the socket it was started on.
+      applySettings: async (s) => {
+        const running = core.status().port ?? config.port;
+        if (s.port !== running) throw new Error(`a running "streamtap serve" keeps its port; restart it with --port ${s.port}`);
+        core.reconfigure(s);
+      },
+    });
+  }
   const { url } = await core.start();
   const upstreamList = Object.entries(config.upstreams).map(([n, u]) => `${n}=${u}`).join(' ');
   process.stdout.write(`listening ${url}\n`);

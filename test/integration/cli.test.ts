@@ -32,6 +32,7 @@ let fake: FakeUpstream;
 let server: ChildProcess | null = null;
 let serverUrl = '';
 let db = '';
+let token = '';
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-cli-'));
@@ -48,7 +49,9 @@ beforeAll(async () => {
     server!.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /listening (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
-      if (m && /dashboard http:\/\/127\.0\.0\.1:\d+\/__streamtap\/\?token=[0-9a-f]{64}/.test(out)) {
+      const t = /dashboard http:\/\/127\.0\.0\.1:\d+\/__streamtap\/\?token=([0-9a-f]{64})/.exec(out);
+      if (m && t) {
+        token = t[1]!;
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -158,3 +161,30 @@ describe('errors are one clear line and a non-zero exit', () => {
     }
   });
 });
+
+describe('settings from the dashboard', () => {
+  it('apply to the running server at once, except the port, and are saved to the settings file', async () => {
+    const call = async (channel: string, args: unknown) =>
+      (await (
+        await fetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
+          body: JSON.stringify(args),
+        })
+      ).json()) as { ok: boolean; result?: Record<string, unknown>; error?: { message: string } };
+    const current = await call('settings.get', {});
+    expect(current.ok).toBe(true);
+    const next = { ...current.result, upstreams: { ...(current.result!['upstreams'] as object), extra: fake.url } };
+    const saved = await call('settings.set', next);
+    expect(saved.ok).toBe(true);
+    const res = await fetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }) });
+    expect(res.status).toBe(200);
+    await res.text();
+    const file = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')) as { upstreams: Record<string, string> };
+    expect(file.upstreams['extra']).toBe(fake.url);
+    const moved = await call('settings.set', { ...next, port: 1 });
+    expect(moved.ok).toBe(false);
+    expect(moved.error!.message).toContain('restart it with --port 1');
+  });
+});
+

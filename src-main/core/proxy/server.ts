@@ -71,7 +71,7 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
 
 export class ProxyServer {
   readonly server: http.Server;
-  private readonly dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
+  private dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
   private readonly live = new Set<Recording>();
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -87,11 +87,25 @@ export class ProxyServer {
         else res.destroy();
       });
     });
+    // Agents pause between turns and then reuse their pooled connection. With Node's
+    // default 5 s keep-alive the server may close a socket just as a client reuses it
+    // ("other side closed"); a longer server timeout lets the clients' own pools (4 to
+    // 60 s) retire sockets first.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     this.server.on('upgrade', (req, socket) => this.refuseUpgrade(req, socket));
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
       else socket.destroy();
     });
+  }
+
+  /** A new connect timeout takes a new connection pool; the old one finishes its
+   * requests and closes. (Everything else in the config is read per request.) */
+  setConnectTimeout(ms: number): void {
+    const old = this.dispatcher;
+    this.dispatcher = createDispatcher({ ...this.opts.config.timeouts, connectMs: ms });
+    void old.close().catch(() => undefined);
   }
 
   liveCount(): number {
