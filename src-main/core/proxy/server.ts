@@ -23,7 +23,7 @@ import {
   redactUrl,
 } from './headers.js';
 import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-info.js';
-import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage } from './forwarder.js';
+import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type Forwarding } from './forwarder.js';
 import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
 
@@ -214,8 +214,8 @@ export class ProxyServer {
       return;
     }
 
-    const controller = new AbortController();
     let settled = false;
+    let forwarding: Forwarding | null = null;
     const settleOnce = (ending: Ending, code: string | null = null, message: string | null = null) => {
       if (settled) return;
       settled = true;
@@ -225,8 +225,9 @@ export class ProxyServer {
     // once so the user stops paying for tokens nobody will read.
     res.once('close', () => {
       if (!res.writableFinished) {
-        controller.abort(new Error('client closed the connection'));
+        // Settle first: undici may report the abort synchronously, as an upstream error.
         settleOnce({ kind: 'client_closed' }, clientCloseCode(res));
+        forwarding?.abort(new Error('client closed the connection'));
       }
     });
 
@@ -240,98 +241,98 @@ export class ProxyServer {
     const headers = forwardRequestHeaders(req.headers);
     const ae = decodableAcceptEncoding(headers['accept-encoding']);
     if (ae !== undefined) headers['accept-encoding'] = ae;
+    const { headersMs, idleMs } = this.opts.config.timeouts;
 
-    let headerTimedOut = false;
-    const headerTimer = setTimeout(() => {
-      headerTimedOut = true;
-      controller.abort(new Error('header timeout'));
-    }, this.opts.config.timeouts.headersMs);
+    let started = false;
+    let timedOut: 'headers' | 'idle' | null = null;
+    const timeout = (which: 'headers' | 'idle') => () => {
+      timedOut = which;
+      forwarding?.abort(new Error(`${which} timeout`));
+    };
+    // The header timeout runs until the response starts; then the idle timeout, which
+    // every chunk re-arms.
+    const headerTimer = setTimeout(timeout('headers'), headersMs);
+    let idleTimer: NodeJS.Timeout | null = null;
+    const clearTimers = () => {
+      clearTimeout(headerTimer);
+      if (idleTimer) clearTimeout(idleTimer);
+    };
 
-    let upstream: Dispatcher.ResponseData;
-    try {
-      const pending = this.dispatcher.request({
+    forwarding = forward(
+      this.dispatcher,
+      {
         origin: target.origin,
         path: target.path,
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        method: req.method ?? 'GET',
         headers,
         body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET') ? body : null,
-        signal: controller.signal,
-      });
-      // Reading the body for the record (a JSON.parse of an agent's 500 KB prompt takes
-      // milliseconds) waits until the request is on its way upstream.
-      setImmediate(() => rec.setRequestBody(body, headerValue(req.headers, 'content-encoding')));
-      upstream = await pending;
-    } catch (err) {
-      clearTimeout(headerTimer);
-      if (settled) return; // the client left first
-      if (headerTimedOut) {
-        const s = Math.round(this.opts.config.timeouts.headersMs / 1000);
-        const message = `Streamtap: ${target.origin} sent no response headers within ${s} s (header timeout)`;
-        sendJson(res, 504, providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout'));
-        rec.record.httpStatus = 504;
-        settleOnce({ kind: 'header_timeout', afterMs: this.opts.config.timeouts.headersMs }, null, message);
-        return;
-      }
-      const code = errorCode(err);
-      const why = errorMessage(err);
-      const message = `Streamtap could not reach upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)}: ${code ? `${code} ` : ''}${why}`;
-      sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable'));
-      rec.record.httpStatus = 502;
-      settleOnce({ kind: 'unreachable', code, message: why }, code, message);
-      return;
-    }
-    clearTimeout(headerTimer);
-    if (settled) {
-      upstream.body.destroy();
-      return;
-    }
-
-    const outHeaders = forwardResponseHeaders(upstream.headers);
-    res.writeHead(upstream.statusCode, outHeaders);
-    const contentType = String(upstream.headers['content-type'] ?? '');
-    // A stream's headers go out now, not with its first chunk: clients time their own
-    // header timeouts and show "connected" from this moment. A whole body goes out with
-    // its headers in one write.
-    if (contentType.includes('text/event-stream')) res.flushHeaders();
-    const contentEncoding = String(upstream.headers['content-encoding'] ?? '');
-    rec.responseStarted(upstream.statusCode, redactHeaders(upstream.headers), contentType, contentEncoding);
-
-    const idleMs = this.opts.config.timeouts.idleMs;
-    let idleTimedOut = false;
-    const idleTimer = setTimeout(onIdle, idleMs);
-    function onIdle(): void {
-      idleTimedOut = true;
-      controller.abort(new Error('idle timeout'));
-    }
-    const bodyStream = upstream.body;
-    bodyStream.on('data', (chunk: Buffer) => {
-      const ok = res.write(chunk);
-      rec.chunkForwarded(chunk);
-      idleTimer.refresh();
-      if (!ok) {
-        // Backpressure: stop reading upstream until the client drains.
-        bodyStream.pause();
-        res.once('drain', () => bodyStream.resume());
-      }
-    });
-    bodyStream.once('end', () => {
-      clearTimeout(idleTimer);
-      res.end();
-      settleOnce({ kind: 'upstream_end' });
-    });
-    bodyStream.once('error', (err: unknown) => {
-      clearTimeout(idleTimer);
-      if (settled) return;
-      // Transparency: a broken upstream stream breaks the client's connection too,
-      // never a clean end that would make a cut-off answer look complete.
-      res.destroy();
-      if (idleTimedOut) {
-        settleOnce({ kind: 'idle_timeout', afterMs: idleMs }, null, `no data for ${Math.round(idleMs / 1000)} s`);
-      } else {
-        const code = errorCode(err);
-        settleOnce({ kind: 'upstream_failed', code, message: errorMessage(err) }, code ?? 'UND_ERR_SOCKET', errorMessage(err));
-      }
-    });
+      },
+      {
+        onStart: (status, upHeaders) => {
+          started = true;
+          clearTimeout(headerTimer);
+          if (settled) return;
+          idleTimer = setTimeout(timeout('idle'), idleMs);
+          res.writeHead(status, forwardResponseHeaders(upHeaders));
+          const contentType = String(upHeaders['content-type'] ?? '');
+          // A stream's headers go out now, not with its first chunk: clients time their
+          // own header timeouts and show "connected" from this moment. A whole body goes
+          // out with its headers in one write.
+          if (contentType.includes('text/event-stream')) res.flushHeaders();
+          rec.responseStarted(status, redactHeaders(upHeaders), contentType, String(upHeaders['content-encoding'] ?? ''));
+        },
+        onData: (chunk) => {
+          if (settled) return true;
+          // Pass-through first: the client has the bytes before they are parsed or stored.
+          const ok = res.write(chunk);
+          rec.chunkForwarded(chunk);
+          idleTimer?.refresh();
+          if (!ok) {
+            // Backpressure: stop reading upstream until the client drains.
+            res.once('drain', () => forwarding?.resume());
+          }
+          return ok;
+        },
+        onEnd: () => {
+          clearTimers();
+          if (settled) return;
+          res.end();
+          settleOnce({ kind: 'upstream_end' });
+        },
+        onError: (err) => {
+          clearTimers();
+          if (settled) return; // the client left first
+          if (!started) {
+            if (timedOut === 'headers') {
+              const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
+              sendJson(res, 504, providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout'));
+              rec.record.httpStatus = 504;
+              settleOnce({ kind: 'header_timeout', afterMs: headersMs }, null, message);
+              return;
+            }
+            const code = errorCode(err);
+            const why = errorMessage(err);
+            const message = `Streamtap could not reach upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)}: ${code ? `${code} ` : ''}${why}`;
+            sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable'));
+            rec.record.httpStatus = 502;
+            settleOnce({ kind: 'unreachable', code, message: why }, code, message);
+            return;
+          }
+          // Transparency: a broken upstream stream breaks the client's connection too,
+          // never a clean end that would make a cut-off answer look complete.
+          res.destroy();
+          if (timedOut === 'idle') {
+            settleOnce({ kind: 'idle_timeout', afterMs: idleMs }, null, `no data for ${Math.round(idleMs / 1000)} s`);
+          } else {
+            const code = errorCode(err);
+            settleOnce({ kind: 'upstream_failed', code, message: errorMessage(err) }, code ?? 'UND_ERR_SOCKET', errorMessage(err));
+          }
+        },
+      },
+    );
+    // Reading the body for the record (a JSON.parse of an agent's 500 KB prompt takes
+    // milliseconds) waits until the request is on its way upstream.
+    setImmediate(() => rec.setRequestBody(body, headerValue(req.headers, 'content-encoding')));
   }
 
   /** Recording paused: forward exactly as usual, write nothing. */
@@ -341,36 +342,33 @@ export class ProxyServer {
       sendJson(res, 404, providerShapedError(route, 'not_found_error', `Streamtap: ${route.reason}`, 'streamtap_no_upstream'));
       return;
     }
-    const controller = new AbortController();
+    let forwarding: Forwarding | null = null;
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (!res.writableFinished) forwarding?.abort(new Error('client closed the connection'));
     });
     const body = await readBody(req).catch(() => null);
     if (body === null) return;
     const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
-    try {
-      const up = await this.dispatcher.request({
-        origin: target.origin,
-        path: target.path,
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: forwardRequestHeaders(req.headers),
-        body: body.length > 0 ? body : null,
-        signal: controller.signal,
-      });
-      res.writeHead(up.statusCode, forwardResponseHeaders(up.headers));
-      res.flushHeaders();
-      up.body.on('data', (c: Buffer) => {
-        if (!res.write(c)) {
-          up.body.pause();
-          res.once('drain', () => up.body.resume());
-        }
-      });
-      up.body.once('end', () => res.end());
-      up.body.once('error', () => res.destroy());
-    } catch (err) {
-      if (controller.signal.aborted) return;
-      sendJson(res, 502, providerShapedError(route, 'api_connection_error', `Streamtap could not reach ${target.origin}: ${errorMessage(err)}`, errorCode(err)));
-    }
+    forwarding = forward(
+      this.dispatcher,
+      { origin: target.origin, path: target.path, method: req.method ?? 'GET', headers: forwardRequestHeaders(req.headers), body: body.length > 0 ? body : null },
+      {
+        onStart: (status, headers) => {
+          res.writeHead(status, forwardResponseHeaders(headers));
+          res.flushHeaders();
+        },
+        onData: (chunk) => {
+          const ok = res.write(chunk);
+          if (!ok) res.once('drain', () => forwarding?.resume());
+          return ok;
+        },
+        onEnd: () => res.end(),
+        onError: (err) => {
+          if (res.headersSent || res.destroyed) res.destroy();
+          else sendJson(res, 502, providerShapedError(route, 'api_connection_error', `Streamtap could not reach ${target.origin}: ${errorMessage(err)}`, errorCode(err)));
+        },
+      },
+    );
   }
 
   /** Codex may try a WebSocket on GET /v1/responses first. Refuse at once (never hang)
