@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     ['src-main/headless/cli.ts', 'serve', '--port', '0', '--db', db, '--upstream', `openai=${fake.url}`, '--upstream', `anthropic=${fake.url}`, '--no-dashboard'],
     /listening (http:\/\/127\.0\.0\.1:\d+)/,
     // the same flags `npm run streamtap` uses
-    ['--max-semi-space-size=32'],
+    ['--max-semi-space-size=16'],
   );
   const direct = side();
   const viaProxy = side();

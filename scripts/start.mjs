@@ -82,7 +82,7 @@ function main() {
   // A larger young generation: the proxy allocates per request, and short-lived garbage
   // then dies young instead of being promoted (fewer, cheaper GC pauses mid-stream).
   // The same flag `npm run streamtap` gives plain Node.
-  const child = spawn(electron, ['--js-flags=--max-semi-space-size=32', '.', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit', env });
+  const child = spawn(electron, ['--js-flags=--max-semi-space-size=16', '.', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit', env });
   child.on('error', (err) => {
     process.stderr.write(`streamtap: cannot start Electron (${electron}): ${err.message}\n`);
     process.exit(1);
