@@ -188,7 +188,7 @@ export class Recording {
       try {
         const json = JSON.parse(decoded.toString('utf8')) as Record<string, unknown>;
         if (typeof json['model'] === 'string') r.model = json['model'].slice(0, 200);
-        r.stream = json['stream'] === true;
+        r.stream = r.stream || json['stream'] === true;
       } catch {
         // not JSON: recorded as text
       }
