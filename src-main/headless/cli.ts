@@ -11,7 +11,7 @@ import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { openStore, StoreOpenError } from '../core/db/store.js';
 import { listSessions } from '../core/sessions.js';
-import { OUTCOMES, type Outcome, type RecordFilter } from '../common/record.js';
+import { OUTCOMES, type Outcome, type RecordFilter, type RequestSummary } from '../common/record.js';
 import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
 import { startDashboard } from './dashboard-server.js';
 
@@ -34,6 +34,7 @@ commands:
                      --truncated --model LIST --client LIST --upstream LIST --session LIST --text S
   sessions  list agent sessions and how each one ended   (--db FILE --limit N, filters)
   tail      the latest requests, one line each            (--db FILE --limit N, filters)
+            --follow, -f          then print each request as it settles, until Ctrl-C
 `;
 
 function fail(message: string, code: number): never {
@@ -271,18 +272,48 @@ function sessionsCommand(argv: string[]): void {
   }
 }
 
-function tailCommand(argv: string[]): void {
-  const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
+function tailLine(r: RequestSummary): string {
+  const when = new Date(r.startedAt).toISOString().slice(11, 19);
+  const outcome = r.truncated ? 'truncated' : r.outcome;
+  const tok = `${r.usage.inputTokens ?? '-'}/${r.usage.estimated ? '~' : ''}${r.usage.outputTokens ?? '-'}`;
+  const ttft = r.timings.ttftMs !== null ? `${Math.round(r.timings.ttftMs)}ms` : '-';
+  return `${when} ${pad(outcome, 22)} ${pad(String(r.httpStatus ?? '-'), 4)} ${pad(r.model ?? '-', 24)} ${pad(tok, 14)} ${pad(ttft, 8)} ${pad(r.client ?? '-', 18)} ${r.diagnosis}\n`;
+}
+
+const FOLLOW_POLL_MS = 1_000;
+const FOLLOW_WINDOW = 500;
+
+async function tailCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } }, strict: true });
+  const filter = filterFromFlags(values);
+  const limit = Number(values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got "${values.limit}"`);
   const store = openExisting(values.db);
   try {
-    const rows = store.list(filterFromFlags(values), { limit: Number(values.limit ?? 20) });
-    for (const r of rows.reverse()) {
-      const when = new Date(r.startedAt).toISOString().slice(11, 19);
-      const outcome = r.truncated ? 'truncated' : r.outcome;
-      const tok = `${r.usage.inputTokens ?? '-'}/${r.usage.estimated ? '~' : ''}${r.usage.outputTokens ?? '-'}`;
-      process.stdout.write(
-        `${when} ${pad(outcome, 22)} ${pad(String(r.httpStatus ?? '-'), 4)} ${pad(r.model ?? '-', 24)} ${pad(tok, 14)} ${pad(r.timings.ttftMs !== null ? `${Math.round(r.timings.ttftMs)}ms` : '-', 8)} ${pad(r.client ?? '-', 18)} ${r.diagnosis}\n`,
-      );
+    // Without --follow: the latest requests, settled or not. With it: then every
+    // request as it settles (another process records them), until Ctrl-C.
+    const printed = new Set<string>();
+    for (const r of store.list(filter, { limit }).reverse()) {
+      process.stdout.write(tailLine(r));
+      if (r.outcome !== 'in_progress') printed.add(r.id);
+    }
+    if (!values.follow) return;
+    let stop = false;
+    process.once('SIGINT', () => (stop = true));
+    process.once('SIGTERM', () => (stop = true));
+    while (!stop) {
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+      const recent = store.list(filter, { limit: FOLLOW_WINDOW }).reverse();
+      for (const r of recent) {
+        if (r.outcome === 'in_progress' || printed.has(r.id)) continue;
+        printed.add(r.id);
+        process.stdout.write(tailLine(r));
+      }
+      // Only ids that can still show up in the window need remembering.
+      if (printed.size > FOLLOW_WINDOW * 4) {
+        const keep = new Set(recent.map((r) => r.id));
+        for (const id of printed) if (!keep.has(id)) printed.delete(id);
+      }
     }
   } finally {
     store.close();
@@ -303,7 +334,7 @@ export async function main(argv: string[]): Promise<void> {
         sessionsCommand(rest);
         return;
       case 'tail':
-        tailCommand(rest);
+        await tailCommand(rest);
         return;
       case undefined:
       case 'help':

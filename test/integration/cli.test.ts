@@ -118,6 +118,32 @@ describe('streamtap export', () => {
   });
 });
 
+describe('streamtap tail --follow', () => {
+  it('prints each request as it settles, recorded by the running server, until Ctrl-C', async () => {
+    const tail = spawn(process.execPath, [...CLI, 'tail', '--db', db, '--follow', '--limit', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    tail.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      return re.test(out);
+    };
+    try {
+      expect(await waitFor(/\n/)).toBe(true); // the latest request, printed at once
+      const res = await fetch(`${serverUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...scenarioHeader({ status: 529, errorType: 'overloaded_error', errorMessage: 'Overloaded' }) },
+        body: JSON.stringify({ model: 'gpt-follow', stream: true, messages: [] }),
+      });
+      await res.text();
+      expect(await waitFor(/upstream_error\s+529\s+gpt-follow/)).toBe(true);
+    } finally {
+      tail.kill('SIGINT');
+    }
+    const code = await new Promise((r) => tail.once('exit', r));
+    expect(code).toBe(0);
+  });
+});
+
 describe('errors are one clear line and a non-zero exit', () => {
   it('bad flags and commands: exit 2', () => {
     const unknown = cli(['export', '--db', db, '--nope']);
