@@ -24,14 +24,28 @@ export interface UiFilter {
   upstreams: string[];
   sessions: string[];
   range: TimeRangeId;
+  /** a fixed time window (an inferred session's span); replaces `range` while set */
+  window: { since: number; until: number; label: string } | null;
   text: string;
 }
 
-export const EMPTY_UI_FILTER: UiFilter = { outcomes: [], models: [], clients: [], upstreams: [], sessions: [], range: 'all', text: '' };
+export const EMPTY_UI_FILTER: UiFilter = { outcomes: [], models: [], clients: [], upstreams: [], sessions: [], range: 'all', window: null, text: '' };
+
+/** The timeline filter that shows one session's requests. Sessions with a session
+ * header filter by it; inferred ones (no header) by their client and time span. */
+export function sessionFilter(s: { sessionId: string; inferred: boolean; client: string | null; startedAt: number; endedAt: number | null }, now: number): UiFilter {
+  if (!s.inferred) return { ...EMPTY_UI_FILTER, sessions: [s.sessionId] };
+  const until = (s.endedAt ?? now) + 1;
+  return {
+    ...EMPTY_UI_FILTER,
+    clients: s.client ? [s.client] : [],
+    window: { since: s.startedAt, until, label: `${s.client ?? 'session'} ${new Date(s.startedAt).toLocaleTimeString()}–${new Date(until).toLocaleTimeString()}` },
+  };
+}
 
 export function isFilterActive(f: UiFilter): boolean {
   return (
-    f.outcomes.length > 0 || f.models.length > 0 || f.clients.length > 0 || f.upstreams.length > 0 || f.sessions.length > 0 || f.range !== 'all' || f.text.trim() !== ''
+    f.outcomes.length > 0 || f.models.length > 0 || f.clients.length > 0 || f.upstreams.length > 0 || f.sessions.length > 0 || f.range !== 'all' || f.window !== null || f.text.trim() !== ''
   );
 }
 
@@ -45,7 +59,10 @@ export function isFilterActive(f: UiFilter): boolean {
 export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
   const out: RecordFilter = {};
   const range = TIME_RANGES.find((r) => r.id === f.range);
-  if (range && range.ms !== null) out.since = now - range.ms;
+  if (f.window) {
+    out.since = f.window.since;
+    out.until = f.window.until;
+  } else if (range && range.ms !== null) out.since = now - range.ms;
   const kinds = new Set(f.outcomes);
   const wantTrunc = kinds.delete('truncated');
   const outcomes = [...kinds] as Outcome[];

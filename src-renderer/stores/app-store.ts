@@ -13,7 +13,7 @@ import { errorMessage } from '../api/streamtap-api.js';
 import { parseLiveEvent } from '../api/live-event.js';
 import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
 import { throttle, type Throttled } from '../lib/throttle.js';
-import { EMPTY_UI_FILTER, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
+import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
 
 export type View = 'timeline' | 'sessions' | 'setup' | 'settings';
 
@@ -126,7 +126,8 @@ export interface AppActions {
   openDetail(id: string): void;
   closeDetail(): void;
   loadSessions(): Promise<void>;
-  showSession(sessionId: string): void;
+  /** the timeline filtered to one session (by id, or by client and span when inferred) */
+  showSession(session: { sessionId: string; inferred: boolean; client: string | null; startedAt: number; endedAt: number | null }): void;
   runExport(format: ExportFormat): Promise<void>;
   dismissExport(id: string): void;
   setPaused(paused: boolean): Promise<void>;
@@ -477,8 +478,8 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       }
     },
 
-    showSession(sessionId) {
-      set({ view: 'timeline', filter: { ...EMPTY_UI_FILTER, sessions: [sessionId] } });
+    showSession(session) {
+      set({ view: 'timeline', filter: sessionFilter(session, now()) });
       void actions.reload();
     },
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { badgeFor, isStalled, silentForMs, STALL_MS } from '../../src-renderer/lib/outcome.js';
-import { EMPTY_UI_FILTER, matchesFilter, toRecordFilter } from '../../src-renderer/lib/ui-filter.js';
+import { EMPTY_UI_FILTER, matchesFilter, sessionFilter, toRecordFilter } from '../../src-renderer/lib/ui-filter.js';
 import { summaryFixture } from './renderer-fixtures.js';
 
 const NOW = 1_700_000_100_000;
@@ -97,5 +97,19 @@ describe('stalled marker', () => {
 
   it('never marks a finished request', () => {
     expect(isStalled({ ...live, outcome: 'client_aborted' }, NOW)).toBe(false);
+  });
+});
+
+describe('sessionFilter', () => {
+  const base = { client: 'Aider 0.86.1', startedAt: NOW - 60_000, endedAt: NOW - 1_000 };
+  it('filters a session with a header by its id', () => {
+    expect(toRecordFilter(sessionFilter({ ...base, sessionId: 'cc-1', inferred: false }, NOW), NOW)).toEqual({ session: ['cc-1'] });
+  });
+
+  it('filters an inferred session (no header) by its client and time span, which its id cannot match', () => {
+    const ui = sessionFilter({ ...base, sessionId: 'inferred:r1', inferred: true }, NOW);
+    expect(toRecordFilter(ui, NOW)).toEqual({ client: ['Aider 0.86.1'], since: NOW - 60_000, until: NOW - 999 });
+    expect(matchesFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 30_000 }), toRecordFilter(ui, NOW))).toBe(true);
+    expect(matchesFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 120_000 }), toRecordFilter(ui, NOW))).toBe(false);
   });
 });

@@ -77,7 +77,7 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
             {r.method} {r.path}
           </span>
           {r.sessionId ? (
-            <button type="button" className="btn btn-link" onClick={() => actions.showSession(r.sessionId!)} title={`Session ${r.sessionId}`}>
+            <button type="button" className="btn btn-link" onClick={() => actions.showSession({ sessionId: r.sessionId!, inferred: false, client: r.client, startedAt: r.startedAt, endedAt: r.endedAt })} title={`Session ${r.sessionId}`}>
               session’s requests
             </button>
           ) : null}

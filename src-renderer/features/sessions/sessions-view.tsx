@@ -67,7 +67,7 @@ export function SessionsView() {
                   Last request
                 </button>
               ) : null}
-              <button type="button" className="btn" onClick={() => actions.showSession(s.sessionId)} data-testid="session-requests">
+              <button type="button" className="btn" onClick={() => actions.showSession(s)} data-testid="session-requests">
                 All requests
               </button>
             </div>

@@ -71,9 +71,17 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
           </button>
         ) : null}
       </div>
+      {filter.window ? (
+        <span className="chip" data-testid="filter-window" title="Requests of an inferred session: this client, in this time span">
+          {filter.window.label}
+          <button type="button" className="chip-x" aria-label="Remove the session window" onClick={() => actions.setFilter({ window: null })}>
+            ×
+          </button>
+        </span>
+      ) : null}
       <label className="select-wrap range">
         <span className="visually-hidden">Time range</span>
-        <select className="input select" value={filter.range} onChange={(e) => actions.setFilter({ range: e.target.value as TimeRangeId })} data-testid="filter-range">
+        <select className="input select" value={filter.range} onChange={(e) => actions.setFilter({ range: e.target.value as TimeRangeId, window: null })} data-testid="filter-range">
           {TIME_RANGES.map((r) => (
             <option key={r.id} value={r.id}>
               {r.label}
