@@ -93,13 +93,16 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     for (const l of statusListeners) l(s);
   };
   const unwatchStore = store.onStatus(() => publishStatus());
+  const applyRetention = () => {
+    if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+  };
 
   return {
     config,
     store,
     async start() {
       store.recoverInterrupted(describeInterrupted);
-      if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+      applyRetention();
       proxy = new ProxyServer({
         config,
         sink: store,
@@ -151,7 +154,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       config.limits = { ...next.limits };
       config.retentionDays = next.retentionDays;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
-      if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+      applyRetention();
     },
     onChange(listener) {
       changeListeners.add(listener);

@@ -23,7 +23,7 @@ import {
   redactUrl,
 } from './headers.js';
 import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-info.js';
-import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type Forwarding } from './forwarder.js';
+import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type ForwardRequest, type Forwarding } from './forwarder.js';
 import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
 
@@ -260,13 +260,7 @@ export class ProxyServer {
 
     forwarding = forward(
       this.dispatcher,
-      {
-        origin: target.origin,
-        path: target.path,
-        method: req.method ?? 'GET',
-        headers,
-        body: body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET') ? body : null,
-      },
+      upstreamRequest(req, target, headers, body),
       {
         onStart: (status, upHeaders) => {
           started = true;
@@ -351,7 +345,7 @@ export class ProxyServer {
     const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
     forwarding = forward(
       this.dispatcher,
-      { origin: target.origin, path: target.path, method: req.method ?? 'GET', headers: forwardRequestHeaders(req.headers), body: body.length > 0 ? body : null },
+      upstreamRequest(req, target, forwardRequestHeaders(req.headers), body),
       {
         onStart: (status, headers) => {
           res.writeHead(status, forwardResponseHeaders(headers));
@@ -393,6 +387,13 @@ export class ProxyServer {
 
 function checkHostOnly(req: IncomingMessage): DoorVerdict {
   return isLoopbackHost(req.headers.host) ? { ok: true } : checkDoor(req);
+}
+
+/** The request as sent upstream, recorded or not. A body-less GET/HEAD sends no body;
+ * other methods keep theirs, even an empty one (its content-length: 0 is forwarded). */
+function upstreamRequest(req: IncomingMessage, target: { origin: string; path: string }, headers: ForwardRequest['headers'], body: Buffer): ForwardRequest {
+  const method = req.method ?? 'GET';
+  return { origin: target.origin, path: target.path, method, headers, body: body.length > 0 || !['GET', 'HEAD'].includes(method) ? body : null };
 }
 
 function clientCloseCode(res: ServerResponse): string | null {
