@@ -7,15 +7,18 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawRequest, sleep, startHarness, SECRET_ANTHROPIC_KEY, SECRET_OPENAI_KEY, type Harness } from './harness.js';
-import { scenarioHeader, startHangingServer, startRefusingPort, ZSTD_SUPPORTED, type ContentEncoding, type HangingServer } from '../fixtures/fake-upstream.js';
+import { scenarioHeader, startFakeUpstream, startHangingServer, startRefusingPort, ZSTD_SUPPORTED, type ContentEncoding, type FakeUpstream, type HangingServer } from '../fixtures/fake-upstream.js';
 
 let h: Harness | null = null;
 let hanging: HangingServer | null = null;
+let anthropicFake: FakeUpstream | null = null;
 afterEach(async () => {
   await h?.close();
   await hanging?.close();
+  await anthropicFake?.close();
   h = null;
   hanging = null;
+  anthropicFake = null;
 });
 
 const CHAT = { model: 'gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], stream: true };
@@ -51,6 +54,45 @@ describe('routing and pass-through', () => {
     expect(recs[0]!.path).toBe('/v1/messages?beta=true');
     expect(recs[0]!.requestBody.text).toBe(body);
     expect(recs[1]!).toMatchObject({ method: 'GET', path: '/v1/models', api: 'other', outcome: 'completed', upstream: 'openai' });
+  });
+
+  it("sends each SDK's models.list() to its own provider, with its key going nowhere else", async () => {
+    // Two providers on two ports, so the test sees which one each request reached.
+    anthropicFake = await startFakeUpstream();
+    h = await startHarness({ upstreams: { anthropic: anthropicFake.url } });
+    const openaiModels = await h.openai().models.list();
+    const anthropicModels = await h.anthropic().models.list();
+    expect(openaiModels.data[0]!.object).toBe('model');
+    expect(anthropicModels.data[0]!.type).toBe('model');
+
+    const [toOpenai] = h.fake.requests;
+    const [toAnthropic] = anthropicFake.requests;
+    expect(h.fake.requests).toHaveLength(1);
+    expect(anthropicFake.requests).toHaveLength(1);
+    expect(toOpenai!.headers['authorization']).toBe(`Bearer ${SECRET_OPENAI_KEY}`);
+    // The Anthropic SDK sends its key as a bearer token (DESIGN: "Routing").
+    expect(toAnthropic!.headers['authorization'] ?? toAnthropic!.headers['x-api-key']).toContain(SECRET_ANTHROPIC_KEY);
+    expect(JSON.stringify(h.fake.requests)).not.toContain(SECRET_ANTHROPIC_KEY);
+    expect(JSON.stringify(anthropicFake.requests)).not.toContain(SECRET_OPENAI_KEY);
+
+    const recs = await h.waitForFinished(2);
+    expect(recs.map((r) => [r.path.split('?')[0], r.upstream])).toEqual([
+      ['/v1/models', 'openai'],
+      ['/v1/models', 'anthropic'],
+    ]);
+  });
+
+  it('sends any /v1 path with anthropic-version to anthropic: files, batches, count_tokens', async () => {
+    anthropicFake = await startFakeUpstream();
+    h = await startHarness({ upstreams: { anthropic: anthropicFake.url } });
+    const headers = { 'anthropic-version': '2023-06-01', 'x-api-key': SECRET_ANTHROPIC_KEY };
+    for (const path of ['/v1/files', '/v1/messages/batches', '/v1/messages/count_tokens']) {
+      const res = await rawRequest(h.url, { method: path === '/v1/files' ? 'GET' : 'POST', path, headers, ...(path === '/v1/files' ? {} : { body: { model: 'claude-haiku-4-5', messages: [] } }) });
+      await res.text();
+    }
+    await h.waitForFinished(3);
+    expect(anthropicFake.requests.map((r) => r.path)).toEqual(['/v1/files', '/v1/messages/batches', '/v1/messages/count_tokens']);
+    expect(h.fake.requests).toHaveLength(0);
   });
 
   it('routes /<name>/… to a configured upstream', async () => {

@@ -14,32 +14,42 @@ import { isLoopbackHost } from '../../src-main/core/proxy/security.js';
 import { decodableAcceptEncoding } from '../../src-main/core/proxy/forwarder.js';
 import { DEFAULT_UPSTREAMS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv } from '../../src-main/core/config.js';
 
+const OPENAI_CLIENT = { anthropicVersion: false };
 const UPSTREAMS = { ...DEFAULT_UPSTREAMS, openrouter: 'https://openrouter.ai/api', ollama: 'http://127.0.0.1:11434' };
 
 describe('routing', () => {
   it('sends /v1/messages and count_tokens to anthropic, keeping the query string', () => {
-    const r = resolveRoute('/v1/messages?beta=true', UPSTREAMS);
+    const r = resolveRoute('/v1/messages?beta=true', UPSTREAMS, OPENAI_CLIENT);
     expect(r).toMatchObject({ ok: true, route: { upstream: 'anthropic', forwardPath: '/v1/messages?beta=true', api: 'messages' } });
-    const c = resolveRoute('/v1/messages/count_tokens', UPSTREAMS);
+    const c = resolveRoute('/v1/messages/count_tokens', UPSTREAMS, OPENAI_CLIENT);
     expect(c).toMatchObject({ ok: true, route: { upstream: 'anthropic', api: 'other' } });
   });
 
+  it('sends any /v1 request carrying anthropic-version to anthropic, whatever its path', () => {
+    const anthropicClient = { anthropicVersion: true };
+    for (const path of ['/v1/models', '/v1/models/claude-sonnet-4-5', '/v1/files', '/v1/messages/batches', '/v1/complete', '/v1/messages/count_tokens']) {
+      expect(resolveRoute(path, UPSTREAMS, anthropicClient)).toMatchObject({ ok: true, route: { upstream: 'anthropic', forwardPath: path } });
+    }
+    // A named upstream is the user's explicit choice: the header does not override it.
+    expect(resolveRoute('/openrouter/v1/models', UPSTREAMS, anthropicClient)).toMatchObject({ ok: true, route: { upstream: 'openrouter' } });
+  });
+
   it('sends every other /v1 path to openai', () => {
-    expect(resolveRoute('/v1/chat/completions', UPSTREAMS)).toMatchObject({ ok: true, route: { upstream: 'openai', api: 'chat.completions' } });
-    expect(resolveRoute('/v1/responses', UPSTREAMS)).toMatchObject({ ok: true, route: { upstream: 'openai', api: 'responses' } });
-    expect(resolveRoute('/v1/models', UPSTREAMS)).toMatchObject({ ok: true, route: { upstream: 'openai', api: 'other' } });
-    expect(resolveRoute('/v1/embeddings', UPSTREAMS)).toMatchObject({ ok: true, route: { api: 'embeddings' } });
+    expect(resolveRoute('/v1/chat/completions', UPSTREAMS, OPENAI_CLIENT)).toMatchObject({ ok: true, route: { upstream: 'openai', api: 'chat.completions' } });
+    expect(resolveRoute('/v1/responses', UPSTREAMS, OPENAI_CLIENT)).toMatchObject({ ok: true, route: { upstream: 'openai', api: 'responses' } });
+    expect(resolveRoute('/v1/models', UPSTREAMS, OPENAI_CLIENT)).toMatchObject({ ok: true, route: { upstream: 'openai', api: 'other' } });
+    expect(resolveRoute('/v1/embeddings', UPSTREAMS, OPENAI_CLIENT)).toMatchObject({ ok: true, route: { api: 'embeddings' } });
   });
 
   it('routes /<name>/rest to the named upstream and joins the base path', () => {
-    const r = resolveRoute('/openrouter/v1/chat/completions?x=1', UPSTREAMS);
+    const r = resolveRoute('/openrouter/v1/chat/completions?x=1', UPSTREAMS, OPENAI_CLIENT);
     expect(r).toMatchObject({ ok: true, route: { upstream: 'openrouter', forwardPath: '/v1/chat/completions?x=1' } });
     if (!r.ok) throw new Error('unreachable');
     expect(upstreamTarget(r.route.baseUrl, r.route.forwardPath)).toEqual({ origin: 'https://openrouter.ai', path: '/api/v1/chat/completions?x=1' });
   });
 
   it('names the missing upstream and the configured ones', () => {
-    const r = resolveRoute('/nope/v1/x', UPSTREAMS);
+    const r = resolveRoute('/nope/v1/x', UPSTREAMS, OPENAI_CLIENT);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.reason).toContain('"nope"');
@@ -47,8 +57,8 @@ describe('routing', () => {
   });
 
   it('does not treat Object prototype names as upstreams', () => {
-    expect(resolveRoute('/constructor/x', UPSTREAMS).ok).toBe(false);
-    expect(resolveRoute('/__proto__/x', UPSTREAMS).ok).toBe(false);
+    expect(resolveRoute('/constructor/x', UPSTREAMS, OPENAI_CLIENT).ok).toBe(false);
+    expect(resolveRoute('/__proto__/x', UPSTREAMS, OPENAI_CLIENT).ok).toBe(false);
   });
 
   it('classifies API kinds by path tail', () => {

@@ -1,8 +1,12 @@
-// Maps an incoming path to an upstream, per DESIGN.md "Routing":
-//   /v1/messages, /v1/messages/count_tokens  -> anthropic
-//   /v1/*                                    -> openai
-//   /<name>/rest                             -> the upstream configured as <name>
+// Maps an incoming request to an upstream, per DESIGN.md "Routing":
+//   /v1/messages*, or any /v1/… carrying `anthropic-version`  -> anthropic
+//   any other /v1/…                                          -> openai
+//   /<name>/rest                                             -> the upstream configured as <name>
 // The query string is preserved untouched.
+//
+// `anthropic-version` decides for paths both providers share (GET /v1/models, files,
+// batches): every Anthropic SDK and Claude Code send it, and the request carries the
+// Anthropic key, which must never reach another provider.
 
 import type { ApiKind } from '../../common/record.js';
 
@@ -22,12 +26,18 @@ export function splitPathQuery(url: string): [string, string] {
   return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q)];
 }
 
-export function resolveRoute(url: string, upstreams: Readonly<Record<string, string>>): RouteResult {
+/** What routing reads from the request besides its URL. */
+export interface RouteHints {
+  /** the request carries an `anthropic-version` header (an Anthropic client) */
+  anthropicVersion: boolean;
+}
+
+export function resolveRoute(url: string, upstreams: Readonly<Record<string, string>>, hints: RouteHints): RouteResult {
   const [path, query] = splitPathQuery(url);
   let name: string;
   let rest: string;
   if (path === '/v1' || path.startsWith('/v1/')) {
-    const isAnthropic = path === '/v1/messages' || path.startsWith('/v1/messages/');
+    const isAnthropic = hints.anthropicVersion || path === '/v1/messages' || path.startsWith('/v1/messages/');
     name = isAnthropic ? 'anthropic' : 'openai';
     rest = path;
   } else {

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { CoreConfig } from '../config.js';
 import { checkDoor, isLoopbackHost, type DoorVerdict } from './security.js';
-import { resolveRoute, upstreamTarget, type RouteResult } from './routing.js';
+import { resolveRoute, upstreamTarget, type RouteHints, type RouteResult } from './routing.js';
 import {
   credentialFingerprint,
   forwardRequestHeaders,
@@ -198,7 +198,7 @@ export class ProxyServer {
       else sendJson(res, 404, JSON.stringify({ error: { message: 'the dashboard is not served by this Streamtap (it runs in the desktop window)', type: 'not_found' } }));
       return;
     }
-    const route = resolveRoute(url, this.opts.config.upstreams);
+    const route = resolveRoute(url, this.opts.config.upstreams, routeHints(req));
     if (this.opts.isPaused?.()) {
       await this.passThroughUnrecorded(req, res, route);
       return;
@@ -378,11 +378,15 @@ export class ProxyServer {
     const status = door.ok ? '501 Not Implemented' : '403 Forbidden';
     socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     if (!door.ok || this.opts.isPaused?.()) return;
-    const route = resolveRoute(req.url ?? '/', this.opts.config.upstreams);
+    const route = resolveRoute(req.url ?? '/', this.opts.config.upstreams, routeHints(req));
     const rec = this.begin(req, route, performance.now(), Date.now());
     rec.record.httpStatus = 501;
     void this.settle(rec, { kind: 'refused', message: 'WebSocket upgrade refused' }, null, 'WebSocket upgrade refused so the client falls back to HTTP');
   }
+}
+
+function routeHints(req: IncomingMessage): RouteHints {
+  return { anthropicVersion: req.headers['anthropic-version'] !== undefined };
 }
 
 function checkHostOnly(req: IncomingMessage): DoorVerdict {
