@@ -54,7 +54,12 @@ export function targetPath(root, abi) {
   return join(root, '.native', `electron-${abi}`, 'better_sqlite3.node');
 }
 
-async function build(root, options) {
+/**
+ * Builds the addon unless it exists (or `options.force`). Returns { target, built };
+ * throws with the cause when it cannot be built. Used by `npm start` and `npm run dev`
+ * in-process, and by this script's command line.
+ */
+export async function buildElectronNative(root, options = {}) {
   const version = electronVersion(root);
   if (!version) throw new Error('electron is not installed (node_modules/electron is missing); run npm install');
   const abi = electronAbi(root, version);
@@ -62,7 +67,7 @@ async function build(root, options) {
   const target = targetPath(root, abi);
   if (existsSync(target) && !options.force) {
     console.log(`${PREFIX} ${relative(root, target)} is already built for Electron ${version} (use --force to rebuild)`);
-    return;
+    return { target, built: false };
   }
   const source = join(root, 'node_modules', 'better-sqlite3');
   if (!existsSync(join(source, 'package.json'))) throw new Error('better-sqlite3 is not installed; run npm install');
@@ -91,7 +96,8 @@ async function build(root, options) {
 
     const { rebuild } = await import(pathToFileURL(createRequire(join(root, 'package.json')).resolve('@electron/rebuild')).href);
     // @electron/rebuild dumps node-gyp's whole log through console.error on failure;
-    // keep it, and show it only when asked to fail loudly (not with --if-possible).
+    // keep it, and show it only when asked to fail loudly (not with --if-possible, nor
+    // for `npm start`, which shows the one line that names the cause).
     const log = [];
     const consoleError = console.error;
     console.error = (...args) => void log.push(args.map(String).join(' '));
@@ -107,7 +113,7 @@ async function build(root, options) {
       });
     } catch (err) {
       const text = log.join('\n');
-      if (!options.ifPossible && text.trim()) consoleError(text);
+      if (!options.ifPossible && !options.quiet && text.trim()) consoleError(text);
       // the underlying cause (a failed header download, a compiler error) beats
       // "node-gyp failed to rebuild <temp path>"
       const cause = text.split('\n').map((l) => l.trim()).find((l) => /^(\w*Error|gyp ERR!)/.test(l));
@@ -128,6 +134,7 @@ async function build(root, options) {
     await copyFile(built, `${target}.tmp`);
     await rename(`${target}.tmp`, target);
     console.log(`${PREFIX} built ${relative(root, target)} for Electron ${version} (module ABI ${abi})`);
+    return { target, built: true };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -136,6 +143,15 @@ async function build(root, options) {
 function firstLine(err) {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split('\n').find((l) => l.trim())?.trim() ?? 'unknown error';
+}
+
+/** The one line shown when the build failed. */
+export function nativeBuildFailureLine(err) {
+  return (
+    `${PREFIX} could not build better-sqlite3 for Electron: ${firstLine(err)}. ` +
+    'The desktop app needs it (it needs Electron headers or a prebuilt binary, so network access); ' +
+    'headless mode and the tests do not.'
+  );
 }
 
 async function main(argv) {
@@ -148,15 +164,11 @@ async function main(argv) {
     headersUrl: headersArg ? headersArg.slice('--headers-url='.length) : undefined,
   };
   try {
-    await build(root, options);
+    await buildElectronNative(root, options);
     return 0;
   } catch (err) {
     // node-gyp prints its own log above on failure; this is the line that matters.
-    console.error(
-      `${PREFIX} could not build better-sqlite3 for Electron: ${firstLine(err)}. ` +
-        'The desktop app needs it (it needs Electron headers or a prebuilt binary, so network access); ' +
-        'headless mode and the tests do not.',
-    );
+    console.error(nativeBuildFailureLine(err));
     return options.ifPossible ? 0 : 1;
   }
 }

@@ -1,0 +1,163 @@
+// `npm start` on a fresh install, end to end, where Electron's binary cannot come from
+// GitHub: the start script must run Electron's own installer, which fetches a stand-in
+// Electron zip from a loopback mirror (ELECTRON_MIRROR, checksums from the mirror's
+// SHASUMS256.txt, a temporary download cache), and then launch that binary on the
+// built app. Where the download fails, the user gets one line that points at `serve`.
+// Runs in a temporary copy of the project (test/fixtures/electron-stand-in.ts).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempProject, readLaunches, startElectronMirror, type ElectronMirror, type TempProject } from '../fixtures/electron-stand-in.js';
+
+const ELECTRON_VERSION = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/electron/package.json'), 'utf8')).version as string;
+const ABI = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/electron/abi_version'), 'utf8').trim();
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runScript(script: string, project: TempProject, env: Record<string, string>, args: string[] = [], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(project.dir, 'scripts', script), ...args], {
+      cwd: project.dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const runStart = (project: TempProject, env: Record<string, string>, args: string[] = []) => runScript('start.mjs', project, env, args);
+
+/** A loopback port with nothing listening on it: the download is refused at once. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+describe.skipIf(process.platform === 'win32')('npm start on a fresh install', () => {
+  let project: TempProject;
+  let mirror: ElectronMirror | null = null;
+  let env: Record<string, string>;
+  let launchLog: string;
+
+  beforeEach(() => {
+    project = makeTempProject('start-flow');
+    launchLog = path.join(project.dir, 'launches.jsonl');
+    // The Electron-ABI better-sqlite3 cannot be compiled offline (it needs Electron's
+    // headers); a placeholder where the build puts it lets the start flow go on to the
+    // launch. The stand-in never loads it.
+    const addon = path.join(project.dir, '.native', `electron-${ABI}`, 'better_sqlite3.node');
+    fs.mkdirSync(path.dirname(addon), { recursive: true });
+    fs.writeFileSync(addon, 'placeholder');
+    env = {
+      electron_config_cache: path.join(project.dir, 'electron-cache'),
+      STREAMTAP_STAND_IN_LOG: launchLog,
+    };
+    delete process.env['ELECTRON_OVERRIDE_DIST_PATH'];
+  });
+
+  afterEach(async () => {
+    await mirror?.close();
+    mirror = null;
+    project.remove();
+  });
+
+  it('fetches Electron with its own installer from ELECTRON_MIRROR, then launches it on the built app', async () => {
+    mirror = await startElectronMirror(ELECTRON_VERSION);
+    const run = await runStart(project, { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' }, ['--hidden']);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.code).toBe(0);
+
+    const zip = `/v${ELECTRON_VERSION}/electron-v${ELECTRON_VERSION}-${process.platform}-${process.arch}.zip`;
+    expect(mirror.requests).toEqual(expect.arrayContaining([zip, `/v${ELECTRON_VERSION}/SHASUMS256.txt`]));
+    expect(run.stdout).toContain(`fetching the Electron ${ELECTRON_VERSION} binary`);
+    expect(run.stdout).toContain(`is already built for Electron ${ELECTRON_VERSION}`);
+    // installed into the project's electron package, as the installer does
+    expect(fs.readFileSync(path.join(project.electronDir, 'path.txt'), 'utf8')).toBe('electron');
+    expect(fs.existsSync(path.join(project.dir, 'out', 'main', 'index.js'))).toBe(true);
+
+    const launches = readLaunches(launchLog);
+    expect(launches).toHaveLength(1);
+    expect(launches[0]!.cwd).toBe(project.dir);
+    expect(launches[0]!.argv).toEqual(['--js-flags=--max-semi-space-size=16', '.', '--hidden']);
+  });
+
+  it('fetches once: the next start launches the installed binary without a download', async () => {
+    mirror = await startElectronMirror(ELECTRON_VERSION);
+    const mirrorEnv = { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' };
+    expect((await runStart(project, mirrorEnv)).code).toBe(0);
+    const fetched = mirror.requests.length;
+    const second = await runStart(project, mirrorEnv);
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toContain('fetching the Electron');
+    expect(mirror.requests).toHaveLength(fetched);
+    expect(readLaunches(launchLog)).toHaveLength(2);
+  });
+
+  it('without network, says so in one line that points at serve, and launches nothing', async () => {
+    const port = await closedPort();
+    const run = await runStart(project, { ...env, ELECTRON_MIRROR: `http://127.0.0.1:${port}/`, electron_use_remote_checksums: '1' });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.split('\n').filter(Boolean);
+    const ours = lines.filter((l) => l.startsWith('streamtap:'));
+    expect(ours).toEqual([
+      `streamtap: could not download the Electron ${ELECTRON_VERSION} binary from the mirror http://127.0.0.1:${port}/: fetch failed. ` +
+        'The desktop app needs it once, with network access. `npm run streamtap -- serve` runs the same recorder with the dashboard in a browser.',
+    ]);
+    // the installer's stack trace is not shown
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.stderr).not.toContain('FetchDownloader');
+    expect(readLaunches(launchLog)).toEqual([]);
+    expect(fs.existsSync(path.join(project.electronDir, 'path.txt'))).toBe(false);
+  });
+
+  it('npm run dev and npm run setup fetch the same way, and fail with the same one line', async () => {
+    const port = await closedPort();
+    const offline = { ...env, ELECTRON_MIRROR: `http://127.0.0.1:${port}/`, electron_use_remote_checksums: '1' };
+    for (const script of ['dev.mjs', 'setup.mjs']) {
+      const run = await runScript(script, project, offline);
+      expect(run.code, script).toBe(1);
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('streamtap:')), script).toEqual([
+        expect.stringMatching(/^streamtap: could not download the Electron .* fetch failed\. .*`npm run streamtap -- serve`/),
+      ]);
+    }
+    mirror = await startElectronMirror(ELECTRON_VERSION);
+    const setup = await runScript('setup.mjs', project, { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' });
+    expect(setup.code).toBe(0);
+    expect(setup.stdout).toContain(`Electron ${ELECTRON_VERSION} is installed`);
+    expect(fs.readFileSync(path.join(project.electronDir, 'path.txt'), 'utf8')).toBe('electron');
+    // setup prepares; it launches nothing
+    expect(readLaunches(launchLog)).toEqual([]);
+  });
+
+  it('a mirror without this version: the line names the missing file', async () => {
+    mirror = await startElectronMirror('0.0.1');
+    const run = await runStart(project, { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' });
+    expect(run.code).toBe(1);
+    const ours = run.stderr.split('\n').filter((l) => l.startsWith('streamtap:'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatch(new RegExp(`Response code 404 .*v${ELECTRON_VERSION.replace(/\./g, '\\.')}/electron-v${ELECTRON_VERSION.replace(/\./g, '\\.')}-`));
+    expect(readLaunches(launchLog)).toEqual([]);
+  });
+});
