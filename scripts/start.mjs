@@ -9,7 +9,8 @@
 //                                     time (scripts/electron-setup.mjs); where it cannot
 //                                     be fetched, one line that points at `serve`
 //   3. better-sqlite3 for Electron    .native/electron-<abi>/ (build-electron-native.mjs)
-//   4. electron .                     (this process forwards signals and exit code)
+//   4. electron .                     in its own process group; this process forwards
+//                                     one quit signal and passes the exit code on
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -40,11 +41,21 @@ async function main() {
     cwd: ROOT,
     stdio: 'inherit',
     env: electronEnv(process.env),
+    // Its own process group (POSIX): Ctrl+C in the terminal signals the whole foreground
+    // group, npm forwards the signal to this script as well, and Electron quits cleanly
+    // on the first SIGINT but dies on the second — before 'before-quit' has flushed the
+    // store, leaving rows in_progress. In its own group it hears only what this script
+    // forwards: one signal. (On Windows `detached` would open a new console instead.)
+    detached: process.platform !== 'win32',
   });
   child.on('error', (err) => fail(`streamtap: cannot start Electron (${binary}): ${err.message}`));
+  let forwarded = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (forwarded || child.exitCode !== null || child.signalCode !== null) return;
+      forwarded = true;
+      process.stderr.write('streamtap: quitting (finishing the records in flight)…\n');
+      child.kill(signal);
     });
   }
   // A signal death is a failure, not exit 0.

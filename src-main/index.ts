@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { LIVE_CHANNEL, type LiveEvent } from './common/contract.js';
 import { ConfigError } from './core/config.js';
 import { resolveNativeBinding } from './core/db/native-binding.js';
@@ -15,7 +15,7 @@ import { configFromSettings, createCoreHost, type CoreHost } from './electron/co
 import { createExportRun } from './electron/export-dialog.js';
 import { createSenderCheck, registerIpc } from './electron/ipc.js';
 import { ipcChannel } from './electron/ipc-names.js';
-import { claimSingleInstance, installQuitHandling } from './electron/lifecycle.js';
+import { claimSingleInstance, installQuitHandling, QUIT_DRAIN_MS, watchSessionEnd } from './electron/lifecycle.js';
 import { launchedHidden } from './electron/login-item.js';
 import { resolveAppPaths } from './electron/paths.js';
 import { devCsp, hardenSession, hardenWebContents, PRODUCTION_CSP } from './electron/security.js';
@@ -121,13 +121,20 @@ async function main(): Promise<void> {
         setPaused: (paused) => host.core().setPaused(paused),
       },
     });
+    const unwatchSessionEnd = watchSessionEnd({
+      createWindow: () => new BrowserWindow({ show: false, skipTaskbar: true, width: 1, height: 1, webPreferences: { sandbox: true, contextIsolation: true } }),
+      onSessionEnd: () => {
+        if (!host.flushNow(QUIT_DRAIN_MS)) log('the session is ending before every record could be written');
+      },
+    });
     installQuitHandling(app, {
       onQuitting: () => win.setQuitting(true),
       stop: async () => {
         unregisterIpc();
+        unwatchSessionEnd();
         tray?.destroy();
         tray = null;
-        await host.stop();
+        await host.stop({ drainTimeoutMs: QUIT_DRAIN_MS });
       },
       onError: log,
     });

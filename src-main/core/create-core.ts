@@ -31,7 +31,8 @@ export interface Core {
   readonly config: CoreConfig;
   readonly store: Store;
   start(): Promise<{ port: number; url: string }>;
-  stop(): Promise<void>;
+  /** `drainTimeoutMs` bounds the wait for the store's writer (see Store.close) */
+  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
   status(): CoreStatus;
   setPaused(paused: boolean): void;
   /** Applies upstreams, timeouts, limits and retention to the running proxy (new
@@ -134,12 +135,12 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       preloadTokenizer().catch(() => undefined);
       return { port, url: `http://${config.host}:${port}` };
     },
-    async stop() {
+    async stop(opts = {}) {
       if (proxy) await proxy.close();
       proxy = null;
       port = null;
       unwatchStore();
-      store.close();
+      store.close(opts.drainTimeoutMs !== undefined ? { timeoutMs: opts.drainTimeoutMs } : {});
     },
     status,
     setPaused(p) {

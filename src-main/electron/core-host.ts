@@ -37,7 +37,11 @@ export interface CoreHost {
   /** stops the current core and starts one with these settings; on failure the
    * previous configuration is restored and the error rethrown */
   applySettings(settings: SettingsInput): Promise<void>;
-  stop(): Promise<void>;
+  /** `drainTimeoutMs` bounds the store's final write (see Core.stop) */
+  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+  /** writes what is queued now, synchronously, waiting at most `timeoutMs`: for an OS
+   * session end, where the process is killed as soon as the handler returns */
+  flushNow(timeoutMs: number): boolean;
 }
 
 /** The desktop app's config: the settings file only (no flags, no environment), so
@@ -68,10 +72,10 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
     });
   };
 
-  const tearDown = async () => {
+  const tearDown = async (stopOpts?: { drainTimeoutMs?: number }) => {
     stopFeed();
     stopFeed = () => {};
-    await core.stop();
+    await core.stop(stopOpts);
   };
 
   /** start() that reports a busy port through the status instead of throwing. */
@@ -138,10 +142,13 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
       return status();
     },
     applySettings,
-    async stop() {
+    async stop(stopOpts) {
       stopped = true;
       while (swapping) await swapping.catch(() => {});
-      await tearDown();
+      await tearDown(stopOpts);
+    },
+    flushNow(timeoutMs) {
+      return core.store.flush(timeoutMs);
     },
   };
 }

@@ -2,9 +2,13 @@
 // - one instance only: a second launch focuses the first one's window and exits, so two
 //   processes never fight over the port and the database;
 // - closing the last window does not quit (the proxy keeps recording in the tray);
-// - quitting (tray menu, Cmd+Q, OS shutdown) first stops the core cleanly — the proxy
-//   closes, in-flight records are finished, the store flushes — and only then lets
-//   Electron exit. A stop that hangs is cut short so Quit always quits.
+// - quitting (tray menu, Cmd+Q, SIGINT/SIGTERM, OS shutdown on macOS and Linux) first
+//   stops the core cleanly — the proxy closes, in-flight records are finished, the store
+//   flushes — and only then lets Electron exit. A stop that hangs is cut short so Quit
+//   always quits;
+// - a Windows logoff or shutdown never emits before-quit: the OS ends the process once
+//   the window's 'session-end' handler returns, so the queue is written synchronously
+//   there (watchSessionEnd).
 
 import type { App } from 'electron';
 
@@ -21,6 +25,15 @@ export function claimSingleInstance(app: SingleInstanceApp, onSecondInstance: ()
   return true;
 }
 
+/** After this long a quit exits anyway. */
+export const QUIT_TIMEOUT_MS = 5_000;
+/**
+ * The bound on the store's last write when quitting. That write blocks the main thread
+ * (it waits for the writer thread synchronously), so the exit timer cannot fire during
+ * it: it must end well inside QUIT_TIMEOUT_MS, leaving time for the proxy to close.
+ */
+export const QUIT_DRAIN_MS = 3_000;
+
 export type QuitApp = Pick<App, 'on' | 'quit' | 'exit'>;
 
 export interface QuitHandlingOptions {
@@ -28,7 +41,7 @@ export interface QuitHandlingOptions {
   onQuitting(): void;
   /** stops the core and the tray; awaited before the app exits */
   stop(): Promise<void>;
-  /** after this long, exit anyway (default 5 s) */
+  /** after this long, exit anyway (default QUIT_TIMEOUT_MS) */
   timeoutMs?: number;
   onError?: (message: string, err?: unknown) => void;
 }
@@ -45,7 +58,7 @@ export function installQuitHandling(app: QuitApp, opts: QuitHandlingOptions): vo
     const timer = setTimeout(() => {
       opts.onError?.('stopping took too long; exiting anyway');
       app.exit(0);
-    }, opts.timeoutMs ?? 5000);
+    }, opts.timeoutMs ?? QUIT_TIMEOUT_MS);
     opts
       .stop()
       .catch((err: unknown) => opts.onError?.('error while stopping', err))
@@ -57,4 +70,25 @@ export function installQuitHandling(app: QuitApp, opts: QuitHandlingOptions): vo
   });
   // Without a listener Electron quits when the last window closes; a tray app stays.
   app.on('window-all-closed', () => {});
+}
+
+/** The parts of a BrowserWindow that watchSessionEnd uses. */
+export interface SessionEndWindow {
+  on(event: 'session-end', listener: () => void): unknown;
+}
+
+/**
+ * Windows only: 'session-end' is a window event (WM_ENDSESSION), and a tray app may have
+ * no dashboard window open, so a hidden window that never loads a page exists just to
+ * hear it. The handler must finish its work before it returns. Returns the cleanup.
+ */
+export function watchSessionEnd(opts: {
+  platform?: NodeJS.Platform;
+  createWindow(): SessionEndWindow & { destroy(): void };
+  onSessionEnd(): void;
+}): () => void {
+  if ((opts.platform ?? process.platform) !== 'win32') return () => {};
+  const win = opts.createWindow();
+  win.on('session-end', () => opts.onSessionEnd());
+  return () => win.destroy();
 }

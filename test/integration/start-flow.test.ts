@@ -46,6 +46,14 @@ function runScript(script: string, project: TempProject, env: Record<string, str
 
 const runStart = (project: TempProject, env: Record<string, string>, args: string[] = []) => runScript('start.mjs', project, env, args);
 
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** A loopback port with nothing listening on it: the download is refused at once. */
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
@@ -149,6 +157,38 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', ()
     expect(fs.readFileSync(path.join(project.electronDir, 'path.txt'), 'utf8')).toBe('electron');
     // setup prepares; it launches nothing
     expect(readLaunches(launchLog)).toEqual([]);
+  });
+
+  it('Ctrl+C reaches Electron once: it runs in its own process group and the script forwards one signal', async () => {
+    mirror = await startElectronMirror(ELECTRON_VERSION);
+    // The stand-in stays up and quits 300 ms after its first signal, as Electron does
+    // while it flushes; a second signal in that window would kill the real one.
+    const stayEnv = { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1', STREAMTAP_STAND_IN_STAY: '1', STREAMTAP_STAND_IN_GRACE_MS: '300' };
+    // Started as a terminal starts a job: in a process group of its own, which a
+    // Ctrl+C signals as a whole.
+    const child = spawn(process.execPath, [path.join(project.dir, 'scripts', 'start.mjs')], {
+      cwd: project.dir,
+      env: { ...process.env, ...stayEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitUntil(() => readLaunches(launchLog).length === 1, 90_000, 'the stand-in Electron to start');
+      const groupId = child.pid!;
+      process.kill(-groupId, 'SIGINT'); // the terminal's Ctrl+C, to the whole foreground group
+      process.kill(groupId, 'SIGINT'); // npm forwarding the same Ctrl+C to its child
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+    const launches = readLaunches(launchLog);
+    expect(launches).toHaveLength(2); // one line at launch, one at exit
+    expect(launches[1]!.signals).toEqual(['SIGINT']);
+    expect(stderr).toContain('streamtap: quitting');
   });
 
   it('a mirror without this version: the line names the missing file', async () => {

@@ -103,8 +103,9 @@ export interface Store {
   insert(rec: RequestRecord): void;
   /** queue a change; changes to one record before a flush are merged */
   update(id: string, patch: Partial<RequestRecord>): void;
-  /** write the queue now; true when nothing is left queued. Never throws. */
-  flush(): boolean;
+  /** write the queue now, waiting at most `timeoutMs` for the writer (default 10 s);
+   * true when nothing is left queued. Never throws. */
+  flush(timeoutMs?: number): boolean;
   get(id: string): RequestRecord | null;
   /** newest first */
   list(filter: RecordFilter, page: PageRequest): RequestSummary[];
@@ -121,8 +122,10 @@ export interface Store {
   status(): StoreStatus;
   /** called when the degraded state changes; returns the unsubscribe function */
   onStatus(listener: (status: StoreStatus) => void): () => void;
-  /** flush, then close the connection; idempotent */
-  close(): void;
+  /** flush, then close the connection; idempotent. `timeoutMs` bounds the whole wait
+   * for the writer (a quit must finish before the shell's exit timer); what is still
+   * unwritten then is lost. */
+  close(opts?: { timeoutMs?: number }): void;
 }
 
 /** The database could not be opened or prepared; `message` is one line naming the file. */
@@ -560,16 +563,19 @@ class SqliteStore implements Store {
   }
 
   /** Writes everything queued now and waits for it (reads and shutdown need that). */
-  flush(): boolean {
+  flush(timeoutMs?: number): boolean {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     if (this.closed) return this.queue.size === 0;
-    this.executor.drainSync(DRAIN_TIMEOUT_MS);
+    // Without a bound each wait (the batch in flight, then the rest) gets the default.
+    const deadline = timeoutMs === undefined ? null : Date.now() + timeoutMs;
+    const left = () => (deadline === null ? DRAIN_TIMEOUT_MS : Math.max(0, deadline - Date.now()));
+    this.executor.drainSync(left());
     if (this.queue.size > 0) {
       this.send();
-      this.executor.drainSync(DRAIN_TIMEOUT_MS);
+      this.executor.drainSync(left());
     }
     return this.queue.size === 0 && this.inFlight === null;
   }
@@ -981,9 +987,10 @@ class SqliteStore implements Store {
     return this.db.delete(requests).where(lt(requests.startedAt, epochMs)).run().changes;
   }
 
-  close(): void {
+  close(opts: { timeoutMs?: number } = {}): void {
     if (this.closed) return;
-    this.flush();
+    const deadline = opts.timeoutMs === undefined ? null : Date.now() + opts.timeoutMs;
+    this.flush(deadline === null ? undefined : Math.max(0, deadline - Date.now()));
     // Whatever could not be written now is lost; say so in status().
     this.dropped += this.queue.size;
     this.queue.clear();
@@ -995,7 +1002,7 @@ class SqliteStore implements Store {
       this.timer = null;
     }
     this.listeners.clear();
-    this.executor.close();
+    this.executor.close(deadline === null ? undefined : Math.max(0, deadline - Date.now()));
     this.sqlite.close();
   }
 }

@@ -26,7 +26,8 @@ export interface WriteExecutor {
   drainSync(timeoutMs: number): boolean;
   /** Whether a batch is still running. */
   busy(): boolean;
-  close(): void;
+  /** Closes the writer's connection, waiting at most `timeoutMs` (default 5 s) for it. */
+  close(timeoutMs?: number): void;
 }
 
 // The runner is plain JavaScript source, shared by both sides: the worker evaluates it,
@@ -183,10 +184,10 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
     submit: (ops, done) => post({ type: 'batch', ops }, done),
     drainSync,
     busy: () => pending.size > 0,
-    close: () => {
+    close: (timeoutMs = 5_000) => {
       if (!workerError) {
         post({ type: 'close' }, () => undefined);
-        drainSync(5_000);
+        drainSync(timeoutMs);
       }
       void worker.terminate();
       port1.close();
