@@ -5,11 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { LIVE_CHANNEL, type LiveEvent } from './common/contract.js';
 import { ConfigError } from './core/config.js';
 import { resolveNativeBinding } from './core/db/native-binding.js';
 import { APP_NAME, defaultDataDir, readSettingsFile } from './core/settings.js';
+import { appMenuTemplate } from './electron/app-menu.js';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './electron/app-protocol.js';
 import { createAppUrlCheck } from './electron/app-url.js';
 import { configFromSettings, createCoreHost, type CoreHost } from './electron/core-host.js';
 import { createExportRun } from './electron/export-dialog.js';
@@ -19,6 +21,7 @@ import { claimSingleInstance, installQuitHandling, QUIT_DRAIN_MS, watchSessionEn
 import { launchedHidden } from './electron/login-item.js';
 import { resolveAppPaths } from './electron/paths.js';
 import { devCsp, hardenSession, hardenWebContents, PRODUCTION_CSP } from './electron/security.js';
+import { createDockPolicy } from './electron/dock.js';
 import { createTray, type TrayController } from './electron/tray.js';
 import { createMainWindowController, type MainWindowController } from './electron/windows.js';
 
@@ -48,7 +51,10 @@ const paths = resolveAppPaths({
 app.setPath('userData', paths.dataDir);
 
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
-const isAppUrl = createAppUrlCheck({ rendererFile: paths.rendererFile, devServerUrl });
+const isAppUrl = createAppUrlCheck({ devServerUrl });
+// Before 'ready', as Electron requires: app:// must be a standard, secure origin for
+// 'self', fetch and ES modules to work in the page.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 let windows: MainWindowController | null = null;
 let showWhenReady = false;
@@ -81,16 +87,21 @@ async function main(): Promise<void> {
   let host: CoreHost;
   try {
     const config = configFromSettings(readSettingsFile(paths.settingsFile), paths.dbPath);
-    hardenSession(session.defaultSession, { csp: devServerUrl ? devCsp(devServerUrl) : PRODUCTION_CSP });
+    hardenSession(session.defaultSession, { csp: devServerUrl ? devCsp(devServerUrl) : PRODUCTION_CSP, isAppUrl });
+    protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: paths.rendererDir, csp: PRODUCTION_CSP }));
 
+    const dockFollowsWindow = createDockPolicy(process.platform === 'darwin' ? app.dock : undefined, (err) => log('cannot show the Dock icon', err));
     const win = createMainWindowController({
       preload: paths.preload,
-      rendererFile: paths.rendererFile,
-      devServerUrl,
+      url: devServerUrl ?? APP_INDEX_URL,
       stateFile: paths.windowStateFile,
       icon: paths.appIcon,
+      onVisibilityChange: dockFollowsWindow,
       onError: log,
     });
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, appName: APP_NAME, dev: devServerUrl !== undefined, openDashboard: () => win.show() })),
+    );
     windows = win;
     let tray: TrayController | null = null;
     const push = (event: LiveEvent) => {
@@ -144,6 +155,7 @@ async function main(): Promise<void> {
     tray.update(status);
     // A problem (port in use) is shown even on a login launch: recording is off.
     if (showWhenReady || status.problem || !launchedHidden(app, process.argv)) win.show();
+    else dockFollowsWindow(false);
   } catch (err) {
     if (err instanceof Fatal) throw err;
     const message = err instanceof Error ? err.message : String(err);

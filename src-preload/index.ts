@@ -7,6 +7,8 @@
 // Runs sandboxed (sandbox: true, contextIsolation: true): bundled to one CommonJS file,
 // and may require only `electron` (see electron.vite.config.ts).
 
+// First: the contract below builds zod schemas (see zod-jitless.ts).
+import '../src-main/common/zod-jitless.js';
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { CHANNEL_NAMES, LIVE_CHANNEL, type ApiError, type ChannelName, type LiveEvent } from '../src-main/common/contract.js';
 import { IPC_PREFIX, type IpcReply } from '../src-main/electron/ipc-names.js';

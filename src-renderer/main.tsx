@@ -1,7 +1,9 @@
 // Renderer entry: pick the transport (IPC inside Electron, HTTP + SSE in a browser),
-// make the store, render. Runs from file:// in Electron and under /__streamtap/ in a
-// browser, so nothing here assumes a URL layout beyond the API prefix.
+// make the store, render. Runs from app://streamtap/ in Electron and under /__streamtap/
+// in a browser, so nothing here assumes a URL layout beyond the API prefix.
 
+// First: the contract builds zod schemas on import (see zod-jitless.ts).
+import '../src-main/common/zod-jitless.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';

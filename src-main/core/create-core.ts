@@ -25,7 +25,12 @@ export interface CoreOptions {
   nativeBinding?: string;
   migrationsFolder?: string;
   dashboard?: SideHandler;
+  /** how the shell lets its user pick another port, added to the "port in use" error;
+   * the default is the headless CLI's flag */
+  portInUseHint?: string;
 }
+
+export const CLI_PORT_HINT = 'choose another with --port';
 
 export interface Core {
   readonly config: CoreConfig;
@@ -120,7 +125,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
         const code = (err as { code?: string }).code;
         error =
           code === 'EADDRINUSE'
-            ? `port ${config.port} on ${config.host} is already in use (another Streamtap, or another program); choose another with --port`
+            ? `port ${config.port} on ${config.host} is already in use (another Streamtap, or another program); ${options.portInUseHint ?? CLI_PORT_HINT}`
             : code === 'EACCES'
               ? `not allowed to listen on ${config.host}:${config.port}`
               : `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`;

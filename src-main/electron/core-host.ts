@@ -44,6 +44,9 @@ export interface CoreHost {
   flushNow(timeoutMs: number): boolean;
 }
 
+/** The desktop app's way to another port: its Settings view (there are no flags). */
+export const DESKTOP_PORT_HINT = 'choose another port in Settings';
+
 /** The desktop app's config: the settings file only (no flags, no environment), so
  * what the Settings view shows is what runs. */
 export function configFromSettings(settings: Settings, dbPath: string): CoreConfig {
@@ -61,7 +64,7 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
   const status = (): AppStatus => buildAppStatus(core, 'electron');
 
   const bringUp = (config: CoreConfig, paused: boolean) => {
-    core = makeCore(config, opts.coreOptions ?? {});
+    core = makeCore(config, { portInUseHint: DESKTOP_PORT_HINT, ...opts.coreOptions });
     core.setPaused(paused);
     model = createApiModel(core, { runtime: 'electron', settingsFile: opts.settingsFile, applySettings });
     stopFeed = createLiveFeed(core, opts.push, {

@@ -16,8 +16,8 @@ export interface AppPaths {
   windowStateFile: string;
   /** out/preload/index.cjs */
   preload: string;
-  /** out/renderer/index.html */
-  rendererFile: string;
+  /** out/renderer, served as app://streamtap/ */
+  rendererDir: string;
   /** out/main/migrations (copied there by the build) */
   migrationsFolder: string;
   resourcesDir: string;
@@ -43,7 +43,7 @@ export function resolveAppPaths(input: AppPathsInput): AppPaths {
     settingsFile: path.join(input.dataDir, SETTINGS_FILE),
     windowStateFile: path.join(input.dataDir, WINDOW_STATE_FILE),
     preload: path.join(out, 'preload', 'index.cjs'),
-    rendererFile: path.join(out, 'renderer', 'index.html'),
+    rendererDir: path.join(out, 'renderer'),
     migrationsFolder: path.join(input.mainDir, 'migrations'),
     resourcesDir,
     appIcon: path.join(resourcesDir, 'icon.png'),

@@ -1,6 +1,6 @@
 // Locks down what the renderer can do beyond calling the contract: a strict Content
-// Security Policy, no permissions, no navigation away from the app's page, no new
-// windows, no <webview>. The page shows request and response bodies recorded from
+// Security Policy, no permission but writing the clipboard from the app's own page, no
+// navigation away from it, no new windows, no <webview>. The page shows request and response bodies recorded from
 // LLM traffic, i.e. text an attacker may control; these rules keep a rendering bug
 // from turning into code execution or data leaving the machine.
 
@@ -44,18 +44,34 @@ export function devCsp(devServerUrl: string): string {
 
 export interface HardenSessionOptions {
   csp: string;
+  isAppUrl: AppUrlCheck;
+}
+
+/** The one permission the page gets: the copy buttons' navigator.clipboard.writeText
+ * (Chromium's sanitized write: plain text and safe formats). Reading stays denied. */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+/** Whether `permission`, asked for by a frame at `url`, is granted: only an allowed one,
+ * only to the app's own page (not to an iframe or a page it was tricked into loading). */
+export function isPermissionAllowed(isAppUrl: AppUrlCheck, permission: string, url: string | undefined): boolean {
+  return ALLOWED_PERMISSIONS.has(permission) && url !== undefined && isAppUrl(url);
 }
 
 /**
  * Denies every permission request (camera, notifications, clipboard-read…) and
- * permission check, and adds the CSP header to every response the session receives.
- * Only the app's own files are ever loaded (navigation is blocked), so "every response"
- * is the app's files; the renderer's index.html also carries the policy in a meta tag,
- * because file:// pages do not always pass through webRequest.
+ * permission check but ALLOWED_PERMISSIONS for the app's page, and adds the CSP header
+ * to every response the session receives over http (the dev server; the app:// handler
+ * sets it on its own responses, which webRequest does not see). The renderer's
+ * index.html also carries the policy in a meta tag.
  */
 export function hardenSession(session: Session, opts: HardenSessionOptions): () => void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionAllowed(opts.isAppUrl, permission, details?.requestingUrl)),
+  );
+  // Checks carry the origin; the app's origin stands for its page ('/').
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+    isPermissionAllowed(opts.isAppUrl, permission, details?.requestingUrl ?? (requestingOrigin ? `${requestingOrigin}/` : undefined)),
+  );
   session.webRequest.onHeadersReceived((details, callback) => {
     const headers: Record<string, string | string[]> = { ...(details.responseHeaders ?? {}) };
     // Replace, never merge, any policy a dev server might send.

@@ -11,13 +11,13 @@ import { DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE, loadWindowState, trackWindowState
 export interface MainWindowOptions {
   /** out/preload/index.cjs */
   preload: string;
-  /** out/renderer/index.html */
-  rendererFile: string;
-  /** electron-vite's dev server, in `electron-vite dev` only */
-  devServerUrl?: string | undefined;
+  /** the page: app://streamtap/index.html, or electron-vite's dev server in `npm run dev` */
+  url: string;
   /** the JSON file that remembers size and position */
   stateFile: string;
   icon?: string | undefined;
+  /** called when the window is shown or hidden (macOS hides the Dock icon meanwhile) */
+  onVisibilityChange?: (visible: boolean) => void;
   onError?: (message: string, err?: unknown) => void;
 }
 
@@ -41,6 +41,9 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
   let ready = false;
   let wantVisible = false;
   let untrack: (() => void) | null = null;
+  /** the remembered state was maximized: applied when the window is first revealed,
+   * because maximize() on a hidden window also shows it, before the page is ready */
+  let maximizeOnReveal = false;
 
   const create = (): BrowserWindow => {
     const saved = loadWindowState(
@@ -73,7 +76,7 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
         spellcheck: false,
       },
     });
-    if (saved?.maximized) w.maximize();
+    maximizeOnReveal = saved?.maximized === true;
     ready = false;
 
     w.on('close', (event) => {
@@ -83,10 +86,13 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
         w.hide();
       }
     });
+    w.on('show', () => opts.onVisibilityChange?.(true));
+    w.on('hide', () => opts.onVisibilityChange?.(false));
     w.on('closed', () => {
       untrack?.();
       untrack = null;
       if (win === w) win = null;
+      opts.onVisibilityChange?.(false);
     });
     w.once('ready-to-show', () => {
       ready = true;
@@ -108,14 +114,17 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
     });
     untrack = trackWindowState(w, opts.stateFile, { onError: (err) => opts.onError?.('cannot save the window position', err) });
 
-    const load = opts.devServerUrl ? w.loadURL(opts.devServerUrl) : w.loadFile(opts.rendererFile);
-    load.catch((err: unknown) => opts.onError?.('cannot load the dashboard', err));
+    w.loadURL(opts.url).catch((err: unknown) => opts.onError?.('cannot load the dashboard', err));
     return w;
   };
 
   const reveal = (w: BrowserWindow) => {
     if (w.isDestroyed()) return;
     if (w.isMinimized()) w.restore();
+    if (maximizeOnReveal) {
+      maximizeOnReveal = false;
+      w.maximize();
+    }
     w.show();
     w.focus();
   };

@@ -32,6 +32,7 @@ import {
 } from '../common/contract.js';
 import type { RecordFilter } from '../common/record.js';
 import { ApiModelError, buildAppStatus, createApiModel } from '../core/api-model.js';
+import { contentTypeFor } from '../core/content-types.js';
 import type { Core } from '../core/create-core.js';
 import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
 import { createLiveFeed } from '../core/live-feed.js';
@@ -75,27 +76,6 @@ const DEFAULT_HEARTBEAT_MS = 15_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** an SSE client this far behind is cut off; EventSource reconnects and the page reloads its data */
 const MAX_SSE_BACKLOG_BYTES = 4 * 1024 * 1024;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 
 const EXPORT_TYPES: Record<ExportFormat, string> = {
   json: 'application/json; charset=utf-8',
@@ -415,7 +395,7 @@ export async function startDashboard(core: Core, opts: DashboardOptions = {}): P
     }
     res.writeHead(200, {
       ...securityHeaders(),
-      'content-type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': contentTypeFor(file),
       'content-length': String(data.length),
     });
     res.end(req.method === 'HEAD' ? undefined : data);

@@ -79,6 +79,9 @@ describe('core host', () => {
     const status = await h.start();
     expect(status.listening).toBe(false);
     expect(status.problem).toMatch(new RegExp(`port ${port} .*already in use`));
+    // the desktop app has no flags: the way out is its Settings view
+    expect(status.problem).toMatch(/choose another port in Settings$/);
+    expect(status.problem).not.toContain('--port');
     expect(status.runtime).toBe('electron');
   });
 

@@ -12,7 +12,7 @@ import { createSenderCheck, registerIpc, type IpcMainLike, type SenderFrame } fr
 vi.mock('electron', () => ({}));
 
 const RENDERER = path.resolve('/opt/streamtap/out/renderer/index.html');
-const APP_URL = pathToFileURL(RENDERER).href;
+const APP_URL = 'app://streamtap/index.html';
 
 type Listener = (event: { senderFrame: SenderFrame | null }, args: unknown) => Promise<unknown>;
 
@@ -40,7 +40,7 @@ const mainFrame: SenderFrame = { url: APP_URL, processId: 4, routingId: 1 };
 
 function setup(handlers = fakeHandlers(), frame: SenderFrame | null = mainFrame) {
   const { ipc, handlers: registered } = fakeIpcMain();
-  const isTrustedSender = createSenderCheck({ mainFrame: () => frame, isAppUrl: createAppUrlCheck({ rendererFile: RENDERER }) });
+  const isTrustedSender = createSenderCheck({ mainFrame: () => frame, isAppUrl: createAppUrlCheck() });
   const cleanup = registerIpc(ipc, handlers, { isTrustedSender });
   const invoke = (channel: string, sender: SenderFrame | null, args: unknown) => {
     const listener = registered.get(`streamtap:${channel}`);
@@ -131,24 +131,28 @@ describe('registerIpc', () => {
 });
 
 describe('createAppUrlCheck', () => {
-  it('accepts the renderer file with a query or hash, and nothing else on file:', () => {
-    const check = createAppUrlCheck({ rendererFile: RENDERER });
+  it('accepts the app page on app://streamtap with a query or hash, and no file: URL at all', () => {
+    const check = createAppUrlCheck();
     expect(check(APP_URL)).toBe(true);
+    expect(check('app://streamtap/')).toBe(true);
     expect(check(`${APP_URL}#/requests/r1`)).toBe(true);
     expect(check(`${APP_URL}?view=sessions`)).toBe(true);
-    expect(check(pathToFileURL(path.resolve('/opt/streamtap/out/renderer/other.html')).href)).toBe(false);
+    expect(check('app://streamtap/assets/index.js')).toBe(false);
+    expect(check('app://other/index.html')).toBe(false);
+    // the renderer's own file is not the app when loaded as a file: 'self' there is every file
+    expect(check(pathToFileURL(RENDERER).href)).toBe(false);
     expect(check('file://remote-host/opt/streamtap/out/renderer/index.html')).toBe(false);
     expect(check('http://127.0.0.1:7788/')).toBe(false);
     expect(check('not a url')).toBe(false);
   });
 
   it('in dev accepts only the loopback dev server origin', () => {
-    const check = createAppUrlCheck({ rendererFile: RENDERER, devServerUrl: 'http://localhost:5173' });
+    const check = createAppUrlCheck({ devServerUrl: 'http://localhost:5173' });
     expect(check('http://localhost:5173/')).toBe(true);
     expect(check('http://localhost:5173/src/main.tsx')).toBe(true);
     expect(check('http://localhost:5174/')).toBe(false);
     expect(check(APP_URL)).toBe(false);
-    const remote = createAppUrlCheck({ rendererFile: RENDERER, devServerUrl: 'http://example.com:5173' });
+    const remote = createAppUrlCheck({ devServerUrl: 'http://example.com:5173' });
     expect(remote('http://example.com:5173/')).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { devCsp, hardenSession, hardenWebContents, PRODUCTION_CSP } from '../../
 
 vi.mock('electron', () => ({}));
 
-const isAppUrl = createAppUrlCheck({ rendererFile: '/app/out/renderer/index.html' });
+const isAppUrl = createAppUrlCheck();
 
 function fakeContents() {
   const contents = new EventEmitter() as EventEmitter & { setWindowOpenHandler: ReturnType<typeof vi.fn> };
@@ -34,7 +34,10 @@ describe('hardenWebContents', () => {
     expect(navigate('will-navigate', 'file:///etc/passwd')).toBe(true);
     expect(navigate('will-redirect', 'http://127.0.0.1:7788/')).toBe(true);
     expect(navigate('will-frame-navigate', 'https://evil.example/frame')).toBe(true);
-    expect(navigate('will-navigate', 'file:///app/out/renderer/index.html#/sessions')).toBe(false);
+    // file:// is never the app: its 'self' would match every local file
+    expect(navigate('will-navigate', 'file:///app/out/renderer/index.html')).toBe(true);
+    expect(navigate('will-navigate', 'app://streamtap.evil/index.html')).toBe(true);
+    expect(navigate('will-navigate', 'app://streamtap/index.html#/sessions')).toBe(false);
   });
 
   it('denies every new window and opens only http(s) links in the external browser', () => {
@@ -62,16 +65,32 @@ describe('hardenSession', () => {
       setPermissionCheckHandler: vi.fn(),
       webRequest: { onHeadersReceived: vi.fn() },
     };
-    const cleanup = hardenSession(s as unknown as Session, { csp: PRODUCTION_CSP });
+    const cleanup = hardenSession(s as unknown as Session, { csp: PRODUCTION_CSP, isAppUrl });
     return { s, cleanup };
   }
 
   it('denies every permission request and check', () => {
     const { s } = fakeSession();
     const callback = vi.fn();
-    s.setPermissionRequestHandler.mock.calls[0]![0]({}, 'media', callback);
+    s.setPermissionRequestHandler.mock.calls[0]![0]({}, 'media', callback, { requestingUrl: 'app://streamtap/index.html' });
     expect(callback).toHaveBeenCalledWith(false);
-    expect(s.setPermissionCheckHandler.mock.calls[0]![0]({}, 'clipboard-read')).toBe(false);
+    expect(s.setPermissionCheckHandler.mock.calls[0]![0]({}, 'clipboard-read', 'app://streamtap', {})).toBe(false);
+  });
+
+  it("lets only the app's own page write the clipboard (its copy buttons)", () => {
+    const { s } = fakeSession();
+    const request = (permission: string, requestingUrl: string) => {
+      const callback = vi.fn();
+      s.setPermissionRequestHandler.mock.calls[0]![0]({}, permission, callback, { requestingUrl });
+      return callback.mock.calls[0]![0] as boolean;
+    };
+    const check = (permission: string, origin: string) => s.setPermissionCheckHandler.mock.calls[0]![0]({}, permission, origin, {}) as boolean;
+    expect(request('clipboard-sanitized-write', 'app://streamtap/index.html#/detail')).toBe(true);
+    expect(check('clipboard-sanitized-write', 'app://streamtap')).toBe(true);
+    expect(request('clipboard-sanitized-write', 'file:///tmp/evil.html')).toBe(false);
+    expect(request('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    expect(check('clipboard-sanitized-write', 'https://evil.example')).toBe(false);
+    expect(request('clipboard-read', 'app://streamtap/index.html')).toBe(false);
   });
 
   it('sets the strict CSP on responses, replacing any policy already there', () => {

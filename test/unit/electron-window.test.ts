@@ -31,16 +31,23 @@ vi.mock('electron', async () => {
     bounds = { x: 10, y: 20, width: 1000, height: 700 };
     show = vi.fn(() => {
       this.visible = true;
+      this.emit('show');
     });
     hide = vi.fn(() => {
       this.visible = false;
+      this.emit('hide');
     });
     focus = vi.fn();
     restore = vi.fn(() => {
       this.minimized = false;
     });
+    // as in Electron: maximizing a hidden window also shows it
     maximize = vi.fn(() => {
       this.maximized = true;
+      if (!this.visible) {
+        this.visible = true;
+        this.emit('show');
+      }
     });
     loadFile = vi.fn(async () => {});
     loadURL = vi.fn(async () => {});
@@ -85,6 +92,7 @@ type FakeWindow = EventEmitter & {
   focus: ReturnType<typeof vi.fn>;
   restore: ReturnType<typeof vi.fn>;
   loadFile: ReturnType<typeof vi.fn>;
+  maximize: ReturnType<typeof vi.fn>;
   loadURL: ReturnType<typeof vi.fn>;
   webContents: EventEmitter & { send: ReturnType<typeof vi.fn>; mainFrame: unknown };
   userClose(): boolean;
@@ -99,10 +107,10 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function controller(over: { devServerUrl?: string } = {}) {
+function controller(over: { url?: string; onVisibilityChange?: (visible: boolean) => void } = {}) {
   return createMainWindowController({
     preload: '/app/out/preload/index.cjs',
-    rendererFile: '/app/out/renderer/index.html',
+    url: 'app://streamtap/index.html',
     stateFile: path.join(dir, 'window-state.json'),
     ...over,
   });
@@ -126,13 +134,47 @@ describe('main window', () => {
       webSecurity: true,
       webviewTag: false,
     });
-    expect(lastWindow().loadFile).toHaveBeenCalledWith('/app/out/renderer/index.html');
+    expect(lastWindow().loadURL).toHaveBeenCalledWith('app://streamtap/index.html');
+  });
+
+  it('loads the app from app://streamtap, never from file://', () => {
+    controller().show();
+    expect(lastWindow().loadURL).toHaveBeenCalledWith('app://streamtap/index.html');
+    expect(lastWindow().loadFile).not.toHaveBeenCalled();
   });
 
   it('loads the dev server URL in electron-vite dev', () => {
-    controller({ devServerUrl: 'http://localhost:5173' }).show();
+    controller({ url: 'http://localhost:5173' }).show();
     expect(lastWindow().loadURL).toHaveBeenCalledWith('http://localhost:5173');
     expect(lastWindow().loadFile).not.toHaveBeenCalled();
+  });
+
+  it('a window remembered maximized stays hidden until the page is ready, then opens maximized', () => {
+    fs.writeFileSync(path.join(dir, 'window-state.json'), JSON.stringify({ x: 10, y: 20, width: 900, height: 600, maximized: true }));
+    const c = controller();
+    c.show();
+    const w = lastWindow();
+    expect(w.visible).toBe(false);
+    expect(w.maximize).not.toHaveBeenCalled();
+    w.emit('ready-to-show');
+    expect(w.maximize).toHaveBeenCalledTimes(1);
+    expect(w.visible).toBe(true);
+    // once: a later hide and show does not maximize again (the user may have restored it)
+    w.userClose();
+    c.show();
+    expect(w.maximize).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports when the window is shown and hidden (the macOS Dock follows it)', () => {
+    const seen: boolean[] = [];
+    const c = controller({ onVisibilityChange: (v) => seen.push(v) });
+    c.show();
+    const w = lastWindow();
+    w.emit('ready-to-show');
+    w.userClose();
+    c.show();
+    c.destroy();
+    expect(seen).toEqual([true, false, true, false]);
   });
 
   it('shows only once the page is ready, then focuses it', () => {
@@ -178,7 +220,7 @@ describe('main window', () => {
     expect(w.restore).toHaveBeenCalled();
     expect(w.show).toHaveBeenCalledTimes(2);
     expect(w.focus).toHaveBeenCalledTimes(2);
-    expect(w.loadFile).toHaveBeenCalledTimes(1);
+    expect(w.loadURL).toHaveBeenCalledTimes(1);
   });
 
   it('sends live events to the page only while there is one', () => {
