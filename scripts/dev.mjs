@@ -8,11 +8,19 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { electronEnv, fail, prepareDesktop } from './electron-setup.mjs';
+import { electronEnv, fail, linuxSandboxProblem, prepareDesktop } from './electron-setup.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const binary = await prepareDesktop(ROOT);
+// electron-vite passes --no-sandbox to Electron when NO_SANDBOX=1
+const sandbox = linuxSandboxProblem({
+  binary,
+  args: process.env['NO_SANDBOX'] === '1' ? ['--no-sandbox'] : [],
+  command: 'npm run dev',
+  noSandbox: 'NO_SANDBOX=1 npm run dev',
+});
+if (sandbox) fail(sandbox);
 
 const require = createRequire(path.join(ROOT, 'package.json'));
 const electronVite = path.join(path.dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');

@@ -139,3 +139,64 @@ export async function prepareDesktop(root) {
   }
   return binary;
 }
+
+/**
+ * Linux: why Chromium's sandbox would abort Electron at launch (before any of the app's
+ * code runs, so only the launcher can explain it), or null when it can start. Chromium
+ * sandboxes with unprivileged user namespaces where it may, else with the setuid helper
+ * `chrome-sandbox` next to the binary, which must be root-owned with mode 4755; a
+ * checkout's copy never is. Ubuntu 23.10+ restricts user namespaces through AppArmor
+ * (kernel.apparmor_restrict_unprivileged_userns=1), Debian may disable them
+ * (kernel.unprivileged_userns_clone=0), and Chromium refuses to run as root with its
+ * sandbox on. `--no-sandbox` in the arguments skips the check (the user chose it).
+ *
+ * `command` is how the user started (`npm start`), `noSandbox` how they would start
+ * without the sandbox. `sys` is injectable for tests: { platform, uid,
+ * readFile(path) -> string|null, stat(path) -> { uid, mode }|null }.
+ */
+export function linuxSandboxProblem({ binary, args, command = 'npm start', noSandbox = 'npm start -- --no-sandbox', sys = realSystem() }) {
+  if (sys.platform !== 'linux' || args.includes('--no-sandbox')) return null;
+  if (sys.uid === 0) {
+    return (
+      `streamtap: Electron will not run as root with its sandbox on. Run \`${command}\` as your own user, ` +
+      `or \`${noSandbox}\` to run without Chromium's sandbox (containers, CI).`
+    );
+  }
+  const sysctl = (name) => sys.readFile(`/proc/sys/${name.replace(/\./g, '/')}`)?.trim() ?? null;
+  const restricted = sysctl('kernel.apparmor_restrict_unprivileged_userns') === '1';
+  const disabled = sysctl('kernel.unprivileged_userns_clone') === '0' || sysctl('user.max_user_namespaces') === '0';
+  if (!restricted && !disabled) return null;
+  const helper = path.join(path.dirname(binary), 'chrome-sandbox');
+  const st = sys.stat(helper);
+  if (st && st.uid === 0 && (st.mode & 0o4755) === 0o4755) return null;
+  const why = restricted
+    ? 'AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)'
+    : 'unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0)';
+  return (
+    `streamtap: Electron's sandbox cannot start here: ${why}, and ${helper} is not root-owned with mode 4755. ` +
+    `Fix it once with \`sudo chown root:root ${helper} && sudo chmod 4755 ${helper}\` ` +
+    `(again after each reinstall of Electron), or run without the sandbox: \`${noSandbox}\`.`
+  );
+}
+
+function realSystem() {
+  return {
+    platform: process.platform,
+    uid: process.getuid?.() ?? -1,
+    readFile: (p) => {
+      try {
+        return fs.readFileSync(p, 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    stat: (p) => {
+      try {
+        const s = fs.statSync(p);
+        return { uid: s.uid, mode: s.mode };
+      } catch {
+        return null;
+      }
+    },
+  };
+}

@@ -9,6 +9,8 @@
 //                                     time (scripts/electron-setup.mjs); where it cannot
 //                                     be fetched, one line that points at `serve`
 //   3. better-sqlite3 for Electron    .native/electron-<abi>/ (build-electron-native.mjs)
+//      Linux: Chromium's sandbox     checked, so a sandbox that would abort Electron is
+//                                     explained with its fix instead
 //   4. electron .                     in its own process group; this process forwards
 //                                     one quit signal and passes the exit code on
 
@@ -17,7 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { electronEnv, fail, prepareDesktop } from './electron-setup.mjs';
+import { electronEnv, fail, linuxSandboxProblem, prepareDesktop } from './electron-setup.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,11 +35,16 @@ async function main() {
   build();
 
   const binary = await prepareDesktop(ROOT);
+  const args = process.argv.slice(2);
+  // Chromium aborts with a one-line hint of its own, after the window never appeared;
+  // say why, and the fix, before launching.
+  const sandbox = linuxSandboxProblem({ binary, args });
+  if (sandbox) fail(sandbox);
 
   // A larger young generation: the proxy allocates per request, and short-lived garbage
   // then dies young instead of being promoted (fewer, cheaper GC pauses mid-stream).
   // The same flag `npm run streamtap` gives plain Node.
-  const child = spawn(binary, ['--js-flags=--max-semi-space-size=16', '.', ...process.argv.slice(2)], {
+  const child = spawn(binary, ['--js-flags=--max-semi-space-size=16', '.', ...args], {
     cwd: ROOT,
     stdio: 'inherit',
     env: electronEnv(process.env),

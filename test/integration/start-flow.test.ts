@@ -44,6 +44,11 @@ function runScript(script: string, project: TempProject, env: Record<string, str
   });
 }
 
+/** As root (CI, containers) Chromium needs --no-sandbox, and the start script says so
+ * instead of launching (a test below); elsewhere the launch goes ahead without it. */
+const AS_ROOT = process.getuid?.() === 0;
+const NO_SANDBOX = AS_ROOT ? ['--no-sandbox'] : [];
+
 const runStart = (project: TempProject, env: Record<string, string>, args: string[] = []) => runScript('start.mjs', project, env, args);
 
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -63,7 +68,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(process.platform === 'win32')('npm start on a fresh install', () => {
+// Each test builds the app and runs the start script (several seconds on a busy machine).
+describe.skipIf(process.platform === 'win32')('npm start on a fresh install', { timeout: 120_000 }, () => {
   let project: TempProject;
   let mirror: ElectronMirror | null = null;
   let env: Record<string, string>;
@@ -93,7 +99,7 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', ()
 
   it('fetches Electron with its own installer from ELECTRON_MIRROR, then launches it on the built app', async () => {
     mirror = await startElectronMirror(ELECTRON_VERSION);
-    const run = await runStart(project, { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' }, ['--hidden']);
+    const run = await runStart(project, { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' }, ['--hidden', ...NO_SANDBOX]);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(run.code).toBe(0);
 
@@ -108,15 +114,15 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', ()
     const launches = readLaunches(launchLog);
     expect(launches).toHaveLength(1);
     expect(launches[0]!.cwd).toBe(project.dir);
-    expect(launches[0]!.argv).toEqual(['--js-flags=--max-semi-space-size=16', '.', '--hidden']);
+    expect(launches[0]!.argv).toEqual(['--js-flags=--max-semi-space-size=16', '.', '--hidden', ...NO_SANDBOX]);
   });
 
   it('fetches once: the next start launches the installed binary without a download', async () => {
     mirror = await startElectronMirror(ELECTRON_VERSION);
     const mirrorEnv = { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' };
-    expect((await runStart(project, mirrorEnv)).code).toBe(0);
+    expect((await runStart(project, mirrorEnv, NO_SANDBOX)).code).toBe(0);
     const fetched = mirror.requests.length;
-    const second = await runStart(project, mirrorEnv);
+    const second = await runStart(project, mirrorEnv, NO_SANDBOX);
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('fetching the Electron');
     expect(mirror.requests).toHaveLength(fetched);
@@ -166,7 +172,7 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', ()
     const stayEnv = { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1', STREAMTAP_STAND_IN_STAY: '1', STREAMTAP_STAND_IN_GRACE_MS: '300' };
     // Started as a terminal starts a job: in a process group of its own, which a
     // Ctrl+C signals as a whole.
-    const child = spawn(process.execPath, [path.join(project.dir, 'scripts', 'start.mjs')], {
+    const child = spawn(process.execPath, [path.join(project.dir, 'scripts', 'start.mjs'), ...NO_SANDBOX], {
       cwd: project.dir,
       env: { ...process.env, ...stayEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -189,6 +195,17 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', ()
     expect(launches).toHaveLength(2); // one line at launch, one at exit
     expect(launches[1]!.signals).toEqual(['SIGINT']);
     expect(stderr).toContain('streamtap: quitting');
+  });
+
+  it.runIf(AS_ROOT && process.platform === 'linux')('as root without --no-sandbox: one line with both ways out, and no launch', async () => {
+    mirror = await startElectronMirror(ELECTRON_VERSION);
+    const run = await runStart(project, { ...env, ELECTRON_MIRROR: mirror.url, electron_use_remote_checksums: '1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('streamtap:'))).toEqual([
+      'streamtap: Electron will not run as root with its sandbox on. Run `npm start` as your own user, ' +
+        "or `npm start -- --no-sandbox` to run without Chromium's sandbox (containers, CI).",
+    ]);
+    expect(readLaunches(launchLog)).toEqual([]);
   });
 
   it('a mirror without this version: the line names the missing file', async () => {
