@@ -18,7 +18,7 @@ import { createExportRun } from './electron/export-dialog.js';
 import { createSenderCheck, registerIpc } from './electron/ipc.js';
 import { ipcChannel } from './electron/ipc-names.js';
 import { claimSingleInstance, installQuitHandling, QUIT_DRAIN_MS, watchSessionEnd } from './electron/lifecycle.js';
-import { launchedHidden } from './electron/login-item.js';
+import { createLoginItem, launchedHidden } from './electron/login-item.js';
 import { resolveAppPaths } from './electron/paths.js';
 import { devCsp, hardenSession, hardenWebContents, PRODUCTION_CSP } from './electron/security.js';
 import { createDockPolicy } from './electron/dock.js';
@@ -127,6 +127,15 @@ async function main(): Promise<void> {
     tray = createTray({
       resourcesDir: paths.resourcesDir,
       initialStatus: host.status(),
+      loginItem: createLoginItem(app, {
+        platform: process.platform,
+        isPackaged: app.isPackaged,
+        execPath: process.execPath,
+        env: process.env,
+        homeDir: app.getPath('home'),
+        appName: APP_NAME,
+      }),
+      onError: log,
       actions: {
         openDashboard: () => win.show(),
         setPaused: (paused) => host.core().setPaused(paused),

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { app, clipboard, Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { AppStatus } from '../common/contract.js';
-import { getOpenAtLogin, loginItemSupported, setOpenAtLogin } from './login-item.js';
+import type { LoginItem } from './login-item.js';
 
 export interface TrayActions {
   openDashboard(): void;
@@ -20,11 +20,14 @@ export interface TrayOptions {
   /** the resources/ folder with tray.png / trayTemplate.png */
   resourcesDir: string;
   actions: TrayActions;
+  /** start at login (offered only where it works: an installed app) */
+  loginItem: LoginItem;
   /** the status to show until the first update */
   initialStatus?: AppStatus | null;
   /** tooltip refreshes at most this often (status events can come 4 times a second) */
   tooltipIntervalMs?: number;
   platform?: NodeJS.Platform;
+  onError?: (message: string, err?: unknown) => void;
 }
 
 export interface TrayController {
@@ -134,9 +137,9 @@ export function createTray(opts: TrayOptions): TrayController {
   let lastTooltipAt = -Infinity;
   let destroyed = false;
 
-  const loginSupported = loginItemSupported(platform);
+  const loginSupported = opts.loginItem.supported;
   const rebuildMenu = (force = false) => {
-    const openAtLogin = getOpenAtLogin(app, platform);
+    const openAtLogin = loginSupported && opts.loginItem.get();
     // Rebuilding a menu that is open closes it on some platforms: only when it changed.
     const key = JSON.stringify([status?.listening, status?.baseUrl, status?.paused, status?.problem, openAtLogin, status === null]);
     if (!force && key === menuKey) return;
@@ -148,7 +151,12 @@ export function createTray(opts: TrayOptions): TrayController {
           openAtLogin,
           loginSupported,
           setOpenAtLogin: (enabled) => {
-            setOpenAtLogin(app, enabled, platform);
+            try {
+              opts.loginItem.set(enabled);
+            } catch (err) {
+              opts.onError?.('cannot change start at login', err);
+            }
+            // shows what is really set, also when setting failed
             rebuildMenu(true);
           },
         }),

@@ -10,7 +10,7 @@ const electron = vi.hoisted(() => {
   const state = {
     trays: [] as FakeTray[],
     menus: [] as MenuItemConstructorOptions[][],
-    loginItem: { openAtLogin: false, wasOpenedAtLogin: false },
+    loginItem: { openAtLogin: false, wasOpenedAtLogin: false, key: '' },
   };
   class FakeTray {
     tooltip = '';
@@ -39,9 +39,15 @@ const electron = vi.hoisted(() => {
     clipboard: { writeText: vi.fn() },
     app: {
       quit: vi.fn(),
-      getLoginItemSettings: vi.fn(() => ({ ...state.loginItem })),
-      setLoginItemSettings: vi.fn((s: { openAtLogin: boolean }) => {
+      // Like Windows: an item is its path and arguments; asking about other ones
+      // (or none) finds nothing.
+      getLoginItemSettings: vi.fn((q?: { path?: string; args?: string[] }) => ({
+        ...state.loginItem,
+        openAtLogin: state.loginItem.openAtLogin && JSON.stringify([q?.path, q?.args]) === state.loginItem.key,
+      })),
+      setLoginItemSettings: vi.fn((s: { openAtLogin: boolean; path?: string; args?: string[] }) => {
         state.loginItem.openAtLogin = s.openAtLogin;
+        state.loginItem.key = JSON.stringify([s.path, s.args]);
       }),
     },
     nativeImage: { createFromPath: vi.fn((p: string) => ({ path: p, setTemplateImage: vi.fn() })) },
@@ -63,6 +69,7 @@ vi.mock('electron', () => ({
 }));
 
 const { createTray, trayTooltip } = await import('../../src-main/electron/tray.js');
+const { createLoginItem } = await import('../../src-main/electron/login-item.js');
 
 function status(over: Partial<AppStatus> = {}): AppStatus {
   return {
@@ -103,7 +110,7 @@ function click(id: string) {
 beforeEach(() => {
   electron.state.trays.length = 0;
   electron.state.menus.length = 0;
-  electron.state.loginItem = { openAtLogin: false, wasOpenedAtLogin: false };
+  electron.state.loginItem = { openAtLogin: false, wasOpenedAtLogin: false, key: '' };
   vi.clearAllMocks();
 });
 
@@ -111,12 +118,14 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function makeTray(platform: NodeJS.Platform = 'win32', initial: AppStatus | null = status()) {
+function makeTray(platform: NodeJS.Platform = 'win32', initial: AppStatus | null = status(), isPackaged = true) {
   const core = { paused: false, setPaused: vi.fn((p: boolean) => (core.paused = p)) };
   const openDashboard = vi.fn();
+  const loginItem = createLoginItem(electron.app as never, { platform, isPackaged, execPath: 'C:\\Program Files\\Streamtap\\Streamtap.exe', env: {}, homeDir: '/home/u', appName: 'Streamtap' });
   const tray = createTray({
     resourcesDir: '/app/resources',
     platform,
+    loginItem,
     initialStatus: initial,
     actions: { openDashboard, setPaused: (p) => core.setPaused(p) },
   });
@@ -166,17 +175,32 @@ describe('tray menu', () => {
     expect(openDashboard).toHaveBeenCalledTimes(2);
   });
 
-  it('start at login sets the login item with the --hidden argument and re-checks the box', () => {
-    makeTray('darwin');
+  it('Windows: start at login registers the app with --hidden, reads back the same item, and turns off', () => {
+    makeTray('win32');
     expect(item('login').checked).toBe(false);
     click('login');
-    expect(electron.app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--hidden'] });
+    const registered = { path: 'C:\\Program Files\\Streamtap\\Streamtap.exe', args: ['--hidden'] };
+    expect(electron.app.setLoginItemSettings).toHaveBeenLastCalledWith({ openAtLogin: true, ...registered });
+    expect(electron.app.getLoginItemSettings).toHaveBeenLastCalledWith(registered);
+    expect(item('login').checked).toBe(true);
+    click('login');
+    expect(electron.app.setLoginItemSettings).toHaveBeenLastCalledWith({ openAtLogin: false, ...registered });
+    expect(item('login').checked).toBe(false);
+  });
+
+  it('macOS: start at login sets the login item and re-checks the box', () => {
+    makeTray('darwin');
+    click('login');
+    expect(electron.app.setLoginItemSettings).toHaveBeenLastCalledWith({ openAtLogin: true });
     expect(item('login').checked).toBe(true);
   });
 
-  it('offers no start-at-login item on Linux, where Electron cannot set one', () => {
-    makeTray('linux');
-    expect(menu().some((i) => i.id === 'login')).toBe(false);
+  it('offers no start-at-login item when not packaged (it would register bare Electron)', () => {
+    for (const platform of ['win32', 'darwin', 'linux'] as const) {
+      makeTray(platform, status(), false);
+      expect(menu().some((i) => i.id === 'login'), platform).toBe(false);
+    }
+    expect(electron.app.setLoginItemSettings).not.toHaveBeenCalled();
   });
 
   it('shows a problem as a disabled line at the top, and disables copying while not listening', () => {
