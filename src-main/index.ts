@@ -22,6 +22,7 @@ import { createLoginItem, launchedHidden } from './electron/login-item.js';
 import { resolveAppPaths } from './electron/paths.js';
 import { devCsp, hardenSession, hardenWebContents, PRODUCTION_CSP } from './electron/security.js';
 import { createDockPolicy } from './electron/dock.js';
+import { detectTrayHost, NO_TRAY_MESSAGE } from './electron/tray-host.js';
 import { createTray, type TrayController } from './electron/tray.js';
 import { createMainWindowController, type MainWindowController } from './electron/windows.js';
 
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
   });
   if (binding.problem) fatal('Streamtap cannot open its database', binding.problem);
 
+  // Asked over D-Bus on Linux (a few ms); meanwhile the settings are read.
+  const trayHost = detectTrayHost({ platform: process.platform, env: process.env });
   let host: CoreHost;
   try {
     const config = configFromSettings(readSettingsFile(paths.settingsFile), paths.dbPath);
@@ -91,11 +94,18 @@ async function main(): Promise<void> {
     protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: paths.rendererDir, csp: PRODUCTION_CSP }));
 
     const dockFollowsWindow = createDockPolicy(process.platform === 'darwin' ? app.dock : undefined, (err) => log('cannot show the Dock icon', err));
+    const noTray = (await trayHost) === 'missing';
+    if (noTray) log('no status-notifier host on this desktop: no tray icon; closing the window minimises it');
     const win = createMainWindowController({
       preload: paths.preload,
       url: devServerUrl ?? APP_INDEX_URL,
       stateFile: paths.windowStateFile,
       icon: paths.appIcon,
+      closeHides: !noTray,
+      onFirstCloseMinimized: () => {
+        const options = { type: 'info' as const, title: 'Streamtap keeps running', message: 'Streamtap keeps running', detail: NO_TRAY_MESSAGE };
+        void (win.window ? dialog.showMessageBox(win.window, options) : dialog.showMessageBox(options)).catch((err: unknown) => log('cannot show a message', err));
+      },
       onVisibilityChange: dockFollowsWindow,
       onError: log,
     });
@@ -164,6 +174,8 @@ async function main(): Promise<void> {
     tray.update(status);
     // A problem (port in use) is shown even on a login launch: recording is off.
     if (showWhenReady || status.problem || !launchedHidden(app, process.argv)) win.show();
+    // A login launch with no tray to live in: in the taskbar, not invisible.
+    else if (noTray) win.showMinimized();
     else dockFollowsWindow(false);
   } catch (err) {
     if (err instanceof Fatal) throw err;

@@ -16,6 +16,10 @@ export interface MainWindowOptions {
   /** the JSON file that remembers size and position */
   stateFile: string;
   icon?: string | undefined;
+  /** false where no tray icon can bring the window back: closing then minimises */
+  closeHides?: boolean;
+  /** called the first time a close minimises instead of hiding (to say why) */
+  onFirstCloseMinimized?: () => void;
   /** called when the window is shown or hidden (macOS hides the Dock icon meanwhile) */
   onVisibilityChange?: (visible: boolean) => void;
   onError?: (message: string, err?: unknown) => void;
@@ -24,6 +28,8 @@ export interface MainWindowOptions {
 export interface MainWindowController {
   /** creates the window if needed, then shows, restores and focuses it */
   show(): void;
+  /** creates the window if needed and shows it minimised (a login launch without a tray) */
+  showMinimized(): void;
   /** the live window, or null before the first show / after it was destroyed */
   readonly window: BrowserWindow | null;
   /** once set, closing the window really closes it (the app is quitting) */
@@ -44,6 +50,8 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
   /** the remembered state was maximized: applied when the window is first revealed,
    * because maximize() on a hidden window also shows it, before the page is ready */
   let maximizeOnReveal = false;
+  let revealMinimized = false;
+  let toldMinimized = false;
 
   const create = (): BrowserWindow => {
     const saved = loadWindowState(
@@ -81,8 +89,16 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
 
     w.on('close', (event) => {
       // Closing the window hides it: the proxy keeps recording and the tray stays.
-      if (!quitting) {
-        event.preventDefault();
+      // Without a tray it is minimised instead, so the app stays reachable.
+      if (quitting) return;
+      event.preventDefault();
+      if (opts.closeHides === false) {
+        w.minimize();
+        if (!toldMinimized) {
+          toldMinimized = true;
+          opts.onFirstCloseMinimized?.();
+        }
+      } else {
         w.hide();
       }
     });
@@ -120,6 +136,12 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
 
   const reveal = (w: BrowserWindow) => {
     if (w.isDestroyed()) return;
+    if (revealMinimized) {
+      revealMinimized = false;
+      w.showInactive();
+      w.minimize();
+      return;
+    }
     if (w.isMinimized()) w.restore();
     if (maximizeOnReveal) {
       maximizeOnReveal = false;
@@ -132,6 +154,13 @@ export function createMainWindowController(opts: MainWindowOptions): MainWindowC
   return {
     show() {
       wantVisible = true;
+      revealMinimized = false;
+      if (!win || win.isDestroyed()) win = create();
+      if (ready) reveal(win);
+    },
+    showMinimized() {
+      wantVisible = true;
+      revealMinimized = true;
       if (!win || win.isDestroyed()) win = create();
       if (ready) reveal(win);
     },

@@ -42,6 +42,13 @@ vi.mock('electron', async () => {
       this.minimized = false;
     });
     // as in Electron: maximizing a hidden window also shows it
+    minimize = vi.fn(() => {
+      this.minimized = true;
+    });
+    showInactive = vi.fn(() => {
+      this.visible = true;
+      this.emit('show');
+    });
     maximize = vi.fn(() => {
       this.maximized = true;
       if (!this.visible) {
@@ -93,6 +100,8 @@ type FakeWindow = EventEmitter & {
   restore: ReturnType<typeof vi.fn>;
   loadFile: ReturnType<typeof vi.fn>;
   maximize: ReturnType<typeof vi.fn>;
+  minimize: ReturnType<typeof vi.fn>;
+  showInactive: ReturnType<typeof vi.fn>;
   loadURL: ReturnType<typeof vi.fn>;
   webContents: EventEmitter & { send: ReturnType<typeof vi.fn>; mainFrame: unknown };
   userClose(): boolean;
@@ -107,7 +116,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function controller(over: { url?: string; onVisibilityChange?: (visible: boolean) => void } = {}) {
+function controller(over: { url?: string; onVisibilityChange?: (visible: boolean) => void; closeHides?: boolean; onFirstCloseMinimized?: () => void } = {}) {
   return createMainWindowController({
     preload: '/app/out/preload/index.cjs',
     url: 'app://streamtap/index.html',
@@ -196,6 +205,34 @@ describe('main window', () => {
     expect(w.userClose()).toBe(false);
     expect(w.hide).toHaveBeenCalledTimes(1);
     expect(c.window).toBe(w);
+  });
+
+  it('without a tray, closing minimises instead of hiding, and says why the first time', () => {
+    const told = vi.fn();
+    const c = controller({ closeHides: false, onFirstCloseMinimized: told });
+    c.show();
+    const w = lastWindow();
+    w.emit('ready-to-show');
+    expect(w.userClose()).toBe(false);
+    expect(w.minimize).toHaveBeenCalledTimes(1);
+    expect(w.hide).not.toHaveBeenCalled();
+    expect(w.visible).toBe(true);
+    w.userClose();
+    expect(w.minimize).toHaveBeenCalledTimes(2);
+    expect(told).toHaveBeenCalledTimes(1);
+    c.show();
+    expect(w.restore).toHaveBeenCalled();
+  });
+
+  it('showMinimized: a login launch without a tray waits for the page, then sits minimised in the taskbar', () => {
+    const c = controller({ closeHides: false });
+    c.showMinimized();
+    const w = lastWindow();
+    expect(w.showInactive).not.toHaveBeenCalled();
+    w.emit('ready-to-show');
+    expect(w.showInactive).toHaveBeenCalledTimes(1);
+    expect(w.minimize).toHaveBeenCalledTimes(1);
+    expect(w.focus).not.toHaveBeenCalled();
   });
 
   it('closing really closes once the app is quitting', () => {
