@@ -50,6 +50,14 @@ export function findElectronBinary(root, env = process.env) {
   return full && fs.existsSync(full) ? full : null;
 }
 
+/** The folder holding the unpacked Electron (what electron-builder calls electronDist):
+ * node_modules/electron/dist, or ELECTRON_OVERRIDE_DIST_PATH, which Electron honours too. */
+export function electronDistDir(root, env = process.env) {
+  if (env['ELECTRON_OVERRIDE_DIST_PATH']) return env['ELECTRON_OVERRIDE_DIST_PATH'];
+  const pkgDir = electronPackageDir(root);
+  return pkgDir ? path.join(pkgDir, 'dist') : null;
+}
+
 /**
  * The cause in the installer's output (it prints only `err.stack`): the message of the
  * first `SomeError: message` line, e.g. "fetch failed" or "Response code 404 (Not Found)

@@ -8,11 +8,23 @@
 // Files:
 //   trayTemplate.png / trayTemplate@2x.png  16 / 32 px, black + alpha only: macOS
 //                                           template images (the menu bar recolours them)
-//   tray.png / tray@2x.png                  16 / 32 px, coloured, for Windows and Linux
-//                                           trays, where a black template would vanish
-//                                           on a dark panel
-//   icon.png                                256 px app icon (window, dock, taskbar)
-// Electron's nativeImage picks the @2x file on its own on high-DPI screens.
+//   tray.png / tray@2x.png                  16 / 32 px, coloured, for the Windows tray,
+//                                           where a black template would vanish on a
+//                                           dark taskbar
+//   tray-24.png / tray-24@2x.png            24 / 48 px, coloured: Linux panels draw
+//                                           status-notifier icons at 22-24 px, and a
+//                                           16 px one comes out blurred or tiny
+//   icon.png                                256 px app icon (window, taskbar at run time)
+//   icon.icns                               macOS app icon, 16 to 1024 px (512@2x): the
+//                                           packaged app, Finder, the Dock
+//   icon.ico                                Windows app icon, 16 to 256 px: the .exe,
+//                                           the installer, Start menu
+//   icons/<N>x<N>.png                       Linux app icon set, 16 to 512 px: the
+//                                           AppImage and the .deb's hicolor theme
+// Electron's nativeImage picks the @2x file on its own on high-DPI screens. Every size
+// is drawn from the shapes at that size (no downscaling), so small ones stay crisp.
+// The .icns and .ico are containers of PNG images (supported since macOS 10.7 and
+// Windows Vista), so they need no other encoder.
 
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
@@ -140,17 +152,89 @@ const appIcon = (size) => render(size, [
   { inside: disc(0.16), color: RED },
 ]);
 
-const FILES = [
+// ---- containers ----------------------------------------------------------------------
+
+/** ICNS: 'icns', total length, then (type, length, PNG) per image. Types by pixel size. */
+export const ICNS_TYPES = [
+  ['icp4', 16],
+  ['icp5', 32],
+  ['ic11', 32], // 16@2x
+  ['icp6', 64],
+  ['ic12', 64], // 32@2x
+  ['ic07', 128],
+  ['ic08', 256],
+  ['ic13', 256], // 128@2x
+  ['ic09', 512],
+  ['ic14', 512], // 256@2x
+  ['ic10', 1024], // 512@2x
+];
+
+function encodeIcns(pngBySize) {
+  const chunks = ICNS_TYPES.map(([type, size]) => {
+    const png = pngBySize.get(size);
+    const head = Buffer.alloc(8);
+    head.write(type, 0, 'ascii');
+    head.writeUInt32BE(png.length + 8, 4);
+    return Buffer.concat([head, png]);
+  });
+  const head = Buffer.alloc(8);
+  head.write('icns', 0, 'ascii');
+  head.writeUInt32BE(8 + chunks.reduce((n, c) => n + c.length, 0), 4);
+  return Buffer.concat([head, ...chunks]);
+}
+
+export const ICO_SIZES = [16, 24, 32, 48, 64, 128, 256];
+
+/** ICO: ICONDIR, one ICONDIRENTRY per image (0 stands for 256 px), then the PNGs. */
+function encodeIco(pngBySize) {
+  const header = Buffer.alloc(6);
+  header.writeUInt16LE(0, 0); // reserved
+  header.writeUInt16LE(1, 2); // type: icon
+  header.writeUInt16LE(ICO_SIZES.length, 4);
+  const entries = [];
+  let offset = 6 + 16 * ICO_SIZES.length;
+  for (const size of ICO_SIZES) {
+    const png = pngBySize.get(size);
+    const e = Buffer.alloc(16);
+    e[0] = size >= 256 ? 0 : size;
+    e[1] = size >= 256 ? 0 : size;
+    e[2] = 0; // palette colours
+    e[3] = 0; // reserved
+    e.writeUInt16LE(1, 4); // planes
+    e.writeUInt16LE(32, 6); // bits per pixel
+    e.writeUInt32LE(png.length, 8);
+    e.writeUInt32LE(offset, 12);
+    offset += png.length;
+    entries.push(e);
+  }
+  return Buffer.concat([header, ...entries, ...ICO_SIZES.map((s) => pngBySize.get(s))]);
+}
+
+export const LINUX_ICON_SIZES = [16, 32, 48, 64, 128, 256, 512];
+
+const PNG_FILES = [
   ['trayTemplate.png', 16, trayTemplate],
   ['trayTemplate@2x.png', 32, trayTemplate],
   ['tray.png', 16, trayColour],
   ['tray@2x.png', 32, trayColour],
+  ['tray-24.png', 24, trayColour],
+  ['tray-24@2x.png', 48, trayColour],
   ['icon.png', 256, appIcon],
+  ...LINUX_ICON_SIZES.map((size) => [`icons/${size}x${size}.png`, size, appIcon]),
 ];
 
-fs.mkdirSync(OUT, { recursive: true });
-for (const [name, size, draw] of FILES) {
-  const file = path.join(OUT, name);
-  fs.writeFileSync(file, encodePng(size, draw(size)));
-  process.stdout.write(`wrote ${path.relative(process.cwd(), file)} (${size}x${size})\n`);
+function main() {
+  fs.mkdirSync(path.join(OUT, 'icons'), { recursive: true });
+  const write = (name, data, what) => {
+    const file = path.join(OUT, name);
+    fs.writeFileSync(file, data);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), file)} (${what})\n`);
+  };
+  for (const [name, size, draw] of PNG_FILES) write(name, encodePng(size, draw(size)), `${size}x${size}`);
+  const appPngs = new Map();
+  for (const size of new Set([...ICNS_TYPES.map(([, s]) => s), ...ICO_SIZES])) appPngs.set(size, encodePng(size, appIcon(size)));
+  write('icon.icns', encodeIcns(appPngs), `${ICNS_TYPES.length} images, 16 to 1024 px`);
+  write('icon.ico', encodeIco(appPngs), `${ICO_SIZES.length} images, 16 to 256 px`);
 }
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     electronVersion: process.versions.electron,
     electronAbi: process.versions.modules,
     appRoot: paths.appRoot,
+    ...(app.isPackaged ? { packagedResourcesDir: process.resourcesPath } : {}),
     exists: fs.existsSync,
   });
   if (binding.problem) fatal('Streamtap cannot open its database', binding.problem);

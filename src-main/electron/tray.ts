@@ -118,10 +118,16 @@ export function trayMenuTemplate(status: AppStatus | null, ctx: TrayMenuContext)
   return items;
 }
 
-function iconFor(resourcesDir: string, platform: NodeJS.Platform) {
+/** The tray image for each platform (drawn by scripts/make-icons.mjs). */
+export function trayIconFile(platform: NodeJS.Platform): string {
   // macOS: a black template image the menu bar recolours for light and dark mode.
-  // Elsewhere a coloured icon: a black glyph would vanish on a dark panel.
-  const file = path.join(resourcesDir, platform === 'darwin' ? 'trayTemplate.png' : 'tray.png');
+  // Elsewhere a coloured icon: a black glyph would vanish on a dark panel. Linux panels
+  // draw status-notifier icons at 22-24 px, where a 16 px image is blurred or tiny.
+  return platform === 'darwin' ? 'trayTemplate.png' : platform === 'win32' ? 'tray.png' : 'tray-24.png';
+}
+
+function iconFor(resourcesDir: string, platform: NodeJS.Platform) {
+  const file = path.join(resourcesDir, trayIconFile(platform));
   const image = nativeImage.createFromPath(file);
   if (platform === 'darwin') image.setTemplateImage(true);
   return image;

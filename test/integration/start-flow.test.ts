@@ -7,41 +7,15 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempProject, readLaunches, startElectronMirror, type ElectronMirror, type TempProject } from '../fixtures/electron-stand-in.js';
+import { closedPort, makeTempProject, readLaunches, runProjectScript, startElectronMirror, type ElectronMirror, type ScriptRun, type TempProject } from '../fixtures/electron-stand-in.js';
 
 const ELECTRON_VERSION = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/electron/package.json'), 'utf8')).version as string;
 const ABI = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/electron/abi_version'), 'utf8').trim();
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(script: string, project: TempProject, env: Record<string, string>, args: string[] = [], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(project.dir, 'scripts', script), ...args], {
-      cwd: project.dir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+function runScript(script: string, project: TempProject, env: Record<string, string>, args: string[] = []): Promise<ScriptRun> {
+  return runProjectScript(project.dir, script, env, args);
 }
 
 /** As root (CI, containers) Chromium needs --no-sandbox, and the start script says so
@@ -57,15 +31,6 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: string):
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** A loopback port with nothing listening on it: the download is refused at once. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 // Each test builds the app and runs the start script (several seconds on a busy machine).

@@ -223,12 +223,14 @@ describe('tray menu', () => {
     expect(electron.state.menus.length).toBe(before + 1);
   });
 
-  it('uses the template icon on macOS and the coloured one elsewhere', () => {
+  it('uses the template icon on macOS, the 16 px coloured one on Windows and the 24 px one on Linux', () => {
     makeTray('darwin');
+    makeTray('win32');
     makeTray('linux');
     const paths = electron.nativeImage.createFromPath.mock.calls.map((c) => c[0]);
     expect(paths[0]).toMatch(/trayTemplate\.png$/);
-    expect(paths[1]).toMatch(/tray\.png$/);
+    expect(paths[1]).toMatch(/[/\\]tray\.png$/);
+    expect(paths[2]).toMatch(/[/\\]tray-24\.png$/);
   });
 });
 

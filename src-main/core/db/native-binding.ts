@@ -8,6 +8,11 @@
 // lives beside it in `.native/electron-<abi>/better_sqlite3.node`, made by
 // `npm run build:native-electron` (scripts/build-electron-native.mjs).
 //
+// In an installed app the same file is shipped outside the asar archive (a native
+// addon must be a real file to be loaded), as
+// <resources>/native/electron-<abi>/better_sqlite3.node (electron-builder.config.mjs
+// `extraResources`), and the app looks there instead.
+//
 // This module only decides; the caller passes the result to openStore's
 // `nativeBinding` option, or shows `problem` to the user.
 
@@ -22,6 +27,8 @@ export interface NativeBindingEnv {
   electronAbi?: string;
   /** the folder holding `.native/` (the project root in development) */
   appRoot: string;
+  /** an installed app's resources folder (process.resourcesPath when app.isPackaged) */
+  packagedResourcesDir?: string;
   exists: (path: string) => boolean;
 }
 
@@ -37,11 +44,23 @@ export function electronBindingPath(appRoot: string, abi: string): string {
   return join(appRoot, '.native', `electron-${abi}`, 'better_sqlite3.node');
 }
 
+/** Where an installed app carries it, relative to its resources folder. */
+export function packagedBindingPath(resourcesDir: string, abi: string): string {
+  return join(resourcesDir, 'native', `electron-${abi}`, 'better_sqlite3.node');
+}
+
 export function resolveNativeBinding(env: NativeBindingEnv): NativeBindingChoice {
   if (env.electronVersion === undefined) return {};
   if (!env.electronAbi) {
     return {
       problem: `Cannot tell which better-sqlite3 build Electron ${env.electronVersion} needs: its module ABI (process.versions.modules) is unknown.`,
+    };
+  }
+  if (env.packagedResourcesDir !== undefined) {
+    const packaged = packagedBindingPath(env.packagedResourcesDir, env.electronAbi);
+    if (env.exists(packaged)) return { path: packaged };
+    return {
+      problem: `This installation of Streamtap is incomplete: its SQLite module ${packaged} is missing (Electron ${env.electronVersion}, module ABI ${env.electronAbi}). Reinstall Streamtap.`,
     };
   }
   const path = electronBindingPath(env.appRoot, env.electronAbi);
