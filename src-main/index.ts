@@ -158,6 +158,10 @@ async function main(): Promise<void> {
         if (!host.flushNow(QUIT_DRAIN_MS)) log('the session is ending before every record could be written');
       },
     });
+    // A read-only view of what the tray shows, for the real-Electron smoke test
+    // (test/e2e/electron-smoke.spec.ts): Electron's Tray cannot be asked, and
+    // Playwright's evaluate reaches the main process only through its globals.
+    (globalThis as Record<symbol, unknown>)[Symbol.for('streamtap.tray')] = () => tray?.snapshot() ?? null;
     installQuitHandling(app, {
       onQuitting: () => win.setQuitting(true),
       stop: async () => {

@@ -30,9 +30,18 @@ export interface TrayOptions {
   onError?: (message: string, err?: unknown) => void;
 }
 
+export interface TraySnapshot {
+  tooltip: string;
+  /** the menu's item labels, in order (separators left out) */
+  items: string[];
+  destroyed: boolean;
+}
+
 export interface TrayController {
   /** shows a new status: the menu at once when it changed, the tooltip throttled */
   update(status: AppStatus): void;
+  /** what the tray shows now (the real Tray cannot be asked; for the Electron smoke test) */
+  snapshot(): TraySnapshot;
   destroy(): void;
 }
 
@@ -139,6 +148,7 @@ export function createTray(opts: TrayOptions): TrayController {
   const intervalMs = opts.tooltipIntervalMs ?? 1000;
   let status: AppStatus | null = opts.initialStatus ?? null;
   let menuKey = '';
+  let shown: TraySnapshot = { tooltip: '', items: [], destroyed: false };
   let tooltipTimer: NodeJS.Timeout | null = null;
   let lastTooltipAt = -Infinity;
   let destroyed = false;
@@ -150,30 +160,30 @@ export function createTray(opts: TrayOptions): TrayController {
     const key = JSON.stringify([status?.listening, status?.baseUrl, status?.paused, status?.problem, openAtLogin, status === null]);
     if (!force && key === menuKey) return;
     menuKey = key;
-    tray.setContextMenu(
-      Menu.buildFromTemplate(
-        trayMenuTemplate(status, {
-          actions: opts.actions,
-          openAtLogin,
-          loginSupported,
-          setOpenAtLogin: (enabled) => {
-            try {
-              opts.loginItem.set(enabled);
-            } catch (err) {
-              opts.onError?.('cannot change start at login', err);
-            }
-            // shows what is really set, also when setting failed
-            rebuildMenu(true);
-          },
-        }),
-      ),
-    );
+    const template = trayMenuTemplate(status, {
+      actions: opts.actions,
+      openAtLogin,
+      loginSupported,
+      setOpenAtLogin: (enabled) => {
+        try {
+          opts.loginItem.set(enabled);
+        } catch (err) {
+          opts.onError?.('cannot change start at login', err);
+        }
+        // shows what is really set, also when setting failed
+        rebuildMenu(true);
+      },
+    });
+    tray.setContextMenu(Menu.buildFromTemplate(template));
+    shown = { ...shown, items: template.flatMap((i) => (i.type === 'separator' ? [] : [i.label ?? ''])) };
   };
   const refreshTooltip = () => {
     tooltipTimer = null;
     if (destroyed) return;
     lastTooltipAt = Date.now();
-    tray.setToolTip(trayTooltip(status));
+    const tooltip = trayTooltip(status);
+    tray.setToolTip(tooltip);
+    shown = { ...shown, tooltip };
   };
 
   if (platform !== 'darwin') {
@@ -193,6 +203,7 @@ export function createTray(opts: TrayOptions): TrayController {
       if (wait === 0) refreshTooltip();
       else tooltipTimer = setTimeout(refreshTooltip, wait);
     },
+    snapshot: () => ({ ...shown, items: [...shown.items], destroyed }),
     destroy() {
       destroyed = true;
       if (tooltipTimer) clearTimeout(tooltipTimer);

@@ -1,48 +1,38 @@
-// A real-Electron smoke test (Playwright's Electron support): the built app starts with
-// an isolated data folder, the proxy records a request, the window reaches it over the
-// preload bridge only (no Node in the page), navigation away is blocked, and closing
-// the window hides it to the tray.
+// A real-Electron smoke test (Playwright's Electron support) of the built app, with an
+// isolated data folder and upstreams on 127.0.0.1: the window opens on app://streamtap
+// with no CSP violation, the page reaches main only through the preload bridge (no Node
+// in it), the tray shows the port, a request through the proxy appears as a row in the
+// window, navigation away is blocked, closing the window hides it, and quitting
+// finishes the request still in flight and writes it (no row left in_progress).
 //
-// It needs the Electron binary (node_modules/electron/dist). Where that is missing —
-// e.g. a machine that cannot download it — the test is reported as SKIPPED with the
-// reason, never as passed. The binary is located the way the electron package's
-// index.js does, but read-only: `require('electron')` itself would try to download a
-// missing binary.
+// It needs the Electron binary (fetched by `npm start` / `npm run setup`). Where it is
+// missing — a machine that cannot download it — the tests are reported as SKIPPED with
+// the reason, never as passed. The binary is located read-only, as the start scripts
+// do: `require('electron')` itself would try to download a missing binary.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
+import Database from 'better-sqlite3';
+import { _electron as electron, expect, test, type ConsoleMessage, type ElectronApplication, type Page } from '@playwright/test';
 import type { StreamtapApi } from '../../src-main/common/contract.js';
+import type { TraySnapshot } from '../../src-main/electron/tray.js';
+// @ts-expect-error -- a plain .mjs script without type declarations
+import { findElectronBinary } from '../../scripts/electron-setup.mjs';
 
 /** What the page's global scope looks like (this file is type-checked without DOM
  * types; the casts are erased before Playwright serializes the callbacks). */
-type PageGlobals = { streamtap?: StreamtapApi; location: { href: string }; require?: unknown; process?: unknown; ipcRenderer?: unknown };
+type PageGlobals = { streamtap?: StreamtapApi; location: { href: string; protocol: string }; require?: unknown; process?: unknown; ipcRenderer?: unknown };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function findElectronBinary(): string | null {
-  let pkgDir: string;
-  try {
-    pkgDir = path.dirname(createRequire(path.join(ROOT, 'package.json')).resolve('electron/package.json'));
-  } catch {
-    return null;
-  }
-  const pathFile = path.join(pkgDir, 'path.txt');
-  if (!fs.existsSync(pathFile)) return null;
-  const relative = fs.readFileSync(pathFile, 'utf8').trim();
-  const override = process.env['ELECTRON_OVERRIDE_DIST_PATH'];
-  const full = override ? path.join(override, relative) : path.join(pkgDir, 'dist', relative);
-  return fs.existsSync(full) ? full : null;
-}
-
-const ELECTRON = findElectronBinary();
+const ELECTRON = findElectronBinary(ROOT) as string | null;
 const SKIP_REASON =
-  'SKIPPED: Electron binary not installed on this machine (cannot be downloaded here); the Electron smoke test runs where it is';
+  'SKIPPED: the Electron binary is not installed on this machine (it cannot be downloaded here; `npm run setup` fetches it where it can); the Electron smoke test runs where it is';
 // The list and line reporters do not print skip reasons: say it in the output too.
 if (ELECTRON === null) console.warn(`electron-smoke.spec.ts: ${SKIP_REASON}`);
 
@@ -63,6 +53,24 @@ function runNode(args: string[]): void {
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
 
+/** An upstream that takes requests and never answers: they stay in flight. */
+async function silentUpstream(): Promise<{ url: string; received: Promise<void>; close(): Promise<void> }> {
+  let gotOne!: () => void;
+  const received = new Promise<void>((resolve) => (gotOne = resolve));
+  const server = http.createServer(() => gotOne());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 test.describe('Electron app (real binary)', () => {
   test.skip(ELECTRON === null, SKIP_REASON);
   test.describe.configure({ mode: 'serial', timeout: 180_000 });
@@ -71,6 +79,8 @@ test.describe('Electron app (real binary)', () => {
   let page: Page;
   let dataDir: string;
   let port: number;
+  let silent: Awaited<ReturnType<typeof silentUpstream>>;
+  const consoleMessages: string[] = [];
 
   test.beforeAll(async () => {
     // The app runs from out/ and loads better-sqlite3's Electron-ABI build.
@@ -79,13 +89,11 @@ test.describe('Electron app (real binary)', () => {
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-electron-'));
     port = await freePort();
-    // Nothing listens on the upstream port, so the proxied request is recorded as
-    // upstream_unreachable without any traffic leaving 127.0.0.1.
+    // OpenAI: nothing listens, so a request is recorded as upstream_unreachable. Anthropic:
+    // a server that never answers, so a request is still in flight when the app quits.
     const deadUpstream = await freePort();
-    fs.writeFileSync(
-      path.join(dataDir, 'settings.json'),
-      JSON.stringify({ port, upstreams: { openai: `http://127.0.0.1:${deadUpstream}`, anthropic: `http://127.0.0.1:${deadUpstream}` } }),
-    );
+    silent = await silentUpstream();
+    fs.writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ port, upstreams: { openai: `http://127.0.0.1:${deadUpstream}`, anthropic: silent.url } }));
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE') env[k] = v;
     env['STREAMTAP_DATA_DIR'] = dataDir;
@@ -96,12 +104,23 @@ test.describe('Electron app (real binary)', () => {
       env,
     });
     page = await app.firstWindow();
+    page.on('console', (m: ConsoleMessage) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+    // Loaded again with the listener attached, so nothing the page logs at start is missed.
+    await page.reload();
     await page.waitForLoadState('domcontentloaded');
   });
 
   test.afterAll(async () => {
-    await app?.close();
+    await app?.close().catch(() => {});
+    await silent?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('the window shows the dashboard from app://streamtap, with no CSP violation', async () => {
+    expect(page.url()).toBe('app://streamtap/index.html');
+    await expect(page.locator('.topbar')).toBeVisible();
+    expect(await page.title()).toBe('Streamtap');
+    expect(consoleMessages.filter((m) => /Content Security Policy|Refused to/i.test(m))).toEqual([]);
   });
 
   test('the page has the streamtap bridge and no Node', async () => {
@@ -125,12 +144,16 @@ test.describe('Electron app (real binary)', () => {
     expect(status.dbPath).toBe(path.join(dataDir, 'streamtap.db'));
   });
 
-  test('a proxied request is recorded and listed in the window', async () => {
+  test('the tray is there and shows the port', async () => {
+    await expect
+      .poll(() => app.evaluate(() => ((globalThis as Record<symbol, unknown>)[Symbol.for('streamtap.tray')] as () => TraySnapshot | null)()), { timeout: 10_000 })
+      .toMatchObject({ destroyed: false, tooltip: expect.stringContaining(`127.0.0.1:${port}`), items: expect.arrayContaining(['Open dashboard', 'Quit Streamtap']) });
+  });
+
+  test('a request through the proxy appears as a row in the window', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/v1/models`);
     expect(res.status).toBe(502);
-    await expect
-      .poll(async () => page.evaluate(() => (globalThis as unknown as PageGlobals).streamtap!.call('requests.list', { filter: {}, limit: 10 })), { timeout: 10_000 })
-      .toEqual([expect.objectContaining({ path: '/v1/models', outcome: 'upstream_unreachable' })]);
+    await expect(page.locator('.trow[data-outcome="upstream_unreachable"]')).toHaveCount(1);
   });
 
   test('unknown channels and invalid payloads are refused', async () => {
@@ -141,23 +164,55 @@ test.describe('Electron app (real binary)', () => {
   });
 
   test('the window cannot navigate away from the app', async () => {
-    const before = page.url();
+    // Resolves when main sees the navigation, with whether the app's handler stopped it.
+    const seen = app.evaluate(
+      ({ BrowserWindow }) =>
+        new Promise<{ url: string; prevented: boolean }>((resolve) => {
+          BrowserWindow.getAllWindows()[0]!.webContents.once('will-navigate', (event) => resolve({ url: event.url, prevented: event.defaultPrevented }));
+        }),
+    );
     await page.evaluate(() => {
       (globalThis as unknown as PageGlobals).location.href = 'file:///etc/hosts';
     });
-    await page.waitForTimeout(500);
-    expect(page.url()).toBe(before);
+    expect(await seen).toEqual({ url: 'file:///etc/hosts', prevented: true });
+    expect(page.url()).toBe('app://streamtap/index.html');
   });
 
   test('closing the window hides it; the app keeps running', async () => {
     const state = await app.evaluate(async ({ BrowserWindow }) => {
-      const win = BrowserWindow.getAllWindows()[0]!;
-      win.close();
-      await new Promise((r) => setTimeout(r, 200));
-      return { count: BrowserWindow.getAllWindows().length, visible: win.isVisible(), destroyed: win.isDestroyed() };
+      const win = BrowserWindow.getAllWindows().find((w) => w.webContents.getURL().startsWith('app://'))!;
+      await new Promise<void>((resolve) => {
+        win.once('hide', () => resolve());
+        win.close();
+      });
+      return { visible: win.isVisible(), destroyed: win.isDestroyed() };
     });
-    expect(state).toEqual({ count: 1, visible: false, destroyed: false });
+    expect(state).toEqual({ visible: false, destroyed: false });
     const res = await fetch(`http://127.0.0.1:${port}/v1/models`);
     expect(res.status).toBe(502);
+  });
+
+  test('quitting finishes the request in flight and writes every row', async () => {
+    // A streamed Anthropic request to the upstream that never answers.
+    const inFlight = fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-test' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    }).catch((err: unknown) => err);
+    await silent.received;
+    await app.close();
+    await inFlight;
+
+    const db = new Database(path.join(dataDir, 'streamtap.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT path, outcome FROM requests ORDER BY started_at').all() as { path: string; outcome: string }[];
+      expect(rows).toEqual([
+        { path: '/v1/models', outcome: 'upstream_unreachable' },
+        { path: '/v1/models', outcome: 'upstream_unreachable' },
+        { path: '/v1/messages', outcome: 'interrupted' },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 });

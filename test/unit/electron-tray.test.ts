@@ -234,6 +234,19 @@ describe('tray menu', () => {
   });
 });
 
+describe('tray snapshot', () => {
+  it('reports the tooltip and menu labels the tray shows, and when it is gone', () => {
+    const { tray } = makeTray('linux');
+    const snap = tray.snapshot();
+    expect(snap.tooltip).toBe(trayTooltip(status()));
+    expect(snap.items).toEqual(expect.arrayContaining(['Open dashboard', 'Copy OpenAI base URL (http://127.0.0.1:7788/v1)', 'Pause recording', 'Quit Streamtap']));
+    tray.update(status({ listening: false, port: null, baseUrl: null, problem: 'port 7788 on 127.0.0.1 is already in use' }));
+    expect(tray.snapshot().items[0]).toBe('⚠ port 7788 on 127.0.0.1 is already in use');
+    tray.destroy();
+    expect(tray.snapshot().destroyed).toBe(true);
+  });
+});
+
 describe('tray tooltip', () => {
   it('shows port, requests today and live streams', () => {
     expect(trayTooltip(status())).toBe('Streamtap — 127.0.0.1:7788\n42 requests today · 2 live streams');
