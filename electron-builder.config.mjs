@@ -46,6 +46,11 @@ const config = {
     '!node_modules/better-sqlite3/build/**',
     '!node_modules/better-sqlite3/deps/**',
     '!node_modules/better-sqlite3/src/**',
+    // Bundled into the renderer by Vite; the main process never loads them.
+    '!node_modules/{react,react-dom,scheduler,zustand,@tanstack}/**',
+    // The main bundle imports the tokenizer's ESM build only (its encodings carry their
+    // own ranks): not its CommonJS copy, browser bundles, sources or raw data (40 MB).
+    '!node_modules/gpt-tokenizer/{cjs,dist,src,data}/**',
   ],
   asar: true,
   // Anything native that is still in the app is loaded from outside the archive.

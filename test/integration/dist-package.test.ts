@@ -114,6 +114,9 @@ describe.runIf(process.platform === 'linux')('npm run dist with a stand-in Elect
     expect([...files].filter((f) => f.endsWith('.node'))).toEqual([]);
     expect([...files].filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.has('/src-main/index.ts')).toBe(false);
+    // what the main process imports is there; what only the renderer bundle used is not
+    expect(files.has('/node_modules/gpt-tokenizer/esm/encoding/o200k_base.js')).toBe(true);
+    expect([...files].filter((f) => /^\/node_modules\/(react|react-dom|zustand)\//.test(f) || f.startsWith('/node_modules/gpt-tokenizer/cjs/'))).toEqual([]);
   });
 
   it('ships the Electron-ABI better-sqlite3 outside the archive, where the installed app finds it', () => {
