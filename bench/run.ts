@@ -7,10 +7,12 @@
 //   npm run bench                     3 rounds of every workload (a few minutes)
 //   npm run bench -- --quick          one short round of each (about 20 s): proves the bench runs
 //   npm run bench -- --rounds N
+//   npm run bench -- --scale 1000000  build a database of that many records and time the
+//                                     dashboard's queries on it (--db FILE keeps it for reuse)
 //   --out FILE                        where the JSON goes (default test-results/bench.json,
-//                                     bench-quick.json with --quick)
+//                                     bench-quick.json with --quick, bench-scale.json with --scale)
 //
-// See bench/traffic.ts for the workloads.
+// See bench/traffic.ts for the workloads and bench/scale.ts for the database of a heavy user.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean' },
       rounds: { type: 'string' },
+      scale: { type: 'string' },
+      db: { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -50,6 +54,18 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
     log(`results written to ${path.relative(process.cwd(), file) || file}`);
   };
+
+  const scale = positiveInt(values.scale, '--scale');
+  if (scale !== undefined) {
+    if (values.rounds) fail('--rounds does not apply to --scale');
+    // Loaded only here: it pulls in the whole core, which the traffic run does not need.
+    const { printScale, runScale } = await import('./scale.js');
+    const report = await runScale({ records: scale, ...(values.db ? { db: path.resolve(values.db) } : {}), quick: values.quick === true }, log);
+    process.stdout.write(printScale(report));
+    write(path.resolve(values.out ?? path.join(ROOT, 'test-results', 'bench-scale.json')), report);
+    return;
+  }
+  if (values.db) fail('--db applies to --scale only');
 
   const base = values.quick ? QUICK_PLAN : FULL_PLAN;
   const plan = { ...base, rounds: positiveInt(values.rounds, '--rounds') ?? base.rounds };

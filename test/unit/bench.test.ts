@@ -1,9 +1,11 @@
-// The benchmark's own pieces: what it sends (the workloads, the growing agent session)
-// and how it reads its figures (/proc, quantiles, targets). `npm test` also runs `npm run bench -- --quick` end to end.
+// The benchmark's own pieces: what it sends (the workloads, the growing agent session,
+// the records of the scale database) and how it reads its figures (/proc, quantiles,
+// targets). `npm test` also runs `npm run bench -- --quick` end to end.
 import { describe, expect, it } from 'vitest';
 import { nginxConfig } from '../../bench/nginx.js';
 import { parseStatCpuMs, parseStatPpid } from '../../bench/procs.js';
 import { target } from '../../bench/report.js';
+import { RARE_EVERY, RARE_WORD, scaleRecord } from '../../bench/scale.js';
 import { median, quantile, spread } from '../../bench/stats.js';
 import {
   AgentSession,
@@ -18,6 +20,7 @@ import {
   sessionStream,
   throughputStream,
 } from '../../bench/workloads.js';
+import { openStore } from '../../src-main/core/db/store.js';
 
 /** data: payloads of an SSE text, parsed as JSON where they are JSON */
 function sseData(text: string): unknown[] {
@@ -123,5 +126,32 @@ describe('bench measuring', () => {
     expect(conf).toMatch(/proxy_http_version 1\.1;/);
     expect(conf).toMatch(/proxy_set_header Connection "";/);
     expect(conf).toMatch(/keepalive \d+;/);
+  });
+});
+
+describe('bench scale records', () => {
+  it('are deterministic in their index and carry the rare word exactly every RARE_EVERY records', () => {
+    const strip = (i: number) => ({ ...scaleRecord(i, 1_700_000_000_000), id: '' });
+    expect(strip(12_345)).toEqual(strip(12_345));
+    expect(strip(12_345)).not.toEqual(strip(12_346));
+    expect(scaleRecord(RARE_EVERY * 3, 0).requestBody.text).toContain(RARE_WORD);
+    expect(scaleRecord(RARE_EVERY * 3 + 1, 0).requestBody.text).not.toContain(RARE_WORD);
+  });
+
+  it('are varied and survive a round trip through the store unchanged', () => {
+    const store = openStore({ path: ':memory:' });
+    try {
+      const recs = Array.from({ length: 400 }, (_, i) => scaleRecord(i * 101, 1_700_000_000_000 + i * 1000));
+      for (const r of recs) store.insert(r);
+      expect(store.flush()).toBe(true);
+      for (const r of recs) expect(store.get(r.id)).toEqual(r);
+      expect(new Set(recs.map((r) => r.outcome)).size).toBeGreaterThanOrEqual(5);
+      expect(new Set(recs.map((r) => r.client)).size).toBeGreaterThanOrEqual(5);
+      expect(new Set(recs.map((r) => r.api)).size).toBeGreaterThanOrEqual(3);
+      expect(recs.some((r) => r.stream) && recs.some((r) => !r.stream)).toBe(true);
+      expect(recs.some((r) => r.sessionId !== null) && recs.some((r) => r.sessionId === null)).toBe(true);
+    } finally {
+      store.close();
+    }
   });
 });
