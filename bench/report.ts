@@ -120,17 +120,13 @@ export function verdict(t: Target): string {
 export function targetRows(targets: Target[], signedIds: string[] = []): string {
   const digits = (t: Target) => (t.unit === 'MB' || t.id === 'recordsLost' ? 0 : t.unit === 'KB' ? 1 : 2);
   const op = (t: Target) => (t.op === '==' ? '=' : t.op === '<=' ? '≤' : t.op === '>=' ? '≥' : '<');
+  const withRounds = targets.some((t) => t.rounds);
   return table([
-    ['target', 'measured', 'over rounds', 'wanted', ''],
+    ['target', 'measured', ...(withRounds ? ['over rounds'] : []), 'wanted', ''],
     ...targets.map((t) => {
       const signed = signedIds.includes(t.id);
-      return [
-        t.label,
-        `${fmt(t.value, digits(t), signed)} ${t.unit}`.trim(),
-        t.rounds ? `${fmt(t.rounds.min, digits(t), signed)} … ${fmt(t.rounds.max, digits(t), signed)}` : '',
-        `${op(t)} ${t.limit} ${t.unit}`.trim(),
-        verdict(t),
-      ];
+      const rounds = t.rounds ? `${fmt(t.rounds.min, digits(t), signed)} … ${fmt(t.rounds.max, digits(t), signed)}` : '';
+      return [t.label, `${fmt(t.value, digits(t), signed)} ${t.unit}`.trim(), ...(withRounds ? [rounds] : []), `${op(t)} ${t.limit} ${t.unit}`.trim(), verdict(t)];
     }),
   ]);
 }

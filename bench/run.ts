@@ -8,7 +8,8 @@
 //   npm run bench -- --quick          one short round of each (about 20 s): proves the bench runs
 //   npm run bench -- --rounds N
 //   npm run bench -- --scale 1000000  build a database of that many records and time the
-//                                     dashboard's queries on it (--db FILE keeps it for reuse)
+//                                     dashboard's queries on it (--db FILE keeps it for reuse;
+//                                     with --quick each query runs twice rather than five times)
 //   --out FILE                        where the JSON goes (default test-results/bench.json,
 //                                     bench-quick.json with --quick, bench-scale.json with --scale)
 //

@@ -667,5 +667,5 @@ export const WORKLOAD_TEXT = {
   latency: `${LATENCY_CONCURRENCY} concurrent streams, ${LATENCY_CHUNKS} one-word chunks ${LATENCY_CHUNK_GAP_MS} ms apart`,
   throughput: `${THROUGHPUT_CONCURRENCY} concurrent streams, ${THROUGHPUT_CHUNKS} chunks of ${THROUGHPUT_CHUNK_BYTES} B written back to back`,
   nonstream: `${NONSTREAM_CONCURRENCY} concurrent requests, ${NONSTREAM_WORDS}-word answers`,
-  session: `turns that each re-send the whole conversation, growing to ${SESSION_FINAL_BYTES / 1000} KB (${SESSION_TURNS} in a full run)`,
+  session: `turns that each re-send the whole conversation, growing to ${SESSION_FINAL_BYTES / 1000} KB`,
 };
