@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { childPids, findExecutable, freePort, killQuietly, processName, spawnProcess, stopProcess, waitForPort } from './procs.js';
+import { adopt, childPids, findExecutable, freePort, killQuietly, processName, spawnProcess, stopProcess, waitForPort } from './procs.js';
 
 export interface Nginx {
   url: string;
@@ -15,8 +15,6 @@ export interface Nginx {
   /** the master and its worker */
   pids(): number[];
   stop(): Promise<void>;
-  /** Ctrl-C or a crash of the benchmark: kill the master and its workers now */
-  abandon(): void;
 }
 
 export function nginxConfig(opts: { dir: string; port: number; upstreamPort: number }): string {
@@ -89,16 +87,18 @@ export async function startNginx(dir: string, upstreamPort: number): Promise<Ngi
     }
     const master = proc.pid;
     let workers = childPids(master);
+    // Known to the emergency stop (procs.abandonStarted) before anyone holds this handle.
+    for (const pid of workers) adopt(pid, 'nginx');
     return {
       url: `http://127.0.0.1:${port}`,
       version,
       pids() {
         // A worker nginx restarts (it should not) gets a new pid: look again when one is gone.
-        if (workers.length === 0 || !workers.every((p) => fs.existsSync(`/proc/${p}`))) workers = childPids(master);
+        if (workers.length === 0 || !workers.every((p) => fs.existsSync(`/proc/${p}`))) {
+          workers = childPids(master);
+          for (const pid of workers) adopt(pid, 'nginx');
+        }
         return [master, ...workers];
-      },
-      abandon() {
-        for (const pid of [master, ...workers]) if (processName(pid) === 'nginx') killQuietly(pid);
       },
       async stop() {
         const last = [...workers];

@@ -158,9 +158,22 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   clearTimeout(timer);
 }
 
-/** Last resort (a failed run, Ctrl-C): kill whatever this run started and is still alive. */
-export function killStarted(): void {
-  for (const c of started) if (!exited(c)) c.kill('SIGKILL');
+/** Processes this run did not spawn itself but owns (nginx's workers), by pid and name. */
+const adopted = new Map<number, string>();
+
+export function adopt(pid: number, name: string): void {
+  adopted.set(pid, name);
+}
+
+/**
+ * Last resort (Ctrl-C, a crash): stop whatever this run started and is still alive,
+ * without waiting. SIGTERM rather than SIGKILL, so nginx's master still takes its
+ * workers down and Streamtap flushes its database; the adopted processes are killed
+ * outright, once checked to still be what they were (not a reused pid).
+ */
+export function abandonStarted(): void {
+  for (const c of started) if (!exited(c)) c.kill('SIGTERM');
+  for (const [pid, name] of adopted) if (processName(pid) === name) killQuietly(pid);
 }
 
 export function killQuietly(pid: number): void {

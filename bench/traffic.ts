@@ -14,7 +14,7 @@ import { createPool, exchange, runConcurrent, type ExchangeSpec } from './load.j
 import { startNginx, type Nginx } from './nginx.js';
 import {
   cpuMs,
-  killStarted,
+  abandonStarted,
   machineCpuMs,
   memoryMb,
   procAvailable,
@@ -269,8 +269,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
   let nginx: Nginx | null = null;
   let reader: StorageReader | null = null;
   const onSignal = () => {
-    killStarted();
-    nginx?.abandon();
+    abandonStarted();
     fs.rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   };
