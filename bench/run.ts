@@ -5,7 +5,7 @@
 // figure is printed beside its target, met or not, and written as JSON.
 //
 //   npm run bench                     3 rounds of every workload (a few minutes)
-//   npm run bench -- --quick          one short round of each (about 20 s): proves the bench runs
+//   npm run bench -- --quick          one short round of each (20-50 s on the busy 2-core machine): proves the bench runs
 //   npm run bench -- --rounds N
 //   npm run bench -- --scale 1000000  build a database of that many records and time the
 //                                     dashboard's queries on it (--db FILE keeps it for reuse;
