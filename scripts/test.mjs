@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in the order a failure is cheapest to read —
-// type-check (node side, renderer), lint, unit + integration tests (vitest), the
-// renderer/Electron build, then end-to-end tests (Playwright in Debian's Chromium,
+// type-check (node side, renderer), lint, unit + integration tests (vitest), a quick
+// run of the benchmark, the renderer/Electron build, then end-to-end tests (Playwright in Debian's Chromium,
 // plus the real-Electron smoke test where the binary exists). Ends with one line:
 // "N passed, N failed, N skipped".
 //   --quick   skip the build and the end-to-end tests
@@ -60,6 +60,26 @@ if (fs.existsSync(vitestJson)) {
 } else if (!vitestOk) {
   failed++;
   failures.push('vitest (no report)');
+}
+
+// The benchmark still runs end to end: one check that `npm run bench -- --quick`
+// completes and writes its JSON report. Its figures are not judged here — they depend
+// on the machine and on whatever else it is running.
+const benchJson = path.join(resultsDir, 'bench-quick.json');
+fs.rmSync(benchJson, { force: true });
+let benchValid = false;
+if (run('benchmark (quick)', bin('tsx'), ['bench/run.ts', '--quick', '--out', benchJson]) && fs.existsSync(benchJson)) {
+  try {
+    const r = JSON.parse(fs.readFileSync(benchJson, 'utf8'));
+    benchValid = r.kind === 'traffic' && Array.isArray(r.sides) && r.sides.length >= 2 && Array.isArray(r.targets) && r.targets.length > 0 && r.records !== null;
+  } catch {
+    benchValid = false;
+  }
+}
+if (benchValid) passed++;
+else {
+  failed++;
+  failures.push('benchmark (quick)');
 }
 
 if (!quick) {
