@@ -4,6 +4,10 @@
 // the proxy URL (`listening …`) and the dashboard URL with its token (`dashboard …`).
 // The process is killed by pid and the folder removed when the test ends, so tests
 // never see each other's records.
+//
+// Every test also fails on any console error or uncaught page error in any of its
+// pages (a script error that breaks live updating must not pass unnoticed); a test
+// that provokes one on purpose names it with `test.use({ allowedConsoleErrors: […] })`.
 
 import { test as base, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -158,7 +162,36 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export const test = base.extend<{ streamtap: Streamtap }>({
+export interface GuardOptions {
+  /** console errors a test provokes on purpose (e.g. a refused token's 401) */
+  allowedConsoleErrors: RegExp[];
+}
+
+export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } & GuardOptions>({
+  allowedConsoleErrors: [[], { option: true }],
+  // Automatic: attached to the context before any page opens, checked when the test ends.
+  pageErrorGuard: [
+    async ({ context, allowedConsoleErrors }, use, testInfo) => {
+      const problems: string[] = [];
+      context.on('console', (m) => {
+        if (m.type() !== 'error') return;
+        const text = m.text();
+        if (allowedConsoleErrors.some((re) => re.test(text))) return;
+        const at = m.location();
+        problems.push(`console error: ${text}${at.url ? ` (${at.url}:${at.lineNumber})` : ''}`);
+      });
+      context.on('weberror', (e) => {
+        const err = e.error();
+        problems.push(`page error: ${err.stack ?? err.message}`);
+      });
+      await use();
+      if (problems.length) {
+        await testInfo.attach('page-errors.txt', { body: problems.join('\n\n'), contentType: 'text/plain' });
+        throw new Error(`The page logged ${problems.length} error${problems.length === 1 ? '' : 's'}:\n${problems.slice(0, 5).join('\n')}`);
+      }
+    },
+    { auto: true },
+  ],
   // Playwright reads a fixture's dependencies from its first parameter's destructuring
   // pattern, so "no dependencies" must be spelled `{}`.
   // eslint-disable-next-line no-empty-pattern
