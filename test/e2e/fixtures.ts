@@ -52,6 +52,12 @@ export interface Streamtap {
   responses(opts?: SendOptions & { model?: string; prompt?: string; stream?: boolean }): Promise<Response>;
   /** what the server printed so far (for failure messages) */
   output(): string;
+  /**
+   * Stops the server (SIGTERM, or SIGKILL for a crash) and starts it again on the same
+   * port with the same data folder and database; `args` are extra `serve` flags
+   * (e.g. --rotate-token). baseUrl and dashboardUrl then name the new process's.
+   */
+  restart(opts?: { signal?: 'SIGTERM' | 'SIGKILL'; args?: string[] }): Promise<void>;
 }
 
 /** Reads a response body to the end and returns it as text. */
@@ -94,7 +100,14 @@ export function chatDeltas(sse: string): string[] {
 // Environment that would redirect the server's upstreams away from the fake.
 const STRIP_ENV = /^(STREAMTAP_|OPENAI_BASE_URL$|OPENAI_API_BASE$|ANTHROPIC_BASE_URL$|HTTPS?_PROXY$|https?_proxy$|ALL_PROXY$)/;
 
-async function startServer(fake: FakeUpstream, dataDir: string): Promise<{ child: ChildProcess; baseUrl: string; dashboardUrl: string; output: () => string }> {
+interface Server {
+  child: ChildProcess;
+  baseUrl: string;
+  dashboardUrl: string;
+  output: () => string;
+}
+
+async function startServer(fake: FakeUpstream, dataDir: string, opts: { port?: number; args?: string[] } = {}): Promise<Server> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!STRIP_ENV.test(k)) env[k] = v;
   env['STREAMTAP_DATA_DIR'] = dataDir;
@@ -106,13 +119,14 @@ async function startServer(fake: FakeUpstream, dataDir: string): Promise<{ child
       'src-main/headless/cli.ts',
       'serve',
       '--port',
-      '0',
+      String(opts.port ?? 0),
       '--db',
       path.join(dataDir, 't.db'),
       '--upstream',
       `openai=${fake.url}`,
       '--upstream',
       `anthropic=${fake.url}`,
+      ...(opts.args ?? []),
     ],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -151,10 +165,10 @@ async function startServer(fake: FakeUpstream, dataDir: string): Promise<{ child
   return { child, ...urls, output };
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
+async function stopServer(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
+  process.kill(child.pid, signal);
   const timer = setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
   }, 5_000);
@@ -201,12 +215,13 @@ export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } &
     }
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-e2e-'));
     const fake = await startFakeUpstream();
-    let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let server: Server | null = null;
+    let log = '';
     try {
       server = await startServer(fake, dataDir);
-      const { baseUrl, dashboardUrl } = server;
+      const current = (): Server => server!;
       const send = (pathname: string, body: unknown, opts: SendOptions = {}) =>
-        fetch(`${baseUrl}${pathname}`, {
+        fetch(`${current().baseUrl}${pathname}`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -217,8 +232,12 @@ export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } &
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
       const st: Streamtap = {
-        baseUrl,
-        dashboardUrl,
+        get baseUrl() {
+          return current().baseUrl;
+        },
+        get dashboardUrl() {
+          return current().dashboardUrl;
+        },
         dataDir,
         fake,
         send,
@@ -255,12 +274,20 @@ export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } &
             { model: o.model ?? 'gpt-5-codex', stream: o.stream ?? true, instructions: 'You are Codex.', input: [{ role: 'user', content: [{ type: 'input_text', text: o.prompt ?? 'Run the tests.' }] }] },
             { ...o, headers: { authorization: 'Bearer sk-test-e2e-0000000000000000efgh', 'user-agent': UA.codex, ...o.headers } },
           ),
-        output: () => server?.output() ?? '',
+        output: () => log + (server?.output() ?? ''),
+        restart: async ({ signal = 'SIGTERM', args = [] } = {}) => {
+          const old = current();
+          const port = Number(new URL(old.baseUrl).port);
+          await stopServer(old.child, signal);
+          log += old.output();
+          server = null;
+          server = await startServer(fake, dataDir, { port, args });
+        },
       };
       await use(st);
     } finally {
       if (server) {
-        if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('streamtap-serve.log', { body: server.output(), contentType: 'text/plain' });
+        if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('streamtap-serve.log', { body: log + server.output(), contentType: 'text/plain' });
         await stopServer(server.child);
       }
       await fake.close();
