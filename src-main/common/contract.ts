@@ -5,7 +5,7 @@
 // processes: no node:* and no electron imports.
 
 import { z } from 'zod';
-import { API_KINDS, OUTCOMES, type Outcome, type RequestRecord, type RequestSummary } from './record.js';
+import { API_KINDS, OUTCOMES, type EventTicks, type Outcome, type RequestRecord, type RequestSummary } from './record.js';
 
 const outcome = z.enum(OUTCOMES);
 const strList = z.array(z.string().max(500)).max(200);
@@ -105,9 +105,17 @@ export interface SetupInfo {
 
 export type ExportResult = { status: 'saved'; count: number; path: string } | { status: 'canceled' } | { status: 'downloaded'; count: number };
 
+/** One record change on `live.events`; a live stream's progress carries the event
+ * arrivals since its previous push (`ticks`), never the event bodies. */
+export interface LiveRecordChange {
+  kind: 'started' | 'progress' | 'finished';
+  summary: RequestSummary;
+  ticks?: EventTicks;
+}
+
 /** What is pushed on `live.events`, already coalesced by the core side. */
 export type LiveEvent =
-  | { type: 'records'; changes: { kind: 'started' | 'progress' | 'finished'; summary: RequestSummary }[] }
+  | { type: 'records'; changes: LiveRecordChange[] }
   | { type: 'status'; status: AppStatus }
   | { type: 'export.progress'; exportId: string; written: number; done: boolean };
 

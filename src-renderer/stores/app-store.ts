@@ -12,6 +12,7 @@ import type { ConnectionState, RendererApi } from '../api/streamtap-api.js';
 import { errorMessage } from '../api/streamtap-api.js';
 import { parseLiveEvent } from '../api/live-event.js';
 import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
+import { mergeLive } from '../lib/live-detail.js';
 import { throttle, type Throttled } from '../lib/throttle.js';
 import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
 
@@ -274,6 +275,20 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
         return { ...job, written: p.written };
       });
     }
+    // The open request while it streams: its numbers and each new event's arrival go
+    // straight into the detail; the whole record is re-read less often (its text).
+    const openId = s.detail.id;
+    let detailGap = false;
+    if (openId !== null && s.detail.record?.outcome === 'in_progress') {
+      let record = s.detail.record;
+      for (const c of changes) {
+        if (c.summary.id !== openId || c.kind === 'finished') continue;
+        const merged = mergeLive(record, c.summary, c.ticks);
+        record = merged.record;
+        detailGap ||= merged.gap;
+      }
+      if (record !== s.detail.record) patch.detail = { ...s.detail, record };
+    }
     // The one store update for this frame.
     if (Object.keys(patch).length) set(patch);
 
@@ -295,8 +310,13 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     ) {
       refreshFacetsSoon();
     }
-    const openId = s.detail.id;
-    if (openId !== null && changes.some((c) => c.summary.id === openId)) refreshDetailSoon();
+    if (openId !== null) {
+      const own = changes.filter((c) => c.summary.id === openId);
+      // Settled: re-read at once (its events and bodies are final). A gap in the
+      // pushed events: re-read now too. Otherwise the text catches up, throttled.
+      if (own.some((c) => c.kind === 'finished') || detailGap) void loadDetail(openId, true);
+      else if (own.length) refreshDetailSoon();
+    }
   }
 
   const actions: AppActions = {
