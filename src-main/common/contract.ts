@@ -57,6 +57,15 @@ export interface SummaryStats {
   medianTtftMs: number | null;
 }
 
+/** Requests over time for a filter: counts per equal bucket from `from` (epoch ms). */
+export interface HistogramResult {
+  from: number;
+  bucketMs: number;
+  requests: number[];
+  /** cut off or failed: every outcome but completed and in_progress, plus truncated */
+  failed: number[];
+}
+
 export interface SessionSummary {
   sessionId: string;
   /** true when grouped by client + credential + time gap (no session header) */
@@ -137,6 +146,9 @@ export const CHANNELS = {
   >(z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000), before: cursor.optional() }).strict()),
   'requests.get': channel<z.ZodObject<{ id: z.ZodString }>, RequestRecord | null>(z.object({ id: z.string().min(1).max(100) }).strict()),
   'requests.summary': channel<z.ZodObject<{ filter: typeof RecordFilterSchema }>, SummaryStats>(z.object({ filter: RecordFilterSchema }).strict()),
+  'requests.histogram': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; buckets: z.ZodNumber }>, HistogramResult>(
+    z.object({ filter: RecordFilterSchema, buckets: z.number().int().min(1).max(500) }).strict(),
+  ),
   'requests.facets': channel<z.ZodObject<Record<string, never>>, Facets>(z.object({}).strict()),
   'sessions.list': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; limit: z.ZodNumber }>, SessionSummary[]>(
     z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000) }).strict(),

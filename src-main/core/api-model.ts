@@ -107,6 +107,7 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       return events ? { ...record, events } : record;
     },
     'requests.summary': ({ filter }) => store.summary(filter),
+    'requests.histogram': ({ filter, buckets }) => store.histogram(filter, buckets),
     'requests.facets': () => ({
       models: store.distinct('model'),
       clients: store.distinct('client'),

@@ -6,19 +6,22 @@
 // React here: the scheduler is injected, so tests drive it from Node.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppStatus, ExportFormat, Facets, LiveEvent, SessionSummary, SummaryStats } from '../../src-main/common/contract.js';
+import type { AppStatus, ExportFormat, Facets, HistogramResult, LiveEvent, SessionSummary, SummaryStats } from '../../src-main/common/contract.js';
 import type { RecordFilter, RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import type { ConnectionState, RendererApi } from '../api/streamtap-api.js';
 import { errorMessage } from '../api/streamtap-api.js';
 import { parseLiveEvent } from '../api/live-event.js';
 import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
 import { mergeLive } from '../lib/live-detail.js';
+import { DEFAULT_SORT, SORT_LOAD_CAP, sortRows, type Sort } from '../lib/sort.js';
 import { throttle, type Throttled } from '../lib/throttle.js';
 import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
 
 export type View = 'timeline' | 'sessions' | 'setup' | 'settings';
 
 export const PAGE_SIZE = 200;
+/** Buckets of the requests-over-time chart. */
+export const HISTOGRAM_BUCKETS = 60;
 /** How long a browser download may stay silent before we call it "started" and stop waiting. */
 const DOWNLOAD_QUIET_MS = 4000;
 /**
@@ -63,7 +66,11 @@ export interface AppState {
   listError: string | null;
   selectedId: string | null;
   summary: SummaryStats | null;
+  /** requests and failures over time for the current filter (the chart above the table) */
+  histogram: HistogramResult | null;
   facets: Facets;
+  /** the table's order; other than newest first, the loaded rows are sorted locally */
+  sort: Sort;
 
   detail: DetailState;
 
@@ -121,6 +128,7 @@ export interface AppActions {
   reload(): Promise<void>;
   loadMore(): Promise<void>;
   refreshSummary(): Promise<void>;
+  setSort(sort: Sort): void;
   refreshFacets(): Promise<void>;
   select(id: string | null): void;
   moveSelection(delta: number): void;
@@ -168,7 +176,9 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     listError: null,
     selectedId: null,
     summary: null,
+    histogram: null,
     facets: EMPTY_FACETS,
+    sort: DEFAULT_SORT,
     detail: { id: null, record: null, loading: false, error: null },
     sessions: [],
     sessionsLoading: false,
@@ -198,6 +208,17 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   const refreshSessionsSoon = throttle(() => void actions.loadSessions(), 2500);
   const refreshDetailSoon = throttle(() => void loadDetail(get().detail.id, true), 700);
   later.push(refreshSummarySoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
+
+  /** Loads older pages until the whole filtered set (up to SORT_LOAD_CAP) is here to sort. */
+  async function loadForSort(): Promise<void> {
+    const gen = generation;
+    for (let i = 0; i < Math.ceil(SORT_LOAD_CAP / PAGE_SIZE) + 1; i++) {
+      if (pageRequest) await pageRequest;
+      const s = get();
+      if (gen !== generation || s.sort.key === 'time' || !s.hasMore || s.listError || s.rows.length >= SORT_LOAD_CAP) return;
+      await actions.loadMore();
+    }
+  }
 
   async function loadDetail(id: string | null, quiet: boolean): Promise<void> {
     if (id === null) return;
@@ -409,6 +430,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       pageRequest = request;
       await request;
       if (pageRequest === request) pageRequest = null;
+      if (gen === generation && get().sort.key !== 'time') void loadForSort();
     },
 
     async loadMore() {
@@ -446,12 +468,21 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
 
     async refreshSummary() {
       const gen = generation;
+      const filter = get().query;
       try {
-        const summary = await api.call('requests.summary', { filter: get().query });
-        if (gen === generation) set({ summary });
+        const [summary, histogram] = await Promise.all([
+          api.call('requests.summary', { filter }),
+          api.call('requests.histogram', { filter, buckets: HISTOGRAM_BUCKETS }),
+        ]);
+        if (gen === generation) set({ summary, histogram });
       } catch {
         // the strip keeps its last numbers; the list shows the error if the store is down
       }
+    },
+
+    setSort(sort) {
+      set({ sort });
+      if (sort.key !== 'time') void loadForSort();
     },
 
     async refreshFacets() {
@@ -468,7 +499,8 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     },
 
     moveSelection(delta) {
-      const { rows, selectedId } = get();
+      const { selectedId } = get();
+      const rows = sortRows(get().rows, get().sort);
       if (!rows.length) return;
       const at = selectedId === null ? -1 : rows.findIndex((r) => r.id === selectedId);
       const next = at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + delta));

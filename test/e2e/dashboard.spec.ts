@@ -79,7 +79,7 @@ test('an upstream 429 shows its status in the badge and the provider error in th
 
   const row = rowWith(page, 'upstream_error');
   await expect(row).toHaveCount(1);
-  await expect(row.locator('.badge')).toHaveText(/error 429/);
+  await expect(row.locator('.badge')).toHaveText(/upstream error\s*429/);
   await openDetailOf(page, row);
   await expect(page.getByTestId('diagnosis')).toContainText(/429|rate limit/i);
   await expect(page.getByTestId('error-message')).toContainText(/rate limit/i);

@@ -32,6 +32,8 @@ function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean
           return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
         case 'requests.facets':
           return answer({ models: [], clients: [], upstreams: [], sessions: [] });
+        case 'requests.histogram':
+          return answer({ from: 0, bucketMs: 1, requests: [rows.length], failed: [0] });
         case 'requests.get':
           return answer(recordFixture({ id: (args as { id: string }).id }));
         case 'status.get':
