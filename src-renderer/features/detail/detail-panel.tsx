@@ -4,7 +4,7 @@
 // pushed progress into the record, and the headline says what is happening now,
 // including a stall.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RequestRecord } from '../../../src-main/common/record.js';
 import { CopyButton } from '../../components/copy-button.js';
 import { downloadText } from '../../components/dom.js';
@@ -12,6 +12,7 @@ import { OutcomeBadge } from '../../components/outcome-badge.js';
 import { toCurl } from '../../lib/curl.js';
 import { isTypingTarget } from '../../components/dom.js';
 import { useNow } from '../../components/use-now.js';
+import { useSearchHighlight } from '../../components/use-search-highlight.js';
 import { formatTimestamp } from '../../lib/format.js';
 import { liveHeadline } from '../../lib/live-detail.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
@@ -62,7 +63,11 @@ function CloseButton({ onClose }: { onClose: () => void }) {
 function DetailBody({ record: r }: { record: RequestRecord }) {
   const actions = useActions();
   const baseUrl = useAppState((s) => s.status?.baseUrl ?? null);
-  const [tab, setTab] = useState<Tab>('response');
+  const query = useAppState((s) => s.filter.text.trim());
+  // With a search active, open on the tab that holds a match.
+  const [tab, setTab] = useState<Tab>(() => tabWithMatch(r, query));
+  const scroll = useRef<HTMLDivElement>(null);
+  const hits = useSearchHighlight(scroll, query, `${r.id}:${tab}`);
   const [focusEvent, setFocusEvent] = useState<number | null>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -89,7 +94,7 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
         </button>
         <CloseButton onClose={() => actions.closeDetail()} />
       </div>
-      <div className="detail-scroll">
+      <div className="detail-scroll" ref={scroll}>
         <div className="detail-meta">
           <span title={String(r.startedAt)}>{formatTimestamp(r.startedAt)}</span>
           <span>{r.client ?? 'unknown client'}</span>
@@ -133,6 +138,25 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
             </button>
           ))}
         </div>
+        {query.length >= 2 ? (
+          <div className="search-hits" data-testid="search-hits" role="status">
+            <span className="search-hits-text">
+              {hits.count === 0
+                ? `No match for “${query}” in this tab`
+                : `${hits.current + 1} of ${hits.count}${hits.capped ? '+' : ''} matches for “${query}”`}
+            </span>
+            {hits.count > 1 ? (
+              <>
+                <button type="button" className="btn btn-small" onClick={hits.prev} aria-label="Previous match">
+                  ‹
+                </button>
+                <button type="button" className="btn btn-small" onClick={hits.next} aria-label="Next match">
+                  ›
+                </button>
+              </>
+            ) : null}
+          </div>
+        ) : null}
         <div role="tabpanel" className="tabpanel">
           {tab === 'response' ? <ResponseView record={r} /> : tab === 'request' ? <RequestView record={r} /> : <RawView record={r} focusEvent={focusEvent} />}
         </div>
@@ -152,4 +176,12 @@ function Headline({ record: r }: { record: RequestRecord }) {
       {h ? h.text : r.diagnosis}
     </p>
   );
+}
+
+function tabWithMatch(r: RequestRecord, query: string): Tab {
+  const q = query.toLowerCase();
+  if (q.length < 2) return 'response';
+  if (r.responseText.toLowerCase().includes(q) || r.responseReasoning.toLowerCase().includes(q)) return 'response';
+  if (r.requestBody.text.toLowerCase().includes(q)) return 'request';
+  return 'raw';
 }
