@@ -72,6 +72,8 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      // Not while a dialog (the shortcuts list) is open over the page.
+      if (document.querySelector('dialog[open]')) return;
       const t = TABS.find((x) => x.key === e.key);
       if (!t) return;
       e.preventDefault();
