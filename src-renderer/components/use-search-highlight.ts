@@ -22,7 +22,10 @@ function api(): { registry: HighlightApi['highlights']; Highlight: HighlightCtor
 function findRanges(root: HTMLElement, needle: string): Range[] {
   const out: Range[] = [];
   const n = needle.toLowerCase();
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  // The match counter names the query itself: it is not a match.
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+    acceptNode: (node) => (node.parentElement?.closest('[data-search-skip]') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
   for (let node = walker.nextNode(); node && out.length < MAX_HITS; node = walker.nextNode()) {
     const text = (node.nodeValue ?? '').toLowerCase();
     for (let at = text.indexOf(n); at >= 0 && out.length < MAX_HITS; at = text.indexOf(n, at + n.length)) {

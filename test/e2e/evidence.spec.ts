@@ -3,9 +3,9 @@
 // never repeats it word for word.
 
 import { startRefusingPort } from '../fixtures/fake-upstream.js';
-import { drain, expect, test } from './fixtures.js';
+import { drain, expect, screenshot, test } from './fixtures.js';
 
-test('a refused connection was answered by no one, and its diagnosis is said once', async ({ page, streamtap }) => {
+test('a refused connection was answered by no one, and its diagnosis is said once', async ({ page, streamtap }, testInfo) => {
   const port = await startRefusingPort();
   await streamtap.restart({ args: ['--upstream', `dead=http://127.0.0.1:${port}`] });
   const res = await streamtap.send('/dead/v1/chat/completions', { model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }, { headers: { authorization: 'Bearer sk-test-e2e-0000000000000000abcd' } });
@@ -15,6 +15,7 @@ test('a refused connection was answered by no one, and its diagnosis is said onc
   await page.locator('.trow[data-outcome="upstream_unreachable"]').click();
   await expect(page.getByTestId('diagnosis')).toContainText('could not reach');
   await expect(page.getByTestId('evidence')).toContainText('no one: the provider never answered (connection refused)');
+  await screenshot(page, testInfo, 'unreachable');
   // Whatever the error box holds, it is not the diagnosis again.
   const diagnosis = (await page.getByTestId('diagnosis').textContent())!.replace(/\s+/g, ' ').trim().toLowerCase();
   for (const line of await page.getByTestId('error-message').locator('div').allTextContents()) {

@@ -9,7 +9,7 @@
 // pages (a script error that breaks live updating must not pass unnoticed); a test
 // that provokes one on purpose names it with `test.use({ allowedConsoleErrors: […] })`.
 
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,6 +58,18 @@ export interface Streamtap {
    * (e.g. --rotate-token). baseUrl and dashboardUrl then name the new process's.
    */
   restart(opts?: { signal?: 'SIGTERM' | 'SIGKILL'; args?: string[] }): Promise<void>;
+}
+
+/** Where screenshots are kept (the README's are refreshed from here on request). */
+export const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+/** Saves a screenshot of the page under test-results/screenshots and attaches it to the test. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  return file;
 }
 
 /** Reads a response body to the end and returns it as text. */

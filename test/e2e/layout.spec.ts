@@ -3,12 +3,8 @@
 // cut off, and the client stays visible. Screenshots of each are kept under
 // test-results/screenshots (and attached to the test).
 
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { drain, expect, REPO_ROOT, test, UA } from './fixtures.js';
-
-const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+import { drain, expect, screenshot, test, UA } from './fixtures.js';
 
 /** Controls that must never sit on one another. */
 const CONTROLS = [
@@ -106,7 +102,6 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.goto(streamtap.dashboardUrl);
     await expect(page.locator('.trow')).toHaveCount(5);
     await expect(page.getByTestId('activity')).toBeVisible();
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
 
     // The check itself: the range select pushed onto the search box is caught.
     const pushed = await page.addStyleTag({ content: '.toolbar .range { position: absolute; left: 40px; top: 50px; }' });
@@ -131,9 +126,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await expect(row.locator('.col-client .client-name'), where).toBeVisible();
         await expect(row.locator('.col-outcome .badge'), where).toBeVisible();
         await expect(page.locator('.thead .col-dur'), where).toBeVisible();
-        const file = path.join(SCREENSHOTS, `timeline-${width}-${scheme}${detail ? '-detail' : ''}.png`);
-        await page.screenshot({ path: file });
-        await testInfo.attach(path.basename(file, '.png'), { path: file, contentType: 'image/png' });
+        await screenshot(page, testInfo, `timeline-${width}-${scheme}${detail ? '-detail' : ''}`);
       }
     }
   });

@@ -3,11 +3,11 @@
 // reminders and tool results away, shows raw bodies as a collapsible JSON tree with
 // copy buttons, and highlights a search hit in the detail.
 
-import { drain, expect, test, UA } from './fixtures.js';
+import { drain, expect, screenshot, test, UA } from './fixtures.js';
 
 const REMINDER = `<system-reminder>\n${'As you answer the user, use the following context: CLAUDE.md says to keep functions small. '.repeat(40)}\n</system-reminder>`;
 
-test('the latest prompt comes first; system, tools, reminders and tool results are folded; bodies are a JSON tree; a search hit is highlighted', async ({ page, context, streamtap }) => {
+test('the latest prompt comes first; system, tools, reminders and tool results are folded; bodies are a JSON tree; a search hit is highlighted', async ({ page, context, streamtap }, testInfo) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const res = await streamtap.send(
     '/v1/messages',
@@ -42,6 +42,7 @@ test('the latest prompt comes first; system, tools, reminders and tool results a
   for (const fold of await view.locator('details').all()) await expect(fold).not.toHaveAttribute('open', '');
   await expect(view.locator('.part-tool-result')).toHaveCount(1);
   await expect(view.getByText('CLAUDE.md says to keep functions small').first()).toBeHidden();
+  await screenshot(page, testInfo, 'request-view');
 
   // Raw: the body as a JSON tree, collapsible, with copy buttons.
   await page.keyboard.press('3');
@@ -51,11 +52,13 @@ test('the latest prompt comes first; system, tools, reminders and tool results a
   const before = await body.locator('.jt-row').count();
   await body.getByRole('button', { name: 'Expand all' }).click();
   await expect.poll(() => body.locator('.jt-row').count()).toBeGreaterThan(before);
+  await screenshot(page, testInfo, 'raw-json-tree');
   await body.getByRole('button', { name: 'Copy JSON' }).click();
   await expect(body.getByRole('button', { name: '✓ Copied' })).toBeVisible();
   const copied = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
   expect(copied).toContain('\n  "model": "claude-sonnet-4-5"');
   await page.keyboard.press('Escape');
+  await expect(page.getByTestId('detail')).toHaveCount(0);
 
   // A search: the detail opens on the tab with the match and highlights it.
   await page.getByTestId('search').fill('needle-zeta');
@@ -69,4 +72,5 @@ test('the latest prompt comes first; system, tools, reminders and tool results a
     return css.highlights.get('streamtap-search')?.size ?? 0;
   });
   expect(painted).toBeGreaterThan(0);
+  await screenshot(page, testInfo, 'search-hit');
 });

@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Request } from '@playwright/test';
-import { drain, expect, test } from './fixtures.js';
+import { drain, expect, screenshot, test } from './fixtures.js';
 
 // The restart itself (connection refused while the server is down) and the refused
 // token (401) are logged by Chromium as resource errors; both are this test's point.
 test.use({ allowedConsoleErrors: [/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|status of 401|status of 503/] });
 
-test('an open tab survives a restart; a rotated token is refused plainly, and the new URL brings the tab back', async ({ page, streamtap }) => {
+test('an open tab survives a restart; a rotated token is refused plainly, and the new URL brings the tab back', async ({ page, streamtap }, testInfo) => {
   await page.goto(streamtap.dashboardUrl);
   await drain(await streamtap.chat({ prompt: 'before the restart', scenario: { chunks: 3 } }));
   await expect(page.locator('.trow')).toHaveCount(1);
@@ -43,6 +43,7 @@ test('an open tab survives a restart; a rotated token is refused plainly, and th
   await expect(banner).toContainText('streamtap serve');
   await expect(page.locator('.conn')).toHaveText('token refused');
   await expect(page.getByTestId('connection-banner')).toHaveCount(0);
+  await screenshot(page, testInfo, 'token-refused');
 
   // A wrong paste is explained, not followed.
   await page.getByTestId('token-url').fill('https://example.com/?token=abc');

@@ -2,15 +2,16 @@
 // server's port cannot change while it runs, and the form says so up front), and the
 // keyboard: "?" lists the shortcuts, 1/2/3 switch the detail's tabs.
 
-import { drain, expect, test } from './fixtures.js';
+import { drain, expect, screenshot, test } from './fixtures.js';
 
-test('in headless mode the port is read-only, with the way to change it, before anything is saved', async ({ page, streamtap }) => {
+test('in headless mode the port is read-only, with the way to change it, before anything is saved', async ({ page, streamtap }, testInfo) => {
   await page.goto(streamtap.dashboardUrl);
   await page.getByRole('button', { name: 'Settings' }).click();
   const port = page.locator('#f-port');
   await expect(port).toHaveAttribute('readonly', '');
   await expect(port).toHaveValue(new URL(streamtap.baseUrl).port);
   await expect(page.getByTestId('port-hint')).toContainText('restart it with --port N');
+  await screenshot(page, testInfo, 'settings-headless');
   await port.press('End');
   await port.pressSequentially('9');
   await expect(port).toHaveValue(new URL(streamtap.baseUrl).port);
@@ -21,7 +22,7 @@ test('in headless mode the port is read-only, with the way to change it, before 
   await expect(page.getByTestId('settings-server-error')).toHaveCount(0);
 });
 
-test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page, streamtap }) => {
+test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page, streamtap }, testInfo) => {
   await drain(await streamtap.chat({ scenario: { chunks: 3 } }));
   await page.goto(streamtap.dashboardUrl);
   await expect(page.locator('.trow')).toHaveCount(1);
@@ -30,6 +31,7 @@ test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('Search request and response bodies');
   await expect(dialog).toContainText('Detail: Raw tab');
+  await screenshot(page, testInfo, 'shortcuts');
   // The list owns the keyboard while open: j does not move the selection behind it.
   await page.keyboard.press('j');
   await expect(page.locator('.trow').first()).toHaveAttribute('aria-selected', 'false');

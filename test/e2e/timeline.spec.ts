@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { openStore } from '../../src-main/core/db/store.js';
 import { makeCompletedRecord, makeRecord } from '../fixtures/store-records.js';
-import { drain, expect, readUntil, test, UA } from './fixtures.js';
+import { drain, expect, readUntil, screenshot, test, UA } from './fixtures.js';
 
 test('the summary, chips, filter and badges count and name every outcome the same way', async ({ page, streamtap }) => {
   await drain(await streamtap.chat({ scenario: { chunks: 3 } }));
@@ -57,7 +57,7 @@ test('the summary, chips, filter and badges count and name every outcome the sam
   await expect(page.getByTestId('export-job')).toHaveCount(0, { timeout: 15_000 });
 });
 
-test('columns sort, failed rows say why, rows from other days carry their date, and a chart shows failures over time', async ({ page, streamtap }) => {
+test('columns sort, failed rows say why, rows from other days carry their date, and a chart shows failures over time', async ({ page, streamtap }, testInfo) => {
   // Seeded through a second connection (WAL): known durations, TTFTs and tokens, and
   // one request from yesterday.
   const store = openStore({ path: path.join(streamtap.dataDir, 't.db'), maxQueue: 1_000 });
@@ -106,6 +106,7 @@ test('columns sort, failed rows say why, rows from other days carry their date, 
   const firstId = () => page.locator('.trow').first().getAttribute('data-id');
   await page.getByTestId('sort-duration').click();
   await expect.poll(firstId).toBe('s-3');
+  await screenshot(page, testInfo, 'sorted-by-duration');
   await expect(page.locator('.thead .col-dur')).toHaveAttribute('aria-sort', 'descending');
   await page.getByTestId('sort-duration').click();
   await expect.poll(firstId).toBe('s-fail');

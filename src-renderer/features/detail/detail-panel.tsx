@@ -68,6 +68,14 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
   const [tab, setTab] = useState<Tab>(() => tabWithMatch(r, query));
   const scroll = useRef<HTMLDivElement>(null);
   const hits = useSearchHighlight(scroll, query, `${r.id}:${tab}`);
+  // A search typed while the detail is open moves it to the tab with a match too.
+  const searched = useRef(query);
+  useEffect(() => {
+    if (searched.current === query) return;
+    searched.current = query;
+    if (query.length >= 2) setTab(tabWithMatch(r, query));
+    // r is left out on purpose: a live record re-rendering must not move the tab
+  }, [query]);
   const [focusEvent, setFocusEvent] = useState<number | null>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -141,7 +149,7 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
           ))}
         </div>
         {query.length >= 2 ? (
-          <div className="search-hits" data-testid="search-hits" role="status">
+          <div className="search-hits" data-testid="search-hits" role="status" data-search-skip="">
             <span className="search-hits-text">
               {hits.count === 0
                 ? `No match for “${query}” in this tab`
