@@ -128,6 +128,7 @@ export interface AppActions {
   reload(): Promise<void>;
   loadMore(): Promise<void>;
   refreshSummary(): Promise<void>;
+  refreshHistogram(): Promise<void>;
   setSort(sort: Sort): void;
   refreshFacets(): Promise<void>;
   select(id: string | null): void;
@@ -204,10 +205,13 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   const later: Throttled[] = [];
   const refreshSummarySoon = throttle(() => void actions.refreshSummary(), 1500);
   const refreshFacetsSoon = throttle(() => void actions.refreshFacets(), 5000);
+  // A whole-set scan like the summary's (half a second at 100,000 rows), for a chart
+  // whose bars move slowly: less often than the numbers.
+  const refreshHistogramSoon = throttle(() => void actions.refreshHistogram(), 10_000);
   const refreshHeadSoon = throttle(() => void refreshHead(), 2000);
   const refreshSessionsSoon = throttle(() => void actions.loadSessions(), 2500);
   const refreshDetailSoon = throttle(() => void loadDetail(get().detail.id, true), 700);
-  later.push(refreshSummarySoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
+  later.push(refreshSummarySoon, refreshHistogramSoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
 
   /** Loads older pages until the whole filtered set (up to SORT_LOAD_CAP) is here to sort. */
   async function loadForSort(): Promise<void> {
@@ -317,6 +321,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     // Follow-up queries, throttled: never one per event.
     const settledOrNew = changes.some((c) => c.kind !== 'progress');
     if (settledOrNew) refreshSummarySoon();
+    if (changes.some((c) => c.kind === 'finished')) refreshHistogramSoon();
     if (needsRefresh && changes.some((c) => c.kind === 'finished')) refreshHeadSoon();
     if (settledOrNew && s.view === 'sessions') refreshSessionsSoon();
     const f = s.facets;
@@ -411,6 +416,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       set({ query, loading: true, listError: null });
       changesDuringLoad = [];
       void actions.refreshSummary();
+      void actions.refreshHistogram();
       const request = (async () => {
         try {
           const page = await api.call('requests.list', { filter: query, limit: PAGE_SIZE });
@@ -470,13 +476,20 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       const gen = generation;
       const filter = get().query;
       try {
-        const [summary, histogram] = await Promise.all([
-          api.call('requests.summary', { filter }),
-          api.call('requests.histogram', { filter, buckets: HISTOGRAM_BUCKETS }),
-        ]);
-        if (gen === generation) set({ summary, histogram });
+        const summary = await api.call('requests.summary', { filter });
+        if (gen === generation) set({ summary });
       } catch {
         // the strip keeps its last numbers; the list shows the error if the store is down
+      }
+    },
+
+    async refreshHistogram() {
+      const gen = generation;
+      try {
+        const histogram = await api.call('requests.histogram', { filter: get().query, buckets: HISTOGRAM_BUCKETS });
+        if (gen === generation) set({ histogram });
+      } catch {
+        // the chart keeps its last bars
       }
     },
 
