@@ -218,10 +218,7 @@ export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } &
     },
     { auto: true },
   ],
-  // Playwright reads a fixture's dependencies from its first parameter's destructuring
-  // pattern, so "no dependencies" must be spelled `{}`.
-  // eslint-disable-next-line no-empty-pattern
-  streamtap: async ({}, use, testInfo) => {
+  streamtap: async ({ context }, use, testInfo) => {
     if (!fs.existsSync(RENDERER_INDEX)) {
       throw new Error(`The dashboard is not built: ${path.relative(REPO_ROOT, RENDERER_INDEX)} is missing. Run "npm run build" before the end-to-end tests.`);
     }
@@ -298,6 +295,9 @@ export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } &
       };
       await use(st);
     } finally {
+      // The pages go first: a page still polling a server that is going away would log
+      // connection errors that are the teardown's, not the test's.
+      await Promise.all(context.pages().map((p) => p.close()));
       if (server) {
         if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('streamtap-serve.log', { body: log + server.output(), contentType: 'text/plain' });
         await stopServer(server.child);
