@@ -9,7 +9,7 @@ import { CUT_OFF_KINDS, type BadgeKind } from '../../lib/outcome.js';
 import { plural } from '../../lib/words.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
 
-function countOf(s: SummaryStats, k: BadgeKind): number {
+function kindCount(s: SummaryStats, k: BadgeKind): number {
   if (k === 'truncated') return s.truncated;
   if (k === 'completed') return s.byOutcome.completed - s.truncated;
   return s.byOutcome[k] ?? 0;
@@ -19,8 +19,8 @@ export function SummaryStrip() {
   const summary = useAppState((s) => s.summary);
   const actions = useActions();
   if (!summary) return <div className="summary" aria-busy="true" />;
-  const failures = CUT_OFF_KINDS.filter((k) => countOf(summary, k) > 0);
-  const failed = failures.reduce((n, k) => n + countOf(summary, k), 0);
+  const failures = CUT_OFF_KINDS.filter((k) => kindCount(summary, k) > 0);
+  const failed = failures.reduce((n, k) => n + kindCount(summary, k), 0);
   return (
     <div className="summary" data-testid="summary">
       <span className="stat">
@@ -44,14 +44,14 @@ export function SummaryStrip() {
         </span>
       </span>
       <span className="summary-badges">
-        {countOf(summary, 'in_progress') > 0 ? (
+        {kindCount(summary, 'in_progress') > 0 ? (
           <button type="button" className="chip-btn" onClick={() => actions.setFilter({ outcomes: ['in_progress'] })}>
-            <KindBadge kind="in_progress" count={countOf(summary, 'in_progress')} />
+            <KindBadge kind="in_progress" count={kindCount(summary, 'in_progress')} />
           </button>
         ) : null}
         {failures.map((k) => (
           <button key={k} type="button" className="chip-btn" onClick={() => actions.setFilter({ outcomes: [k] })} title="Show only these" data-kind={k}>
-            <KindBadge kind={k} count={countOf(summary, k)} />
+            <KindBadge kind={k} count={kindCount(summary, k)} />
           </button>
         ))}
       </span>
