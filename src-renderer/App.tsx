@@ -1,9 +1,11 @@
 // The dashboard shell: top bar, status banners, the current view, and the request
 // detail beside it. Owns the keyboard: ↑/↓ or j/k move the selection, Enter opens it,
-// Esc closes the detail, "/" jumps to search.
+// Esc closes the detail, "/" jumps to search, "?" lists every shortcut (the detail's
+// own keys, 1/2/3 for its tabs, live in the detail).
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { isTypingTarget } from './components/dom.js';
+import { ShortcutsDialog } from './components/shortcuts-dialog.js';
 import { StatusBanner } from './components/status-banner.js';
 import { TopBar } from './components/top-bar.js';
 import { DetailPanel } from './features/detail/detail-panel.js';
@@ -18,13 +20,22 @@ export function App() {
   const { actions, store } = useApp();
   const { view, detailOpen, notice } = useAppShallow((s) => ({ view: s.view, detailOpen: s.detail.id !== null, notice: s.notice }));
   const search = useRef<HTMLInputElement>(null);
+  const [help, setHelp] = useState(false);
+  // Read by the key handler: while the list is open, it owns the keyboard.
+  const helpOpen = useRef(false);
+  helpOpen.current = help;
 
   useEffect(() => actions.start(), [actions]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || helpOpen.current) return;
       const s = store.getState();
+      if (e.key === '?' && !isTypingTarget(e.target)) {
+        e.preventDefault();
+        setHelp((h) => !h);
+        return;
+      }
       if (e.key === 'Escape') {
         if (isTypingTarget(e.target)) return;
         if (s.detail.id !== null) {
@@ -78,6 +89,7 @@ export function App() {
         {showDetail ? <DetailPanel /> : null}
       </main>
       <ExportJobs />
+      {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
       {notice ? (
         <div className={`notice${notice.tone === 'bad' ? ' is-bad' : ''}`} role="status">
           {notice.text}

@@ -5,7 +5,7 @@
 // processes: no node:* and no electron imports.
 
 import { z } from 'zod';
-import { API_KINDS, OUTCOMES, type Outcome, type RequestRecord, type RequestSummary } from './record.js';
+import { API_KINDS, OUTCOMES, type EventTicks, type Outcome, type RequestRecord, type RequestSummary } from './record.js';
 
 const outcome = z.enum(OUTCOMES);
 const strList = z.array(z.string().max(500)).max(200);
@@ -57,6 +57,15 @@ export interface SummaryStats {
   medianTtftMs: number | null;
 }
 
+/** Requests over time for a filter: counts per equal bucket from `from` (epoch ms). */
+export interface HistogramResult {
+  from: number;
+  bucketMs: number;
+  requests: number[];
+  /** cut off or failed: every outcome but completed and in_progress, plus truncated */
+  failed: number[];
+}
+
 export interface SessionSummary {
   sessionId: string;
   /** true when grouped by client + credential + time gap (no session header) */
@@ -105,9 +114,17 @@ export interface SetupInfo {
 
 export type ExportResult = { status: 'saved'; count: number; path: string } | { status: 'canceled' } | { status: 'downloaded'; count: number };
 
+/** One record change on `live.events`; a live stream's progress carries the event
+ * arrivals since its previous push (`ticks`), never the event bodies. */
+export interface LiveRecordChange {
+  kind: 'started' | 'progress' | 'finished';
+  summary: RequestSummary;
+  ticks?: EventTicks;
+}
+
 /** What is pushed on `live.events`, already coalesced by the core side. */
 export type LiveEvent =
-  | { type: 'records'; changes: { kind: 'started' | 'progress' | 'finished'; summary: RequestSummary }[] }
+  | { type: 'records'; changes: LiveRecordChange[] }
   | { type: 'status'; status: AppStatus }
   | { type: 'export.progress'; exportId: string; written: number; done: boolean };
 
@@ -129,6 +146,9 @@ export const CHANNELS = {
   >(z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000), before: cursor.optional() }).strict()),
   'requests.get': channel<z.ZodObject<{ id: z.ZodString }>, RequestRecord | null>(z.object({ id: z.string().min(1).max(100) }).strict()),
   'requests.summary': channel<z.ZodObject<{ filter: typeof RecordFilterSchema }>, SummaryStats>(z.object({ filter: RecordFilterSchema }).strict()),
+  'requests.histogram': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; buckets: z.ZodNumber }>, HistogramResult>(
+    z.object({ filter: RecordFilterSchema, buckets: z.number().int().min(1).max(500) }).strict(),
+  ),
   'requests.facets': channel<z.ZodObject<Record<string, never>>, Facets>(z.object({}).strict()),
   'sessions.list': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; limit: z.ZodNumber }>, SessionSummary[]>(
     z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000) }).strict(),

@@ -88,6 +88,19 @@ export interface RawEvent {
   data: string;
 }
 
+/**
+ * Arrival times and names of a live stream's events `from` … `from + t.length - 1`
+ * (indexes into its event list): what the dashboard draws while a request streams,
+ * without the event bodies. Pushed incrementally with progress changes.
+ */
+export interface EventTicks {
+  from: number;
+  /** ms from the request's arrival, one per event */
+  t: number[];
+  /** the SSE `event:` name, null for an unnamed event */
+  name: (string | null)[];
+}
+
 export interface CapturedBody {
   /** decoded text (UTF-8), possibly cut at the capture limit */
   text: string;

@@ -98,8 +98,16 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
 
   return {
     'requests.list': ({ filter, limit, before }) => store.list(filter, before ? { limit, before } : { limit }),
-    'requests.get': ({ id }) => store.get(id),
+    'requests.get': ({ id }) => {
+      const record = store.get(id);
+      if (record?.outcome !== 'in_progress') return record;
+      // Events are stored when a request settles: while it streams, the detail gets
+      // their times and names from the live recording (the bodies come at the end).
+      const events = core.liveEvents(id);
+      return events ? { ...record, events } : record;
+    },
     'requests.summary': ({ filter }) => store.summary(filter),
+    'requests.histogram': ({ filter, buckets }) => store.histogram(filter, buckets),
     'requests.facets': () => ({
       models: store.distinct('model'),
       clients: store.distinct('client'),

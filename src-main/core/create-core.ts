@@ -2,7 +2,7 @@
 // recorder and the store wired together. The Electron shell and the headless CLI are
 // thin layers over this; nothing here knows which one is running it.
 
-import type { RequestRecord } from '../common/record.js';
+import type { RawEvent, RequestRecord } from '../common/record.js';
 import type { CoreConfig } from './config.js';
 import { openStore, type Store, type StoreStatus } from './db/store.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
@@ -40,6 +40,8 @@ export interface Core {
   stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
   status(): CoreStatus;
   setPaused(paused: boolean): void;
+  /** A request still in flight: its events so far (times and names, no bodies); else null. */
+  liveEvents(id: string): RawEvent[] | null;
   /** Applies upstreams, timeouts, limits and retention to the running proxy (new
    * requests use them; requests in flight keep theirs). The port is not changed here. */
   reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays'>): void;
@@ -151,6 +153,9 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     setPaused(p) {
       paused = p;
       publishStatus();
+    },
+    liveEvents(id) {
+      return proxy?.liveEvents(id) ?? null;
     },
     reconfigure(next) {
       // The proxy holds this very config object and reads it per request.

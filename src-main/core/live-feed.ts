@@ -8,7 +8,7 @@
 // Plain Node, no transport: `push` is whatever the caller sends with.
 
 import type { AppStatus, LiveEvent } from '../common/contract.js';
-import type { RequestSummary } from '../common/record.js';
+import type { EventTicks, RequestSummary } from '../common/record.js';
 import { buildAppStatus } from './api-model.js';
 import type { Core } from './create-core.js';
 import type { RecordChange } from './recorder/recording.js';
@@ -39,12 +39,24 @@ export function mergeKind(pending: ChangeKind, next: ChangeKind): ChangeKind {
   return 'progress';
 }
 
+/**
+ * Joins a request's pending event arrivals with the next ones. They are contiguous
+ * (each progress change carries the events after the previous one's); anything else
+ * is dropped rather than guessed, and the page re-reads the record to close the gap.
+ */
+export function mergeTicks(pending: EventTicks | undefined, next: EventTicks | undefined): EventTicks | undefined {
+  if (!pending) return next;
+  if (!next) return pending;
+  if (pending.from + pending.t.length !== next.from) return next;
+  return { from: pending.from, t: pending.t.concat(next.t), name: pending.name.concat(next.name) };
+}
+
 /** Subscribes to the core and pushes coalesced events; returns the cleanup. */
 export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: LiveFeedOptions = {}): () => void {
   const intervalMs = Math.max(0, opts.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS);
   const getStatus = opts.getStatus ?? (() => buildAppStatus(core, opts.runtime ?? 'headless'));
   // Map keeps first-arrival order, so rows appear in the order their requests arrived.
-  const pending = new Map<string, { kind: ChangeKind; summary: RequestSummary }>();
+  const pending = new Map<string, { kind: ChangeKind; summary: RequestSummary; ticks?: EventTicks }>();
   let statusDirty = false;
   let timer: NodeJS.Timeout | null = null;
   let lastFlush = -Infinity;
@@ -95,7 +107,10 @@ export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: 
     if (prev?.kind === 'finished' && change.type !== 'finished') {
       // The final summary stays; nothing after it is newer in substance.
     } else {
-      pending.set(change.summary.id, { kind: prev ? mergeKind(prev.kind, change.type) : change.type, summary: change.summary });
+      const kind = prev ? mergeKind(prev.kind, change.type) : change.type;
+      // A finished record is re-read whole by whoever shows it: its ticks are moot.
+      const ticks = kind === 'finished' ? undefined : mergeTicks(prev?.ticks, change.type === 'progress' ? change.ticks : undefined);
+      pending.set(change.summary.id, ticks ? { kind, summary: change.summary, ticks } : { kind, summary: change.summary });
     }
     // The tray's "live streams" and "requests today" move with every start and end.
     if (change.type !== 'progress') statusDirty = true;

@@ -13,7 +13,7 @@ import { openStore, StoreOpenError } from '../core/db/store.js';
 import { listSessions } from '../core/sessions.js';
 import { OUTCOMES, type Outcome, type RecordFilter, type RequestSummary } from '../common/record.js';
 import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
-import { startDashboard } from './dashboard-server.js';
+import { startDashboard, TOKEN_FILE } from './dashboard-server.js';
 
 class UsageError extends Error {}
 
@@ -28,6 +28,7 @@ commands:
             --header-timeout S    seconds to wait for response headers (default 600)
             --idle-timeout S      seconds of silence mid-stream before giving up (default 300)
             --no-dashboard        do not serve the dashboard
+            --rotate-token        give the dashboard a new token (open tabs are refused)
   export    write recorded requests as JSON, JSON Lines or HAR
             --db FILE  --format json|jsonl|har  --out FILE (default: stdout)  --events
             filters: --since T --until T (ISO date or 30m, 2h, 7d ago) --outcome LIST
@@ -134,6 +135,7 @@ async function serve(argv: string[]): Promise<void> {
       'header-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
+      'rotate-token': { type: 'boolean' },
       host: { type: 'string' },
     },
     strict: true,
@@ -180,6 +182,9 @@ async function serve(argv: string[]): Promise<void> {
   if (!values['no-dashboard']) {
     dashboard = await startDashboard(core, {
       settingsFile,
+      // Kept in the data folder so a tab left open survives a restart.
+      tokenFile: path.join(defaultDataDir(), TOKEN_FILE),
+      rotateToken: values['rotate-token'] === true,
       // Saved settings apply to the running server at once, except the port: this
       // process keeps the socket it was started on.
       applySettings: async (s) => {

@@ -6,8 +6,10 @@
 //   GET  /__streamtap/api/events        LiveEvent stream (SSE, `event: live`)
 //   GET  /__streamtap/api/export        a download (json | jsonl | har) of a filter
 // to the user's own browser only:
-// - every API request carries the per-launch token (header `x-streamtap-token`, or
-//   `?token=` where a browser cannot set headers: EventSource, a download link);
+// - every API request carries the dashboard token (header `x-streamtap-token`, or
+//   `?token=` where a browser cannot set headers: EventSource, a download link). The
+//   token is kept in the data folder (readable by the user only), so a tab left open
+//   across a restart keeps working; `serve --rotate-token` makes a new one;
 // - the proxy has already refused a non-loopback Host (DNS rebinding); for these paths
 //   it leaves the Origin rule to us, because the dashboard's own fetches are browser
 //   requests and carry Origin. Only our own origin is accepted, `Sec-Fetch-Site` must
@@ -16,7 +18,7 @@
 // No response carries a stack trace.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +45,12 @@ import { SETTINGS_FILE, defaultDataDir } from '../core/settings.js';
 export interface DashboardOptions {
   /** the built renderer; default out/renderer at the repo root (electron-vite's output) */
   rendererDir?: string;
-  /** the API token; default 32 random bytes, hex, new at every launch */
+  /** the API token; default: the one kept in `tokenFile`, else 32 random bytes (hex) for this launch only */
   token?: string;
+  /** where the token is kept across launches (loadDashboardToken); the CLI passes the data folder's */
+  tokenFile?: string;
+  /** with `tokenFile`: replace the kept token with a new one (open tabs are then refused) */
+  rotateToken?: boolean;
   /** the settings file `settings.set` writes; default settings.json in the data folder */
   settingsFile?: string;
   /** applies saved settings to the running server; without it they apply at the next start */
@@ -66,6 +72,11 @@ export interface DashboardServer {
 }
 
 export const TOKEN_HEADER = 'x-streamtap-token';
+/** The token's file in the data folder. */
+export const TOKEN_FILE = 'dashboard-token';
+/** What a refused token is told (the page shows its own words, with a way out). */
+export const TOKEN_REFUSED_MESSAGE =
+  'the dashboard token was refused (Streamtap was started with a new one, e.g. after --rotate-token): open the dashboard URL that `streamtap serve` printed';
 export const API_PREFIX = `${DASHBOARD_PREFIX}/api/`;
 
 export const CSP =
@@ -211,8 +222,40 @@ function exportFileName(format: ExportFormat, now = new Date()): string {
   return `streamtap-export-${date}.${format}`;
 }
 
+const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
+
+function newToken(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/**
+ * The dashboard token kept in `file`: read when it is there and well-formed, else made
+ * and written (also when `rotate` asks for a new one). The file is the user's only
+ * (0600, and tightened if it was left wider) because the token opens every record;
+ * it is written to a temporary file and renamed, so a crash never leaves half a token.
+ */
+export function loadDashboardToken(file: string, opts: { rotate?: boolean } = {}): string {
+  if (!opts.rotate) {
+    try {
+      const kept = fs.readFileSync(file, 'utf8').trim();
+      if (TOKEN_PATTERN.test(kept)) {
+        if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+        return kept;
+      }
+    } catch {
+      // none yet (or unreadable): make one below
+    }
+  }
+  const token = newToken();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return token;
+}
+
 export async function startDashboard(core: Core, opts: DashboardOptions = {}): Promise<DashboardServer> {
-  const token = opts.token ?? randomBytes(32).toString('hex');
+  const token = opts.token ?? (opts.tokenFile ? loadDashboardToken(opts.tokenFile, { rotate: opts.rotateToken === true }) : newToken());
   if (token.length < 16) throw new Error('the dashboard token must be at least 16 characters');
   // Hashing both sides gives equal-length inputs for timingSafeEqual, whatever was sent.
   const tokenDigest = createHash('sha256').update(token).digest();
@@ -434,7 +477,7 @@ export async function startDashboard(core: Core, opts: DashboardOptions = {}): P
     const given = headerOne(req, TOKEN_HEADER) ?? (isCall ? undefined : (url.searchParams.get('token') ?? undefined));
     if (!tokenOk(given)) {
       req.resume();
-      return sendApiError(res, 401, 'forbidden', 'missing or wrong dashboard token: open the dashboard URL printed by `streamtap serve`');
+      return sendApiError(res, 401, 'forbidden', TOKEN_REFUSED_MESSAGE);
     }
     if (isCall) {
       if (req.method !== 'POST') {

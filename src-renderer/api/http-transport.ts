@@ -6,6 +6,9 @@
 //           memory, no frozen tab)
 // EventSource cannot send headers, hence the token in its query string; everything else
 // sends it as a header. The API is same-origin only (the server refuses foreign Origins).
+// The token is kept by the server across restarts; when it is refused (the server was
+// started with a new one) the transport says so once and stops: retrying cannot help,
+// only the new dashboard URL can.
 
 import type { ApiError, ChannelArgs, ChannelName, ChannelResult, ExportResult, LiveEvent } from '../../src-main/common/contract.js';
 import { API_PREFIX, exportUrl, extractToken, TOKEN_STORAGE_KEY } from '../lib/token.js';
@@ -30,7 +33,8 @@ export function takeToken(): string | null {
   }
 }
 
-const UNAUTHORIZED_HINT = 'The dashboard token was refused. Open the dashboard URL that "streamtap serve" printed (it changes at every launch).';
+export const TOKEN_REFUSED_HINT =
+  'Streamtap refused this tab\'s dashboard token: it was started with a new one (after --rotate-token, or with another data folder). Open the dashboard URL that "streamtap serve" printed, or paste it here.';
 
 function asApiError(body: unknown): ApiError | null {
   if (!body || typeof body !== 'object') return null;
@@ -48,6 +52,7 @@ export function createHttpTransport(token: string): RendererApi {
   let everOpened = false;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let retryDelay = 1000;
+  let refused = false;
 
   const setState = (s: ConnectionState, detail?: string): void => {
     state = s;
@@ -66,8 +71,40 @@ export function createHttpTransport(token: string): RendererApi {
     for (const l of listeners) l(data as LiveEvent);
   };
 
+  const refuse = (): void => {
+    if (refused) return;
+    refused = true;
+    close();
+    setState('refused', TOKEN_REFUSED_HINT);
+  };
+
+  /** After the browser gave up on the event stream: a refused token, or a server that is down? */
+  const probe = async (): Promise<'refused' | 'other'> => {
+    try {
+      const res = await fetch(`${API_PREFIX}/call/status.get`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
+        body: '{}',
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+      return res.status === 401 ? 'refused' : 'other';
+    } catch {
+      return 'other';
+    }
+  };
+
+  const scheduleRetry = (): void => {
+    if (!listeners.size || retryTimer !== null || refused) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (listeners.size) open();
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15_000);
+  };
+
   const open = (): void => {
-    if (source) return;
+    if (source || refused) return;
     const es = new EventSource(`${API_PREFIX}/events?token=${encodeURIComponent(token)}`);
     source = es;
     es.addEventListener('live', onLive as EventListener);
@@ -80,18 +117,13 @@ export function createHttpTransport(token: string): RendererApi {
     };
     es.onerror = () => {
       if (es.readyState === EventSource.CLOSED) {
-        // The browser gave up (a non-200 answer such as 403, or the server is gone):
-        // retry ourselves with backoff while anyone listens.
+        // The browser gave up (a non-200 answer such as 401 or 503, or the server is
+        // gone): a refused token ends it; anything else is retried with backoff while
+        // anyone listens.
         es.close();
-        source = null;
+        if (source === es) source = null;
         setState('reconnecting', 'The live feed is down; retrying…');
-        if (listeners.size && retryTimer === null) {
-          retryTimer = setTimeout(() => {
-            retryTimer = null;
-            if (listeners.size) open();
-          }, retryDelay);
-          retryDelay = Math.min(retryDelay * 2, 15_000);
-        }
+        void probe().then((why) => (why === 'refused' ? refuse() : scheduleRetry()));
       } else {
         setState('reconnecting', 'The live feed dropped; reconnecting…');
       }
@@ -106,6 +138,7 @@ export function createHttpTransport(token: string): RendererApi {
   };
 
   async function post<C extends ChannelName>(channel: C, args: ChannelArgs<C>): Promise<ChannelResult<C>> {
+    if (refused) throw new ApiCallError('unauthorized', TOKEN_REFUSED_HINT);
     let res: Response;
     try {
       res = await fetch(`${API_PREFIX}/call/${encodeURIComponent(channel)}`, {
@@ -118,10 +151,13 @@ export function createHttpTransport(token: string): RendererApi {
     } catch {
       throw new ApiCallError('network', 'Streamtap is not answering. Is "streamtap serve" still running?');
     }
-    if (res.status === 401 || res.status === 403) {
-      const body: unknown = await res.json().catch(() => null);
-      const e = asApiError(body);
-      throw new ApiCallError('unauthorized', e?.message && !/token/i.test(e.message) ? e.message : UNAUTHORIZED_HINT);
+    if (res.status === 401) {
+      refuse();
+      throw new ApiCallError('unauthorized', TOKEN_REFUSED_HINT);
+    }
+    if (res.status === 403) {
+      const e = asApiError(await res.json().catch(() => null));
+      throw new ApiCallError('forbidden', e?.message ?? `${channel}: refused (HTTP 403)`);
     }
     const body: unknown = await res.json().catch(() => undefined);
     // The server answers either with the dispatch envelope { ok, result | error } or with

@@ -4,8 +4,8 @@
 // the fields the renderer relies on are checked; a record change is dropped on its own,
 // the rest of its batch is kept. Pure.
 
-import type { LiveEvent } from '../../src-main/common/contract.js';
-import { OUTCOMES, type RequestSummary } from '../../src-main/common/record.js';
+import type { LiveEvent, LiveRecordChange } from '../../src-main/common/contract.js';
+import { OUTCOMES, type EventTicks, type RequestSummary } from '../../src-main/common/record.js';
 
 type Warn = (message: string, value?: unknown) => void;
 
@@ -26,6 +26,21 @@ function isSummary(v: unknown): v is RequestSummary {
   );
 }
 
+function isTicks(v: unknown): v is EventTicks {
+  if (!isObj(v)) return false;
+  const { from, t, name } = v;
+  return (
+    typeof from === 'number' &&
+    Number.isInteger(from) &&
+    from >= 0 &&
+    Array.isArray(t) &&
+    Array.isArray(name) &&
+    t.length === name.length &&
+    t.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+    name.every((x) => x === null || typeof x === 'string')
+  );
+}
+
 function isStatus(v: unknown): boolean {
   return isObj(v) && typeof v['listening'] === 'boolean' && typeof v['paused'] === 'boolean' && typeof v['live'] === 'number';
 }
@@ -43,10 +58,16 @@ export function parseLiveEvent(raw: unknown, warn: Warn = (m, v) => console.warn
         warn('streamtap: dropped a records event without a changes list', raw);
         return null;
       }
-      const good: Extract<LiveEvent, { type: 'records' }>['changes'] = [];
+      const good: LiveRecordChange[] = [];
       for (const c of changes) {
         if (isObj(c) && typeof c['kind'] === 'string' && KINDS.has(c['kind']) && isSummary(c['summary'])) {
-          good.push({ kind: c['kind'] as 'started' | 'progress' | 'finished', summary: c['summary'] });
+          const change: LiveRecordChange = { kind: c['kind'] as LiveRecordChange['kind'], summary: c['summary'] };
+          // Bad ticks cost only the live chart's smoothness (the record is re-read): drop them alone.
+          if (c['ticks'] !== undefined) {
+            if (isTicks(c['ticks'])) change.ticks = c['ticks'];
+            else warn('streamtap: dropped malformed event ticks', c['ticks']);
+          }
+          good.push(change);
         } else {
           warn('streamtap: dropped a malformed record change', c);
         }

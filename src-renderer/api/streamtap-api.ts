@@ -5,7 +5,8 @@
 
 import type { ApiError, StreamtapApi } from '../../src-main/common/contract.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'failed';
+/** `refused`: the server no longer accepts this tab's dashboard token; nothing is retried. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'failed' | 'refused';
 
 export interface RendererApi extends StreamtapApi {
   readonly transport: 'ipc' | 'http';

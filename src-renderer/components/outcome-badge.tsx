@@ -1,6 +1,7 @@
-// The outcome badge: glyph + label + colour, so it reads without colour too. An
-// in-progress badge pulses (not under prefers-reduced-motion) and gains a "stalled"
-// marker once its stream has been silent for STALL_MS.
+// The outcome badge: glyph + label + colour, so it reads without colour too; an
+// upstream error adds its HTTP status beside its name. An in-progress badge pulses
+// (not under prefers-reduced-motion) and gains a "stalled" marker once its stream has
+// been silent for STALL_MS.
 
 import type { RequestSummary } from '../../src-main/common/record.js';
 import { BADGES, badgeFor, silentForMs, STALL_MS, type BadgeKind } from '../lib/outcome.js';
@@ -18,6 +19,7 @@ export function OutcomeBadge({ row, withStall = true }: { row: Row; withStall?: 
           {b.glyph}
         </span>
         <span className="badge-label">{b.label}</span>
+        {b.kind === 'upstream_error' && row.httpStatus !== null && row.httpStatus >= 400 ? <span className="badge-status num">{row.httpStatus}</span> : null}
       </span>
       {withStall && row.outcome === 'in_progress' ? <StallMarker row={row} /> : null}
     </span>

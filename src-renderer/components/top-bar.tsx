@@ -52,7 +52,7 @@ export function TopBar() {
         ) : null}
         {connection !== 'open' ? (
           <span className={`conn conn-${connection}`} title="Live updates">
-            {connection === 'connecting' ? 'connecting…' : connection === 'reconnecting' ? 'reconnecting…' : 'offline'}
+            {connection === 'connecting' ? 'connecting…' : connection === 'reconnecting' ? 'reconnecting…' : connection === 'refused' ? 'token refused' : 'offline'}
           </span>
         ) : null}
       </div>

@@ -68,6 +68,21 @@ export function formatWhen(epochMs: number, now: number = Date.now()): string {
   return `${month} ${d.getDate()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+/** "Mar 4 14:03:27": the time column when rows span more than one day. */
+export function formatDateTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${d.toLocaleString('en-US', { month: 'short' })} ${d.getDate()} ${formatClock(epochMs)}`;
+}
+
+/** Do these rows (or today and them) fall on more than one local day? */
+export function spansDays(rows: readonly { startedAt: number }[], now: number = Date.now()): boolean {
+  if (rows.length === 0) return false;
+  const day = (t: number) => new Date(t).toDateString();
+  const today = day(now);
+  // Newest first: the first and last rows bound the span.
+  return day(rows[0]!.startedAt) !== today || day(rows[rows.length - 1]!.startedAt) !== today;
+}
+
 /** Full local timestamp for tooltips and the detail header. */
 export function formatTimestamp(epochMs: number): string {
   const d = new Date(epochMs);

@@ -199,3 +199,52 @@ export function parseRequestBody(api: ApiKind, body: CapturedBody | null | undef
   }
   return { problem: null, system: system && system.length ? system : null, messages, tools: toolDefs(json['tools']), params };
 }
+
+// ---- what the user typed -------------------------------------------------------------
+
+const REMINDER = /<system-reminder>([\s\S]*?)<\/system-reminder>/g;
+
+/** A text with Claude Code's `<system-reminder>` blocks taken out (they are the tool's
+ * notes to the model, not the user's words). */
+export function splitReminders(text: string): { text: string; reminders: string[] } {
+  const reminders: string[] = [];
+  const rest = text.replace(REMINDER, (_m, inner: string) => {
+    reminders.push(inner.trim());
+    return '';
+  });
+  return { text: rest.trim(), reminders };
+}
+
+export interface Prompt {
+  /** index of its message in ParsedRequest.messages */
+  index: number;
+  text: string;
+  /** reminders and tool results that came with it, folded away */
+  reminders: string[];
+  toolResults: number;
+  /** messages after it (the agent's tool calls and their results in this turn) */
+  after: number;
+}
+
+/**
+ * The latest thing the user typed: the text of the last user message that has any once
+ * reminders are taken out (an agent's later user messages carry only tool results).
+ */
+export function latestPrompt(p: Pick<ParsedRequest, 'messages'>): Prompt | null {
+  for (let i = p.messages.length - 1; i >= 0; i--) {
+    const m = p.messages[i]!;
+    if (m.role !== 'user') continue;
+    const texts: string[] = [];
+    const reminders: string[] = [];
+    let toolResults = 0;
+    for (const part of m.parts) {
+      if (part.kind === 'text') {
+        const s = splitReminders(part.text);
+        if (s.text) texts.push(s.text);
+        reminders.push(...s.reminders);
+      } else if (part.kind === 'tool_result') toolResults++;
+    }
+    if (texts.length) return { index: i, text: texts.join('\n\n'), reminders, toolResults, after: p.messages.length - 1 - i };
+  }
+  return null;
+}

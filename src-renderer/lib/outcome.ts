@@ -1,6 +1,8 @@
 // How each outcome reads at a glance: a glyph, a text label and a tone (colour). The
 // glyph and the label carry the meaning on their own, so a colour-blind reader or a
-// grey-scale screenshot loses nothing; the tone only speeds up scanning.
+// grey-scale screenshot loses nothing; the tone only speeds up scanning. The label is
+// the outcome's one name in the dashboard — badge, filter, summary, README — and the
+// HTTP status of an upstream error is shown beside it, never instead of it.
 
 import type { Outcome, RequestSummary } from '../../src-main/common/record.js';
 
@@ -25,7 +27,7 @@ export const BADGES: Record<BadgeKind, Omit<BadgeInfo, 'kind'>> = {
   client_aborted: { glyph: '⊘', label: 'client aborted', tone: 'warn', meaning: 'The client closed the connection before the answer finished.' },
   upstream_error: { glyph: '✕', label: 'upstream error', tone: 'bad', meaning: 'The provider answered with an error status or an in-stream error event.' },
   upstream_disconnected: { glyph: '↯', label: 'disconnected', tone: 'bad', meaning: "The provider's stream ended without a terminal event." },
-  upstream_unreachable: { glyph: '⊗', label: 'unreachable', tone: 'bad', meaning: 'The provider could not be reached (refused, DNS, TLS).' },
+  upstream_unreachable: { glyph: '⊗', label: 'unreachable', tone: 'bad', meaning: 'The provider could not be reached (refused, DNS, TLS), or no upstream matched the path.' },
   timeout: { glyph: '◷', label: 'timeout', tone: 'bad', meaning: 'No headers within the header timeout, or no event within the idle timeout.' },
   interrupted: { glyph: '■', label: 'interrupted', tone: 'muted', meaning: 'Streamtap itself stopped while the request was in flight.' },
 };
@@ -49,14 +51,30 @@ export function badgeKind(r: Pick<RequestSummary, 'outcome' | 'truncated'>): Bad
   return r.outcome === 'completed' && r.truncated ? 'truncated' : r.outcome;
 }
 
-/** The badge for a row; an upstream error carries its status ("429"). */
+/** The badge for a row. */
 export function badgeFor(r: BadgeInput): BadgeInfo {
   const kind = badgeKind(r);
-  const base = BADGES[kind];
-  if (kind === 'upstream_error' && r.httpStatus !== null && r.httpStatus >= 400) {
-    return { kind, ...base, label: `error ${r.httpStatus}` };
-  }
-  return { kind, ...base };
+  return { kind, ...BADGES[kind] };
+}
+
+/** The kinds counted as "cut off or failed": every ending but a complete answer (and a live one). */
+export const CUT_OFF_KINDS: BadgeKind[] = BADGE_ORDER.filter((k) => k !== 'in_progress' && k !== 'completed');
+
+type ErrorInput = Pick<RequestSummary, 'outcome' | 'httpStatus' | 'error' | 'errorMessage' | 'evidence'>;
+
+/**
+ * For a failed row: the HTTP status, if any, and the first words of what went wrong
+ * ("429 rate_limit_error: Rate limit reached for…", "ECONNRESET", "connection
+ * refused"); null for a row that did not fail.
+ */
+export function errorBrief(r: ErrorInput, words = 60): { status: number | null; text: string } | null {
+  if (r.outcome === 'in_progress' || r.outcome === 'completed') return null;
+  const status = r.httpStatus !== null && r.httpStatus >= 400 ? r.httpStatus : null;
+  const e = r.error;
+  const parts = [e?.type ?? e?.code, e?.message ?? r.errorMessage ?? (r.evidence.errorCode ?? null)].filter((x): x is string => !!x);
+  let text = parts.join(': ').replace(/\s+/g, ' ').trim();
+  if (text.length > words) text = `${text.slice(0, words).replace(/\s+\S*$/, '')}…`;
+  return status === null && text === '' ? null : { status, text };
 }
 
 /** A live stream silent for this long is marked "stalled". */

@@ -4,13 +4,11 @@
 // — startedAt never changes for a record — so one batch costs O(changes · log n) plus
 // one array copy, even with 100,000 rows loaded. Pure.
 
+import type { LiveRecordChange } from '../../src-main/common/contract.js';
 import type { RecordFilter, RequestSummary } from '../../src-main/common/record.js';
 import { matchesFilter } from './ui-filter.js';
 
-export interface RowChange {
-  kind: 'started' | 'progress' | 'finished';
-  summary: RequestSummary;
-}
+export type RowChange = LiveRecordChange;
 
 type Key = Pick<RequestSummary, 'startedAt' | 'id'>;
 

@@ -7,7 +7,17 @@ export interface Throttled {
   cancel(): void;
 }
 
-export function throttle(fn: () => void, ms: number, timers: { set: typeof setTimeout; clear: typeof clearTimeout } = { set: setTimeout, clear: clearTimeout }): Throttled {
+export interface Timers {
+  set: typeof setTimeout;
+  clear: typeof clearTimeout;
+}
+
+const GLOBAL_TIMERS: Timers = { set: globalThis.setTimeout, clear: globalThis.clearTimeout };
+
+export function throttle(fn: () => void, ms: number, timers: Timers = GLOBAL_TIMERS): Throttled {
+  // Called unbound: a browser's setTimeout throws "Illegal invocation" when it is
+  // called as a method of any object but the window (timers.set(…) would be one).
+  const { set, clear } = timers;
   let last = -Infinity;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const run = (): void => {
@@ -19,10 +29,10 @@ export function throttle(fn: () => void, ms: number, timers: { set: typeof setTi
     if (timer !== null) return;
     const wait = last + ms - Date.now();
     if (wait <= 0) run();
-    else timer = timers.set(run, wait);
+    else timer = set(run, wait);
   };
   t.cancel = (): void => {
-    if (timer !== null) timers.clear(timer);
+    if (timer !== null) clear(timer);
     timer = null;
   };
   return t;

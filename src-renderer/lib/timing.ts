@@ -56,13 +56,57 @@ export function timingModel(
   return { endMs, buckets, bucketMs, maxBucket: Math.max(0, ...buckets), longestGap: longest, eventCount: events.length };
 }
 
+/** The step between "nice" axis ticks for 0…endMs (about `count` ticks). */
+const CLOCK_STEPS = [30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 10_800e3, 21_600e3, 43_200e3, 86_400e3];
+
+export function axisStep(endMs: number, count = 6): number {
+  const raw = endMs / count;
+  // Past half a minute per tick, steps a clock reads: 1 min, 5 min, 1 h.
+  if (raw > 20_000) return CLOCK_STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 86_400e3) * 86_400e3;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+}
+
 /** "Nice" tick positions for an axis from 0 to endMs (about `count` ticks). */
 export function axisTicks(endMs: number, count = 6): number[] {
   if (endMs <= 0) return [0];
-  const raw = endMs / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const step = axisStep(endMs, count);
   const ticks: number[] = [];
-  for (let t = 0; t <= endMs + 1e-9; t += step) ticks.push(t);
+  // Multiplied, not summed: adding 0.1 ms steps drifts (0.30000000000000004).
+  for (let i = 0; i * step <= endMs + 1e-9; i++) ticks.push(Number((i * step).toPrecision(12)));
   return ticks;
+}
+
+/** Decimals that tell ticks `step` apart in `unit` (1 for ms, 1000 for s). */
+function decimalsFor(step: number, unit: number): number {
+  const s = step / unit;
+  for (let d = 0; d < 4; d++) if (Math.abs(Math.round(s * 10 ** d) - s * 10 ** d) < 1e-6) return d;
+  return 3;
+}
+
+/**
+ * An axis label precise enough that neighbours never read the same ("0.5 ms", "1 ms",
+ * "1.5 ms"; "1.25 s", "1.5 s"): the precision follows the step, not the value.
+ */
+export function formatTick(t: number, step: number): string {
+  if (t === 0) return '0';
+  if (step < 1000 && t < 1000) return `${t.toFixed(decimalsFor(step, 1))} ms`;
+  if (t < 60_000 || step < 1000) return `${(t / 1000).toFixed(decimalsFor(step, 1000))} s`;
+  const m = Math.round(t / 60_000);
+  if (t % 60_000 !== 0) return `${Math.floor(t / 60_000)}m ${String(Math.round((t % 60_000) / 1000)).padStart(2, '0')}s`;
+  return m >= 60 ? `${Math.floor(m / 60)}h${m % 60 ? ` ${String(m % 60).padStart(2, '0')}m` : ''}` : `${m} min`;
+}
+
+/** Index of the event nearest to `ms` (events sorted by time), or null when there are none. */
+export function nearestEvent(events: readonly Pick<RawEvent, 't'>[], ms: number): number | null {
+  if (events.length === 0) return null;
+  let lo = 0;
+  let hi = events.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.t < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && ms - events[lo - 1]!.t <= events[lo]!.t - ms) return lo - 1;
+  return lo;
 }

@@ -22,3 +22,23 @@ export function exportUrl(opts: { format: string; filter: unknown; token: string
   const q = new URLSearchParams({ format: opts.format, filter: JSON.stringify(opts.filter), token: opts.token, exportId: opts.exportId });
   return `${API_PREFIX}/export?${q.toString()}`;
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A dashboard URL pasted by the user after their token was refused: it must be one that
+ * `streamtap serve` prints (a loopback address, the dashboard path, a token), so the
+ * page never navigates anywhere else on the strength of pasted text.
+ */
+export function parseDashboardUrl(text: string): { ok: true; url: string } | { ok: false; error: string } {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return { ok: false, error: 'That is not a URL. Paste the whole "dashboard http://127.0.0.1:…" address.' };
+  }
+  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) return { ok: false, error: 'Streamtap serves its dashboard on 127.0.0.1 only.' };
+  if (!url.pathname.startsWith('/__streamtap/')) return { ok: false, error: 'That is not a Streamtap dashboard address (it ends in /__streamtap/?token=…).' };
+  if (!url.searchParams.get(TOKEN_PARAM)) return { ok: false, error: 'That address has no ?token=…; copy the whole line "streamtap serve" printed.' };
+  return { ok: true, url: url.toString() };
+}

@@ -6,18 +6,22 @@
 // React here: the scheduler is injected, so tests drive it from Node.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppStatus, ExportFormat, Facets, LiveEvent, SessionSummary, SummaryStats } from '../../src-main/common/contract.js';
+import type { AppStatus, ExportFormat, Facets, HistogramResult, LiveEvent, SessionSummary, SummaryStats } from '../../src-main/common/contract.js';
 import type { RecordFilter, RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import type { ConnectionState, RendererApi } from '../api/streamtap-api.js';
 import { errorMessage } from '../api/streamtap-api.js';
 import { parseLiveEvent } from '../api/live-event.js';
 import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
+import { mergeLive } from '../lib/live-detail.js';
+import { DEFAULT_SORT, SORT_LOAD_CAP, sortRows, type Sort } from '../lib/sort.js';
 import { throttle, type Throttled } from '../lib/throttle.js';
 import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
 
 export type View = 'timeline' | 'sessions' | 'setup' | 'settings';
 
 export const PAGE_SIZE = 200;
+/** Buckets of the requests-over-time chart. */
+export const HISTOGRAM_BUCKETS = 60;
 /** How long a browser download may stay silent before we call it "started" and stop waiting. */
 const DOWNLOAD_QUIET_MS = 4000;
 /**
@@ -62,7 +66,11 @@ export interface AppState {
   listError: string | null;
   selectedId: string | null;
   summary: SummaryStats | null;
+  /** requests and failures over time for the current filter (the chart above the table) */
+  histogram: HistogramResult | null;
   facets: Facets;
+  /** the table's order; other than newest first, the loaded rows are sorted locally */
+  sort: Sort;
 
   detail: DetailState;
 
@@ -120,6 +128,8 @@ export interface AppActions {
   reload(): Promise<void>;
   loadMore(): Promise<void>;
   refreshSummary(): Promise<void>;
+  refreshHistogram(): Promise<void>;
+  setSort(sort: Sort): void;
   refreshFacets(): Promise<void>;
   select(id: string | null): void;
   moveSelection(delta: number): void;
@@ -167,7 +177,9 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     listError: null,
     selectedId: null,
     summary: null,
+    histogram: null,
     facets: EMPTY_FACETS,
+    sort: DEFAULT_SORT,
     detail: { id: null, record: null, loading: false, error: null },
     sessions: [],
     sessionsLoading: false,
@@ -193,10 +205,24 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   const later: Throttled[] = [];
   const refreshSummarySoon = throttle(() => void actions.refreshSummary(), 1500);
   const refreshFacetsSoon = throttle(() => void actions.refreshFacets(), 5000);
+  // A whole-set scan like the summary's (half a second at 100,000 rows), for a chart
+  // whose bars move slowly: less often than the numbers.
+  const refreshHistogramSoon = throttle(() => void actions.refreshHistogram(), 10_000);
   const refreshHeadSoon = throttle(() => void refreshHead(), 2000);
   const refreshSessionsSoon = throttle(() => void actions.loadSessions(), 2500);
   const refreshDetailSoon = throttle(() => void loadDetail(get().detail.id, true), 700);
-  later.push(refreshSummarySoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
+  later.push(refreshSummarySoon, refreshHistogramSoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
+
+  /** Loads older pages until the whole filtered set (up to SORT_LOAD_CAP) is here to sort. */
+  async function loadForSort(): Promise<void> {
+    const gen = generation;
+    for (let i = 0; i < Math.ceil(SORT_LOAD_CAP / PAGE_SIZE) + 1; i++) {
+      if (pageRequest) await pageRequest;
+      const s = get();
+      if (gen !== generation || s.sort.key === 'time' || !s.hasMore || s.listError || s.rows.length >= SORT_LOAD_CAP) return;
+      await actions.loadMore();
+    }
+  }
 
   async function loadDetail(id: string | null, quiet: boolean): Promise<void> {
     if (id === null) return;
@@ -274,6 +300,20 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
         return { ...job, written: p.written };
       });
     }
+    // The open request while it streams: its numbers and each new event's arrival go
+    // straight into the detail; the whole record is re-read less often (its text).
+    const openId = s.detail.id;
+    let detailGap = false;
+    if (openId !== null && s.detail.record?.outcome === 'in_progress') {
+      let record = s.detail.record;
+      for (const c of changes) {
+        if (c.summary.id !== openId || c.kind === 'finished') continue;
+        const merged = mergeLive(record, c.summary, c.ticks);
+        record = merged.record;
+        detailGap ||= merged.gap;
+      }
+      if (record !== s.detail.record) patch.detail = { ...s.detail, record };
+    }
     // The one store update for this frame.
     if (Object.keys(patch).length) set(patch);
 
@@ -281,6 +321,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     // Follow-up queries, throttled: never one per event.
     const settledOrNew = changes.some((c) => c.kind !== 'progress');
     if (settledOrNew) refreshSummarySoon();
+    if (changes.some((c) => c.kind === 'finished')) refreshHistogramSoon();
     if (needsRefresh && changes.some((c) => c.kind === 'finished')) refreshHeadSoon();
     if (settledOrNew && s.view === 'sessions') refreshSessionsSoon();
     const f = s.facets;
@@ -295,8 +336,13 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     ) {
       refreshFacetsSoon();
     }
-    const openId = s.detail.id;
-    if (openId !== null && changes.some((c) => c.summary.id === openId)) refreshDetailSoon();
+    if (openId !== null) {
+      const own = changes.filter((c) => c.summary.id === openId);
+      // Settled: re-read at once (its events and bodies are final). A gap in the
+      // pushed events: re-read now too. Otherwise the text catches up, throttled.
+      if (own.some((c) => c.kind === 'finished') || detailGap) void loadDetail(openId, true);
+      else if (own.length) refreshDetailSoon();
+    }
   }
 
   const actions: AppActions = {
@@ -370,6 +416,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       set({ query, loading: true, listError: null });
       changesDuringLoad = [];
       void actions.refreshSummary();
+      void actions.refreshHistogram();
       const request = (async () => {
         try {
           const page = await api.call('requests.list', { filter: query, limit: PAGE_SIZE });
@@ -389,6 +436,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       pageRequest = request;
       await request;
       if (pageRequest === request) pageRequest = null;
+      if (gen === generation && get().sort.key !== 'time') void loadForSort();
     },
 
     async loadMore() {
@@ -426,12 +474,28 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
 
     async refreshSummary() {
       const gen = generation;
+      const filter = get().query;
       try {
-        const summary = await api.call('requests.summary', { filter: get().query });
+        const summary = await api.call('requests.summary', { filter });
         if (gen === generation) set({ summary });
       } catch {
         // the strip keeps its last numbers; the list shows the error if the store is down
       }
+    },
+
+    async refreshHistogram() {
+      const gen = generation;
+      try {
+        const histogram = await api.call('requests.histogram', { filter: get().query, buckets: HISTOGRAM_BUCKETS });
+        if (gen === generation) set({ histogram });
+      } catch {
+        // the chart keeps its last bars
+      }
+    },
+
+    setSort(sort) {
+      set({ sort });
+      if (sort.key !== 'time') void loadForSort();
     },
 
     async refreshFacets() {
@@ -448,7 +512,8 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     },
 
     moveSelection(delta) {
-      const { rows, selectedId } = get();
+      const { selectedId } = get();
+      const rows = sortRows(get().rows, get().sort);
       if (!rows.length) return;
       const at = selectedId === null ? -1 : rows.findIndex((r) => r.id === selectedId);
       const next = at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + delta));

@@ -4,8 +4,12 @@
 // the proxy URL (`listening …`) and the dashboard URL with its token (`dashboard …`).
 // The process is killed by pid and the folder removed when the test ends, so tests
 // never see each other's records.
+//
+// Every test also fails on any console error or uncaught page error in any of its
+// pages (a script error that breaks live updating must not pass unnoticed); a test
+// that provokes one on purpose names it with `test.use({ allowedConsoleErrors: […] })`.
 
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,6 +52,24 @@ export interface Streamtap {
   responses(opts?: SendOptions & { model?: string; prompt?: string; stream?: boolean }): Promise<Response>;
   /** what the server printed so far (for failure messages) */
   output(): string;
+  /**
+   * Stops the server (SIGTERM, or SIGKILL for a crash) and starts it again on the same
+   * port with the same data folder and database; `args` are extra `serve` flags
+   * (e.g. --rotate-token). baseUrl and dashboardUrl then name the new process's.
+   */
+  restart(opts?: { signal?: 'SIGTERM' | 'SIGKILL'; args?: string[] }): Promise<void>;
+}
+
+/** Where screenshots are kept (the README's are refreshed from here on request). */
+export const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+/** Saves a screenshot of the page under test-results/screenshots and attaches it to the test. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  return file;
 }
 
 /** Reads a response body to the end and returns it as text. */
@@ -90,7 +112,14 @@ export function chatDeltas(sse: string): string[] {
 // Environment that would redirect the server's upstreams away from the fake.
 const STRIP_ENV = /^(STREAMTAP_|OPENAI_BASE_URL$|OPENAI_API_BASE$|ANTHROPIC_BASE_URL$|HTTPS?_PROXY$|https?_proxy$|ALL_PROXY$)/;
 
-async function startServer(fake: FakeUpstream, dataDir: string): Promise<{ child: ChildProcess; baseUrl: string; dashboardUrl: string; output: () => string }> {
+interface Server {
+  child: ChildProcess;
+  baseUrl: string;
+  dashboardUrl: string;
+  output: () => string;
+}
+
+async function startServer(fake: FakeUpstream, dataDir: string, opts: { port?: number; args?: string[] } = {}): Promise<Server> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!STRIP_ENV.test(k)) env[k] = v;
   env['STREAMTAP_DATA_DIR'] = dataDir;
@@ -102,13 +131,14 @@ async function startServer(fake: FakeUpstream, dataDir: string): Promise<{ child
       'src-main/headless/cli.ts',
       'serve',
       '--port',
-      '0',
+      String(opts.port ?? 0),
       '--db',
       path.join(dataDir, 't.db'),
       '--upstream',
       `openai=${fake.url}`,
       '--upstream',
       `anthropic=${fake.url}`,
+      ...(opts.args ?? []),
     ],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -147,10 +177,10 @@ async function startServer(fake: FakeUpstream, dataDir: string): Promise<{ child
   return { child, ...urls, output };
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
+async function stopServer(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid, 'SIGTERM');
+  process.kill(child.pid, signal);
   const timer = setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
   }, 5_000);
@@ -158,22 +188,49 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export const test = base.extend<{ streamtap: Streamtap }>({
-  // Playwright reads a fixture's dependencies from its first parameter's destructuring
-  // pattern, so "no dependencies" must be spelled `{}`.
-  // eslint-disable-next-line no-empty-pattern
-  streamtap: async ({}, use, testInfo) => {
+export interface GuardOptions {
+  /** console errors a test provokes on purpose (e.g. a refused token's 401) */
+  allowedConsoleErrors: RegExp[];
+}
+
+export const test = base.extend<{ streamtap: Streamtap; pageErrorGuard: void } & GuardOptions>({
+  allowedConsoleErrors: [[], { option: true }],
+  // Automatic: attached to the context before any page opens, checked when the test ends.
+  pageErrorGuard: [
+    async ({ context, allowedConsoleErrors }, use, testInfo) => {
+      const problems: string[] = [];
+      context.on('console', (m) => {
+        if (m.type() !== 'error') return;
+        const text = m.text();
+        if (allowedConsoleErrors.some((re) => re.test(text))) return;
+        const at = m.location();
+        problems.push(`console error: ${text}${at.url ? ` (${at.url}:${at.lineNumber})` : ''}`);
+      });
+      context.on('weberror', (e) => {
+        const err = e.error();
+        problems.push(`page error: ${err.stack ?? err.message}`);
+      });
+      await use();
+      if (problems.length) {
+        await testInfo.attach('page-errors.txt', { body: problems.join('\n\n'), contentType: 'text/plain' });
+        throw new Error(`The page logged ${problems.length} error${problems.length === 1 ? '' : 's'}:\n${problems.slice(0, 5).join('\n')}`);
+      }
+    },
+    { auto: true },
+  ],
+  streamtap: async ({ context }, use, testInfo) => {
     if (!fs.existsSync(RENDERER_INDEX)) {
       throw new Error(`The dashboard is not built: ${path.relative(REPO_ROOT, RENDERER_INDEX)} is missing. Run "npm run build" before the end-to-end tests.`);
     }
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-e2e-'));
     const fake = await startFakeUpstream();
-    let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let server: Server | null = null;
+    let log = '';
     try {
       server = await startServer(fake, dataDir);
-      const { baseUrl, dashboardUrl } = server;
+      const current = (): Server => server!;
       const send = (pathname: string, body: unknown, opts: SendOptions = {}) =>
-        fetch(`${baseUrl}${pathname}`, {
+        fetch(`${current().baseUrl}${pathname}`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -184,8 +241,12 @@ export const test = base.extend<{ streamtap: Streamtap }>({
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
       const st: Streamtap = {
-        baseUrl,
-        dashboardUrl,
+        get baseUrl() {
+          return current().baseUrl;
+        },
+        get dashboardUrl() {
+          return current().dashboardUrl;
+        },
         dataDir,
         fake,
         send,
@@ -222,12 +283,23 @@ export const test = base.extend<{ streamtap: Streamtap }>({
             { model: o.model ?? 'gpt-5-codex', stream: o.stream ?? true, instructions: 'You are Codex.', input: [{ role: 'user', content: [{ type: 'input_text', text: o.prompt ?? 'Run the tests.' }] }] },
             { ...o, headers: { authorization: 'Bearer sk-test-e2e-0000000000000000efgh', 'user-agent': UA.codex, ...o.headers } },
           ),
-        output: () => server?.output() ?? '',
+        output: () => log + (server?.output() ?? ''),
+        restart: async ({ signal = 'SIGTERM', args = [] } = {}) => {
+          const old = current();
+          const port = Number(new URL(old.baseUrl).port);
+          await stopServer(old.child, signal);
+          log += old.output();
+          server = null;
+          server = await startServer(fake, dataDir, { port, args });
+        },
       };
       await use(st);
     } finally {
+      // The pages go first: a page still polling a server that is going away would log
+      // connection errors that are the teardown's, not the test's.
+      await Promise.all(context.pages().map((p) => p.close()));
       if (server) {
-        if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('streamtap-serve.log', { body: server.output(), contentType: 'text/plain' });
+        if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('streamtap-serve.log', { body: log + server.output(), contentType: 'text/plain' });
         await stopServer(server.child);
       }
       await fake.close();

@@ -21,6 +21,7 @@ describe('the channel list', () => {
         "requests.list",
         "requests.get",
         "requests.summary",
+        "requests.histogram",
         "requests.facets",
         "sessions.list",
         "export.run",

@@ -137,7 +137,7 @@ describe('client info', () => {
   it.each([
     ['claude-cli/2.0.14 (external, cli)', 'Claude Code 2.0.14'],
     ['codex_cli_rs/0.50.0 (Mac OS 15.1.0; arm64) iTerm.app/3.5.10', 'Codex 0.50.0'],
-    ['codex_exec/0.46.0 (Ubuntu 24.4.0; x86_64)', 'codex_exec 0.46.0'],
+    ['codex_exec/0.46.0 (Ubuntu 24.4.0; x86_64)', 'Codex 0.46.0'],
     ['opencode/0.15.2 ai-sdk/provider-utils/3.0.9', 'opencode 0.15.2'],
     ['OpenAI/JS 6.9.1', 'OpenAI/JS 6.9.1'],
     ['Anthropic/JS 0.65.0', 'Anthropic/JS 0.65.0'],
@@ -148,8 +148,9 @@ describe('client info', () => {
     expect(clientLabel(parseUserAgent(ua))).toBe(label);
   });
 
-  it('uses Codex originator when the UA is generic', () => {
-    expect(clientLabel(clientFromHeaders({ 'user-agent': 'reqwest/0.12', originator: 'codex_exec' }))).toBe('codex_exec');
+  it('uses Codex originator when the UA is generic, in the same style as every Codex', () => {
+    expect(clientLabel(clientFromHeaders({ 'user-agent': 'reqwest/0.12', originator: 'codex_exec' }))).toBe('Codex');
+    expect(clientLabel(clientFromHeaders({ 'user-agent': 'codex_exec/0.169.0 (Debian 12)', originator: 'codex_exec' }))).toBe('Codex 0.169.0');
   });
 
   it('reads the session id each tool sends', () => {

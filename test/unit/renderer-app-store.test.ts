@@ -32,6 +32,8 @@ function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean
           return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
         case 'requests.facets':
           return answer({ models: [], clients: [], upstreams: [], sessions: [] });
+        case 'requests.histogram':
+          return answer({ from: 0, bucketMs: 1, requests: [rows.length], failed: [0] });
         case 'requests.get':
           return answer(recordFixture({ id: (args as { id: string }).id }));
         case 'status.get':
@@ -250,6 +252,36 @@ describe('selection and detail', () => {
     expect(gets()).toBe(before + 1);
     app.actions.closeDetail();
     expect(app.store.getState().detail.id).toBeNull();
+    stop();
+  });
+});
+
+describe('the open request while it streams', () => {
+  it('draws pushed event arrivals into the detail at once, and re-reads it on a gap or when it settles', async () => {
+    const live = summaryFixture({ id: 'l', startedAt: 5, outcome: 'in_progress', eventCount: 0 });
+    const f = fakeApi([live]);
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await settle();
+    app.actions.openDetail('l');
+    await settle();
+    // The fake answers requests.get with a settled fixture; make the open record live.
+    app.store.setState({ detail: { ...app.store.getState().detail, record: { ...app.store.getState().detail.record!, outcome: 'in_progress', events: [] } } });
+    const gets = () => f.calls.filter((c) => c.channel === 'requests.get').length;
+    const before = gets();
+    f.push({ type: 'records', changes: [{ kind: 'progress', summary: { ...live, eventCount: 2 }, ticks: { from: 0, t: [10, 20], name: ['a', 'b'] } }] });
+    f.push({ type: 'records', changes: [{ kind: 'progress', summary: { ...live, eventCount: 3 }, ticks: { from: 2, t: [30], name: ['c'] } }] });
+    s.runFrame();
+    const rec = app.store.getState().detail.record!;
+    expect(rec.events.map((e) => [e.t, e.event])).toEqual([[10, 'a'], [20, 'b'], [30, 'c']]);
+    expect(rec.eventCount).toBe(3);
+    await settle();
+    expect(gets()).toBe(before + 1); // the text catches up once, throttled
+    f.push({ type: 'records', changes: [{ kind: 'progress', summary: { ...live, eventCount: 9 }, ticks: { from: 7, t: [90, 95], name: ['x', 'y'] } }] });
+    s.runFrame();
+    await settle();
+    expect(gets()).toBe(before + 2); // a gap: re-read now, not later
     stop();
   });
 });

@@ -64,8 +64,8 @@ describe('outcome badges', () => {
     expect(badgeFor({ outcome: 'completed', truncated: false, httpStatus: 200 })).toMatchObject({ kind: 'completed', glyph: '✓' });
   });
 
-  it('puts the status into an upstream error badge', () => {
-    expect(badgeFor({ outcome: 'upstream_error', truncated: false, httpStatus: 429 }).label).toBe('error 429');
+  it('names an outcome the same whatever its status (the status is shown beside it)', () => {
+    expect(badgeFor({ outcome: 'upstream_error', truncated: false, httpStatus: 429 }).label).toBe('upstream error');
     expect(badgeFor({ outcome: 'upstream_error', truncated: false, httpStatus: 200 }).label).toBe('upstream error');
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCurl } from '../../src-renderer/lib/curl.js';
-import { parseRequestBody } from '../../src-renderer/lib/messages.js';
+import { latestPrompt, parseRequestBody, splitReminders } from '../../src-renderer/lib/messages.js';
 import { axisTicks, timingModel } from '../../src-renderer/lib/timing.js';
 import { recordFixture } from './renderer-fixtures.js';
 
@@ -172,5 +172,25 @@ describe('timingModel gaps after the first token', () => {
     const timings = { firstByteMs: 3, ttftMs: 903, lastEventMs: 1100, durationMs: 1150 };
     expect(timingModel(events, timings).longestGap).toMatchObject({ fromMs: 3, toMs: 903 });
     expect(timingModel(events, timings, { gapsFromMs: 903 }).longestGap).toEqual({ fromMs: 1000, toMs: 1100, where: 'stream' });
+  });
+});
+
+describe('the latest prompt', () => {
+  it("finds what the user typed under Claude Code's reminders and tool results", () => {
+    const p = parseRequestBody(
+      'messages',
+      body({
+        model: 'claude-sonnet-4-5',
+        system: [{ type: 'text', text: 'You are Claude Code.' }],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: '<system-reminder>\nCLAUDE.md says…\n</system-reminder>' }, { type: 'text', text: 'Fix the parser bug' }] },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Read', input: { path: 'a.ts' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'file text' }, { type: 'text', text: '<system-reminder>todo list is empty</system-reminder>' }] },
+        ],
+      }),
+    );
+    expect(latestPrompt(p)).toEqual({ index: 0, text: 'Fix the parser bug', reminders: ['CLAUDE.md says…'], toolResults: 0, after: 2 });
+    expect(splitReminders('a <system-reminder>x</system-reminder> b')).toEqual({ text: 'a  b', reminders: ['x'] });
+    expect(latestPrompt(parseRequestBody('chat.completions', body({ messages: [{ role: 'system', content: 'x' }] })))).toBeNull();
   });
 });

@@ -55,6 +55,15 @@ export interface PageRequest {
   before?: { startedAt: number; id: string };
 }
 
+/** Counts per equal time bucket from `from` (epoch ms); `failed` counts every outcome but
+ * completed and in_progress, plus truncated answers (the dashboard's "cut off or failed"). */
+export interface Histogram {
+  from: number;
+  bucketMs: number;
+  requests: number[];
+  failed: number[];
+}
+
 export interface RecordsSummary {
   requests: number;
   byOutcome: Record<Outcome, number>;
@@ -111,6 +120,8 @@ export interface Store {
   list(filter: RecordFilter, page: PageRequest): RequestSummary[];
   count(filter: RecordFilter): number;
   summary(filter: RecordFilter): RecordsSummary;
+  /** requests and cut-off-or-failed requests per time bucket, over the filter's span */
+  histogram(filter: RecordFilter, buckets: number): Histogram;
   /** full records, read a page at a time (for exports) */
   iterate(filter: RecordFilter, order?: 'asc' | 'desc'): Generator<RequestRecord>;
   distinct(column: DistinctColumn): string[];
@@ -801,6 +812,42 @@ class SqliteStore implements Store {
       out.outputTokens += Number(g.output);
     }
     out.medianTtftMs = this.medianTtft(where);
+    return out;
+  }
+
+  histogram(filter: RecordFilter, buckets: number): Histogram {
+    this.beforeRead();
+    const n = Math.max(1, Math.min(500, Math.floor(buckets)));
+    const where = filterWhere(filter);
+    const span = this.db
+      .select({ lo: sql<number | null>`min(${requests.startedAt})`, hi: sql<number | null>`max(${requests.startedAt})` })
+      .from(requests)
+      .where(where)
+      .get();
+    const from = filter.since ?? span?.lo ?? Date.now();
+    const to = Math.max(from + 1, filter.until ?? (span?.hi !== null && span?.hi !== undefined ? span.hi + 1 : from + 1));
+    const bucketMs = Math.max(1, Math.ceil((to - from) / n));
+    const out: Histogram = { from, bucketMs, requests: new Array<number>(n).fill(0), failed: new Array<number>(n).fill(0) };
+    if (span?.lo === null || span?.lo === undefined) return out;
+    // Inlined integers (computed here, never user text): bound parameters would make the
+    // SELECT's expression and the GROUP BY's two different expressions to SQLite.
+    const int = (v: number) => sql.raw(String(Math.trunc(v)));
+    const bucket = sql<number>`min(${int(n - 1)}, max(0, (${requests.startedAt} - ${int(from)}) / ${int(bucketMs)}))`;
+    const rows = this.db
+      .select({
+        b: bucket,
+        total: count(),
+        failed: sql<number>`coalesce(sum(${requests.outcome} not in ('completed', 'in_progress') or (${requests.outcome} = 'completed' and ${requests.truncated})), 0)`,
+      })
+      .from(requests)
+      .where(where)
+      .groupBy(bucket)
+      .all();
+    for (const r of rows) {
+      const i = Number(r.b);
+      out.requests[i] = Number(r.total);
+      out.failed[i] = Number(r.failed);
+    }
     return out;
   }
 

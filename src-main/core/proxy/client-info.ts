@@ -9,10 +9,12 @@ export interface ClientInfo {
 }
 
 // Ordered: the first match wins. Coding tools first, then the SDKs they may embed.
+// Names are the products' own (one style everywhere: "Codex 0.46.0" whichever Codex
+// binary sent it, beside "Claude Code 2.0.14"), never a user-agent token.
 const CLIENT_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\bclaude-cli\/([\w.+-]+)/i, 'Claude Code'],
   [/\bclaude-code\/([\w.+-]+)/i, 'Claude Code'],
-  [/\bcodex_exec\/([\w.+-]+)/i, 'codex_exec'],
+  [/\bcodex_exec\/([\w.+-]+)/i, 'Codex'],
   [/\bcodex_cli_rs\/([\w.+-]+)/i, 'Codex'],
   [/\bcodex[-_]?(?:cli|tui|vscode)?\/([\w.+-]+)/i, 'Codex'],
   [/\bopencode\/([\w.+-]+)/i, 'opencode'],
@@ -54,7 +56,7 @@ export function clientFromHeaders(headers: RawHeaders): ClientInfo {
   const fromUa = parseUserAgent(headerValue(headers, 'user-agent'));
   const originator = headerValue(headers, 'originator');
   if (originator && (!fromUa.name || !/codex/i.test(fromUa.name))) {
-    const name = /codex_exec/i.test(originator) ? 'codex_exec' : /codex/i.test(originator) ? 'Codex' : originator;
+    const name = /codex/i.test(originator) ? 'Codex' : originator;
     return { name, version: fromUa.name && /codex/i.test(fromUa.name) ? fromUa.version : null };
   }
   return fromUa;

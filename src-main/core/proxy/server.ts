@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import type { RawEvent } from '../../common/record.js';
 import type { CoreConfig } from '../config.js';
 import { checkDoor, isLoopbackHost, type DoorVerdict } from './security.js';
 import { resolveRoute, upstreamTarget, type RouteHints, type RouteResult } from './routing.js';
@@ -110,6 +111,12 @@ export class ProxyServer {
 
   liveCount(): number {
     return this.live.size;
+  }
+
+  /** A request still in flight: its events so far, times and names only; else null. */
+  liveEvents(id: string): RawEvent[] | null {
+    for (const rec of this.live) if (rec.record.id === id) return rec.liveEvents();
+    return null;
   }
 
   /** Listens; rejects with EADDRINUSE and friends as they are. */

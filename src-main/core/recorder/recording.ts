@@ -13,6 +13,7 @@ import {
   summarize,
   type ApiKind,
   type CapturedBody,
+  type EventTicks,
   type RawEvent,
   type RequestRecord,
   type RequestSummary,
@@ -32,8 +33,29 @@ export interface RecordSink {
 
 export type RecordChange =
   | { type: 'started'; summary: RequestSummary }
-  | { type: 'progress'; summary: RequestSummary }
+  | { type: 'progress'; summary: RequestSummary; ticks?: EventTicks }
   | { type: 'finished'; summary: RequestSummary };
+
+/** At most this many event arrivals go out with one progress change (a gap is re-read by the page). */
+export const MAX_TICKS_PER_CHANGE = 2_000;
+/** While a stream is live, its event times and names are written to the store this
+ * often, so a crash (an `interrupted` record) still has its timing chart; the bodies
+ * are written once, when the request settles. */
+export const TICKS_STORE_MS = 2_000;
+const TICK_NAME_CHARS = 64;
+
+/** Times and names of `events[from…]`, at most `max` of them. */
+export function eventTicks(events: readonly RawEvent[], from: number, max = Infinity): EventTicks {
+  const end = Math.min(events.length, from + max);
+  const t: number[] = [];
+  const name: (string | null)[] = [];
+  for (let i = from; i < end; i++) {
+    const e = events[i]!;
+    t.push(e.t);
+    name.push(e.event === null ? null : e.event.slice(0, TICK_NAME_CHARS));
+  }
+  return { from, t, name };
+}
 
 /** Where live changes go. Asked on every change, so a listener that subscribes while a
  * stream is running gets its progress and its end; with none, no summary is built. */
@@ -98,6 +120,11 @@ export class Recording {
   private bodyBytes = 0;
   private lastChunkAt = 0;
   private eventBytes = 0;
+  /** events already sent as ticks with a progress change */
+  private ticksSent = 0;
+  /** events whose times were last written to the store, and when (ms from arrival) */
+  private ticksStored = 0;
+  private ticksStoredAt = 0;
   private dirty = false;
   private finished = false;
   isStream = false;
@@ -338,8 +365,26 @@ export class Recording {
       timings: { ...r.timings },
       diagnosis: r.diagnosis,
     };
+    const now = this.now();
+    if (r.events.length > this.ticksStored && now - this.ticksStoredAt >= TICKS_STORE_MS) {
+      // Times and names only (bodies empty): cheap to rewrite, and what the chart of an
+      // interrupted record needs. The final write replaces them with the whole events.
+      patch.events = this.liveEvents();
+      this.ticksStored = r.events.length;
+      this.ticksStoredAt = now;
+    }
     this.sink.update(r.id, patch);
-    if (this.changes.wanted()) this.changes.emit({ type: 'progress', summary: summarize(r) });
+    if (this.changes.wanted()) {
+      const ticks = r.events.length > this.ticksSent ? eventTicks(r.events, this.ticksSent, MAX_TICKS_PER_CHANGE) : undefined;
+      if (ticks) this.ticksSent = ticks.from + ticks.t.length;
+      this.changes.emit(ticks ? { type: 'progress', summary: summarize(r), ticks } : { type: 'progress', summary: summarize(r) });
+    }
+  }
+
+  /** The events so far with their times and names but empty bodies (a live record's
+   * chart; the bodies are kept for the final write). */
+  liveEvents(): RawEvent[] {
+    return this.record.events.map((e) => ({ t: e.t, event: e.event, data: '' }));
   }
 
   get isFinished(): boolean {

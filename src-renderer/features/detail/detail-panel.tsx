@@ -1,14 +1,20 @@
 // The request detail: the diagnosis sentence first — the answer to "why was my agent
 // cut off?" — then the evidence, the timing view, and the request / response / raw
-// tabs. Follows a live request as it streams (the store refetches it, throttled).
+// tabs (keys 1, 2, 3). Follows a live request as it streams: the store merges each
+// pushed progress into the record, and the headline says what is happening now,
+// including a stall.
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RequestRecord } from '../../../src-main/common/record.js';
 import { CopyButton } from '../../components/copy-button.js';
 import { downloadText } from '../../components/dom.js';
 import { OutcomeBadge } from '../../components/outcome-badge.js';
 import { toCurl } from '../../lib/curl.js';
+import { isTypingTarget } from '../../components/dom.js';
+import { useNow } from '../../components/use-now.js';
+import { useSearchHighlight } from '../../components/use-search-highlight.js';
 import { formatTimestamp } from '../../lib/format.js';
+import { liveHeadline } from '../../lib/live-detail.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
 import { Evidence, Metrics } from './evidence.js';
 import { RawView } from './raw-view.js';
@@ -17,6 +23,13 @@ import { ResponseView } from './response-view.js';
 import { TimingChart } from './timing-chart.js';
 
 type Tab = 'response' | 'request' | 'raw';
+
+/** The tabs and their keys, in order. */
+export const TABS: { id: Tab; label: string; key: string }[] = [
+  { id: 'response', label: 'Response', key: '1' },
+  { id: 'request', label: 'Request', key: '2' },
+  { id: 'raw', label: 'Raw', key: '3' },
+];
 
 export function DetailPanel() {
   const detail = useAppState((s) => s.detail);
@@ -50,7 +63,33 @@ function CloseButton({ onClose }: { onClose: () => void }) {
 function DetailBody({ record: r }: { record: RequestRecord }) {
   const actions = useActions();
   const baseUrl = useAppState((s) => s.status?.baseUrl ?? null);
-  const [tab, setTab] = useState<Tab>('response');
+  const query = useAppState((s) => s.filter.text.trim());
+  // With a search active, open on the tab that holds a match.
+  const [tab, setTab] = useState<Tab>(() => tabWithMatch(r, query));
+  const scroll = useRef<HTMLDivElement>(null);
+  const hits = useSearchHighlight(scroll, query, `${r.id}:${tab}`);
+  // A search typed while the detail is open moves it to the tab with a match too.
+  const searched = useRef(query);
+  useEffect(() => {
+    if (searched.current === query) return;
+    searched.current = query;
+    if (query.length >= 2) setTab(tabWithMatch(r, query));
+    // r is left out on purpose: a live record re-rendering must not move the tab
+  }, [query]);
+  const [focusEvent, setFocusEvent] = useState<number | null>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      // Not while a dialog (the shortcuts list) is open over the page.
+      if (document.querySelector('dialog[open]')) return;
+      const t = TABS.find((x) => x.key === e.key);
+      if (!t) return;
+      e.preventDefault();
+      setTab(t.id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const origin = baseUrl ?? (typeof location !== 'undefined' && location.protocol.startsWith('http') ? location.origin : 'http://127.0.0.1:7788');
 
   return (
@@ -65,7 +104,7 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
         </button>
         <CloseButton onClose={() => actions.closeDetail()} />
       </div>
-      <div className="detail-scroll">
+      <div className="detail-scroll" ref={scroll}>
         <div className="detail-meta">
           <span title={String(r.startedAt)}>{formatTimestamp(r.startedAt)}</span>
           <span>{r.client ?? 'unknown client'}</span>
@@ -82,24 +121,77 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
             </button>
           ) : null}
         </div>
-        <p className="diagnosis" data-testid="diagnosis">
-          {r.diagnosis}
-        </p>
+        <Headline record={r} />
         <Evidence record={r} />
         <Metrics record={r} />
-        <TimingChart record={r} />
+        <TimingChart
+          record={r}
+          onOpenEvent={(i) => {
+            setTab('raw');
+            setFocusEvent(i);
+          }}
+        />
         <div className="tabs" role="tablist">
-          {(['response', 'request', 'raw'] as const).map((t) => (
-            <button key={t} type="button" role="tab" aria-selected={tab === t} className={`tab${tab === t ? ' is-active' : ''}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
-              {t === 'response' ? 'Response' : t === 'request' ? 'Request' : 'Raw'}
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              aria-selected={tab === t.id}
+              aria-keyshortcuts={t.key}
+              className={`tab${tab === t.id ? ' is-active' : ''}`}
+              onClick={() => setTab(t.id)}
+              data-testid={`tab-${t.id}`}
+              title={`${t.label} (${t.key})`}
+            >
+              {t.label} <kbd className="tab-key">{t.key}</kbd>
             </button>
           ))}
         </div>
+        {query.length >= 2 ? (
+          <div className="search-hits" data-testid="search-hits" role="status" data-search-skip="">
+            <span className="search-hits-text">
+              {hits.count === 0
+                ? `No match for “${query}” in this tab`
+                : `${hits.current + 1} of ${hits.count}${hits.capped ? '+' : ''} matches for “${query}”`}
+            </span>
+            {hits.count > 1 ? (
+              <>
+                <button type="button" className="btn btn-small" onClick={hits.prev} aria-label="Previous match">
+                  ‹
+                </button>
+                <button type="button" className="btn btn-small" onClick={hits.next} aria-label="Next match">
+                  ›
+                </button>
+              </>
+            ) : null}
+          </div>
+        ) : null}
         <div role="tabpanel" className="tabpanel">
-          {tab === 'response' ? <ResponseView record={r} /> : tab === 'request' ? <RequestView record={r} /> : <RawView record={r} />}
+          {tab === 'response' ? <ResponseView record={r} /> : tab === 'request' ? <RequestView record={r} /> : <RawView record={r} focusEvent={focusEvent} />}
         </div>
         <div className="detail-id faint mono">id {r.id}</div>
       </div>
     </>
   );
+}
+
+/** The diagnosis; while the request is live, what is happening now (ticking). */
+function Headline({ record: r }: { record: RequestRecord }) {
+  const live = r.outcome === 'in_progress';
+  const now = useNow(live);
+  const h = live ? liveHeadline(r, now) : null;
+  return (
+    <p className={`diagnosis${h?.stalled ? ' is-stalled' : ''}`} data-testid="diagnosis" data-stalled={h?.stalled ? 'true' : undefined}>
+      {h ? h.text : r.diagnosis}
+    </p>
+  );
+}
+
+function tabWithMatch(r: RequestRecord, query: string): Tab {
+  const q = query.toLowerCase();
+  if (q.length < 2) return 'response';
+  if (r.responseText.toLowerCase().includes(q) || r.responseReasoning.toLowerCase().includes(q)) return 'response';
+  if (r.requestBody.text.toLowerCase().includes(q)) return 'request';
+  return 'raw';
 }

@@ -2,16 +2,10 @@
 // phase, what the stream had delivered, and the provider's own error.
 
 import type { ReactNode } from 'react';
-import type { CloseSide, Phase, RequestRecord } from '../../../src-main/common/record.js';
+import type { Phase, RequestRecord } from '../../../src-main/common/record.js';
+import { closedBy, errorLines } from '../../lib/evidence.js';
 import { formatBytes, formatDuration, formatInt } from '../../lib/format.js';
 import { Tokens } from '../timeline/timeline-row.js';
-
-const CLOSE_SIDE: Record<CloseSide, string> = {
-  client: 'the client',
-  upstream: 'the provider',
-  proxy: 'Streamtap',
-  none: 'nobody (normal end)',
-};
 
 const PHASE: Record<Phase, string> = {
   before_response: 'before any response',
@@ -29,7 +23,7 @@ export function Evidence({ record: r }: { record: RequestRecord }) {
   const e = r.evidence;
   const err = r.error;
   const rows: [string, ReactNode][] = [
-    ['Closed by', r.outcome === 'in_progress' ? <span className="faint">still open</span> : CLOSE_SIDE[e.closeSide]],
+    ['Closed by', r.outcome === 'in_progress' ? <span className="faint">still open</span> : closedBy(r)],
     ['Phase', r.phase ? PHASE[r.phase] : <span className="faint">–</span>],
     ['HTTP status', r.httpStatus ?? <span className="faint">none received</span>],
     ['Events seen', formatInt(e.eventsSeen)],
@@ -46,12 +40,17 @@ export function Evidence({ record: r }: { record: RequestRecord }) {
   if (r.badJsonEvents > 0) rows.push(['Unparsable events', formatInt(r.badJsonEvents)]);
   if (r.retryCount !== null && r.retryCount > 0) rows.push(['SDK retry', `attempt ${r.retryCount + 1}`]);
 
+  // The box under the diagnosis adds what the diagnosis does not already say.
+  const lines = errorLines(r);
   return (
     <>
-      {err?.message || r.errorMessage ? (
+      {lines.length ? (
         <div className="error-box" data-testid="error-message">
-          {err?.message ? <div>{err.message}</div> : null}
-          {r.errorMessage && r.errorMessage !== err?.message ? <div className="faint-2">{r.errorMessage}</div> : null}
+          {lines.map((l, i) => (
+            <div key={i} className={i ? 'faint-2' : undefined}>
+              {l}
+            </div>
+          ))}
         </div>
       ) : null}
       <dl className="evidence" data-testid="evidence">

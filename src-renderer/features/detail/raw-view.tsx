@@ -1,10 +1,13 @@
-// The raw exchange: redacted headers both ways, the request body as sent, the raw body
-// of a non-stream answer and the SSE events with their arrival offsets. The event list
-// grows on demand so a 20,000-event stream does not build 20,000 rows at once.
+// The raw exchange: redacted headers both ways, the request body as sent (a JSON tree),
+// the raw body of a non-stream answer and the SSE events with their arrival offsets.
+// The event list grows on demand so a 20,000-event stream does not build 20,000 rows at
+// once; an event picked on the timing chart is brought into view and marked.
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RequestRecord } from '../../../src-main/common/record.js';
-import { ClampedText } from './clamped-text.js';
+import { CopyButton } from '../../components/copy-button.js';
+import { JsonBody } from '../../components/json-body.js';
+import { formatDuration } from '../../lib/format.js';
 
 const EVENTS_STEP = 300;
 
@@ -33,9 +36,17 @@ function Headers({ title, headers }: { title: string; headers: Record<string, st
   );
 }
 
-export function RawView({ record: r }: { record: RequestRecord }) {
+export function RawView({ record: r, focusEvent = null }: { record: RequestRecord; focusEvent?: number | null }) {
   const [limit, setLimit] = useState(EVENTS_STEP);
-  const events = r.events.slice(0, limit);
+  const shownLimit = focusEvent !== null && focusEvent >= limit ? Math.ceil((focusEvent + 1) / EVENTS_STEP) * EVENTS_STEP : limit;
+  const events = r.events.slice(0, shownLimit);
+  const focused = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (focusEvent !== null) focused.current?.scrollIntoView({ block: 'center' });
+  }, [focusEvent]);
+  // While a request streams (or when Streamtap stopped before it settled) the events
+  // carry their times and names only: bodies are stored once, at the end.
+  const bodiesPending = r.events.length > 0 && r.events.every((e) => e.data === '');
   return (
     <div className="raw-view">
       <div className="raw-line mono">
@@ -47,36 +58,52 @@ export function RawView({ record: r }: { record: RequestRecord }) {
         <div className="section-label">
           Request body <span className="faint">{r.requestBody.bytes.toLocaleString('en-US')} bytes{r.requestBody.truncated ? ', cut at the capture limit' : ''}</span>
         </div>
-        {r.requestBody.text ? <ClampedText text={r.requestBody.text} limit={20_000} /> : <div className="faint">empty</div>}
+        {r.requestBody.text ? <JsonBody text={r.requestBody.text} testId="raw-request-body" /> : <div className="faint">empty</div>}
       </div>
       {r.responseBody ? (
         <div className="raw-section">
           <div className="section-label">
             Response body <span className="faint">{r.responseBody.bytes.toLocaleString('en-US')} bytes{r.responseBody.truncated ? ', cut at the capture limit' : ''}</span>
           </div>
-          <ClampedText text={r.responseBody.text} limit={20_000} />
+          <JsonBody text={r.responseBody.text} testId="raw-response-body" />
         </div>
       ) : null}
       <div className="raw-section">
         <div className="section-label">
           Events <span className="faint">{r.events.length.toLocaleString('en-US')}{r.eventsTruncated ? ' kept (the list was capped)' : ''}</span>
         </div>
+        {bodiesPending ? (
+          <div className="note" data-testid="event-bodies-pending">
+            {r.outcome === 'in_progress'
+              ? 'Live: each event is listed with its time and name as it arrives; the bodies are stored when the request settles.'
+              : 'Streamtap stopped before this request settled: the event times and names were saved, their bodies were not.'}
+          </div>
+        ) : null}
         {r.events.length === 0 ? (
           <div className="faint">none</div>
         ) : (
           <ol className="events" data-testid="raw-events">
             {events.map((e, i) => (
-              <li key={i} className="event">
-                <span className="event-t num">+{e.t < 10_000 ? `${Math.round(e.t)} ms` : `${(e.t / 1000).toFixed(2)} s`}</span>
+              <li
+                key={i}
+                ref={i === focusEvent ? focused : undefined}
+                className={`event${i === focusEvent ? ' is-focused' : ''}`}
+                data-index={i}
+                aria-current={i === focusEvent ? 'true' : undefined}
+              >
+                <span className="event-t num" title={`event ${i + 1}`}>
+                  +{formatDuration(e.t)}
+                </span>
                 <span className="event-name">{e.event ?? <span className="faint">message</span>}</span>
                 <span className="event-data">{e.data.length > 600 ? `${e.data.slice(0, 600)}…` : e.data}</span>
+                {e.data ? <CopyButton text={e.data} label="Copy" className="event-copy" /> : null}
               </li>
             ))}
           </ol>
         )}
-        {r.events.length > limit ? (
-          <button type="button" className="btn btn-small" onClick={() => setLimit((l) => l + EVENTS_STEP)}>
-            Show {Math.min(EVENTS_STEP, r.events.length - limit)} more of {(r.events.length - limit).toLocaleString('en-US')}
+        {r.events.length > shownLimit ? (
+          <button type="button" className="btn btn-small" onClick={() => setLimit(shownLimit + EVENTS_STEP)}>
+            Show {Math.min(EVENTS_STEP, r.events.length - shownLimit)} more of {(r.events.length - shownLimit).toLocaleString('en-US')}
           </button>
         ) : null}
       </div>

@@ -1,18 +1,42 @@
-// The request as a conversation: system prompt and tools folded away, messages by role,
-// newest at the bottom (agents resend the whole history; the end is what changed), and
-// the parameters.
+// The request as a person reads it: the latest thing the user typed first (agents
+// resend the whole conversation, and Claude Code buries the prompt under screens of
+// <system-reminder> text), then the parameters, the system prompt and tools folded
+// away, and the conversation by role, oldest first, with reminders and tool results
+// folded too.
 
 import { useMemo, useState } from 'react';
 import type { RequestRecord } from '../../../src-main/common/record.js';
-import { parseRequestBody, type Message, type Part } from '../../lib/messages.js';
+import { latestPrompt, parseRequestBody, splitReminders, type Message, type Part } from '../../lib/messages.js';
+import { countOf, plural } from '../../lib/words.js';
 import { ClampedText } from './clamped-text.js';
 
 const INITIAL_MESSAGES = 30;
 
+function Reminders({ reminders }: { reminders: string[] }) {
+  if (!reminders.length) return null;
+  return (
+    <details className="part-reminder">
+      <summary>
+        {countOf(reminders.length, 'system reminder')} <span className="faint">(the tool&rsquo;s notes to the model)</span>
+      </summary>
+      {reminders.map((r, i) => (
+        <ClampedText key={i} text={r} limit={3000} />
+      ))}
+    </details>
+  );
+}
+
 export function PartView({ part }: { part: Part }) {
   switch (part.kind) {
-    case 'text':
-      return <ClampedText text={part.text} />;
+    case 'text': {
+      const s = splitReminders(part.text);
+      return (
+        <>
+          {s.text ? <ClampedText text={s.text} /> : null}
+          <Reminders reminders={s.reminders} />
+        </>
+      );
+    }
     case 'reasoning':
       return (
         <details className="part-reasoning">
@@ -33,13 +57,13 @@ export function PartView({ part }: { part: Part }) {
       );
     case 'tool_result':
       return (
-        <div className={`part-tool${part.isError ? ' is-bad' : ''}`}>
-          <div className="part-tool-head">
+        <details className={`part-tool part-tool-result${part.isError ? ' is-bad' : ''}`}>
+          <summary className="part-tool-head">
             <span className="tag">tool result</span> {part.id ? <span className="faint mono">{part.id}</span> : null}
-            {part.isError ? <span className="bad-text"> error</span> : null}
-          </div>
+            {part.isError ? <span className="bad-text"> error</span> : null} <span className="faint">{part.text.length.toLocaleString('en-US')} chars</span>
+          </summary>
           <ClampedText text={part.text} limit={3000} />
-        </div>
+        </details>
       );
     case 'other':
       return <ClampedText text={part.json} limit={3000} />;
@@ -50,7 +74,7 @@ export function PartView({ part }: { part: Part }) {
   }
 }
 
-function MessageView({ m }: { m: Message }) {
+function MessageView({ m, latest }: { m: Message; latest: boolean }) {
   const collapsible = m.role === 'system' || m.role === 'developer';
   const body = (
     <div className="msg-body">
@@ -66,8 +90,11 @@ function MessageView({ m }: { m: Message }) {
     );
   }
   return (
-    <div className={`msg role-${m.role}`}>
-      <div className="msg-role">{m.role}</div>
+    <div className={`msg role-${m.role}${latest ? ' is-latest-prompt' : ''}`}>
+      <div className="msg-role">
+        {m.role}
+        {latest ? <span className="faint"> · the latest prompt, shown above</span> : null}
+      </div>
       {body}
     </div>
   );
@@ -75,12 +102,29 @@ function MessageView({ m }: { m: Message }) {
 
 export function RequestView({ record }: { record: RequestRecord }) {
   const parsed = useMemo(() => parseRequestBody(record.api, record.requestBody), [record.api, record.requestBody]);
+  const prompt = useMemo(() => latestPrompt(parsed), [parsed]);
   const [showAll, setShowAll] = useState(false);
   const hidden = showAll ? 0 : Math.max(0, parsed.messages.length - INITIAL_MESSAGES);
   const shown = parsed.messages.slice(hidden);
   return (
     <div className="request-view">
       {parsed.problem ? <div className="note">{parsed.problem}</div> : null}
+      {prompt ? (
+        <section className="prompt" data-testid="latest-prompt" aria-label="The latest prompt">
+          <div className="section-label">
+            Latest prompt
+            {prompt.after > 0 ? (
+              <span className="faint">
+                {' '}
+                · then {countOf(prompt.after, 'message')} of tool calls and results in this turn
+              </span>
+            ) : null}
+          </div>
+          <ClampedText text={prompt.text} limit={20_000} className="pre prompt-text" />
+          <Reminders reminders={prompt.reminders} />
+          {prompt.toolResults ? <div className="faint small">and {countOf(prompt.toolResults, 'tool result')}, in the conversation below</div> : null}
+        </section>
+      ) : null}
       {parsed.params.length ? (
         <table className="kv params" data-testid="params">
           <tbody>
@@ -123,14 +167,19 @@ export function RequestView({ record }: { record: RequestRecord }) {
           </ul>
         </details>
       ) : null}
+      {parsed.messages.length ? (
+        <div className="section-label">
+          Conversation <span className="faint">{countOf(parsed.messages.length, 'message')}, oldest first</span>
+        </div>
+      ) : null}
       {hidden > 0 ? (
         <button type="button" className="btn btn-small show-earlier" onClick={() => setShowAll(true)}>
-          Show {hidden} earlier message{hidden === 1 ? '' : 's'}
+          Show {hidden} earlier {plural(hidden, 'message')}
         </button>
       ) : null}
       <div className="messages" data-testid="request-messages">
         {shown.map((m, i) => (
-          <MessageView key={hidden + i} m={m} />
+          <MessageView key={hidden + i} m={m} latest={prompt?.index === hidden + i} />
         ))}
       </div>
     </div>

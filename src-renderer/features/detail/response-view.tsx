@@ -18,10 +18,17 @@ export function ResponseView({ record: r }: { record: RequestRecord }) {
   const live = r.outcome === 'in_progress';
   const hasContent = r.responseText !== '' || r.responseReasoning !== '' || r.toolCalls.length > 0;
   const badge = badgeFor(r);
+  const after = r.timings.durationMs !== null ? `, ${(r.timings.durationMs / 1000).toFixed(1)} s after the request` : '';
+  // Only a stream has a place where it "stopped"; a non-stream answer either came whole
+  // (here an error body, shown above) or not at all.
   const stopMark = partial ? (
     <div className="cut-mark" data-testid="cut-mark">
-      <span aria-hidden="true">{badge.glyph}</span> the stream stopped here — {badge.label}
-      {r.timings.durationMs !== null ? `, ${(r.timings.durationMs / 1000).toFixed(1)} s after the request` : ''}
+      <span aria-hidden="true">{badge.glyph}</span>{' '}
+      {r.stream
+        ? `the stream stopped here — ${badge.label}${after}`
+        : r.outcome === 'upstream_error'
+          ? `the provider answered with an error instead of a completion — ${badge.label}${r.httpStatus !== null ? ` ${r.httpStatus}` : ''}${after}`
+          : `no answer arrived — ${badge.label}${after}`}
     </div>
   ) : live ? (
     <div className="cut-mark is-live">

@@ -4,8 +4,9 @@
 import { useEffect } from 'react';
 import type { SessionSummary } from '../../../src-main/common/contract.js';
 import { KindBadge } from '../../components/outcome-badge.js';
-import { formatDuration, formatInt, formatTokens, formatWhen } from '../../lib/format.js';
+import { formatDuration, formatTokens, formatWhen } from '../../lib/format.js';
 import { badgeFor } from '../../lib/outcome.js';
+import { countOf } from '../../lib/words.js';
 import { useActions, useAppShallow } from '../../stores/app-context.js';
 
 function Ending({ s }: { s: SessionSummary }) {
@@ -44,7 +45,7 @@ export function SessionsView() {
                   {formatDuration(s.endedAt !== null ? s.endedAt - s.startedAt : null)}
                 </span>
                 <span className="faint">·</span>
-                <span className="num">{formatInt(s.requests)} requests</span>
+                <span className="num">{countOf(s.requests, 'request')}</span>
                 <span className="faint">·</span>
                 <span className="num">
                   {formatTokens(s.inputTokens)} in / {formatTokens(s.outputTokens)} out

@@ -5,7 +5,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { errorMessage } from '../../api/streamtap-api.js';
 import { toForm, validateForm, type FieldErrors, type SettingsForm } from '../../lib/settings-form.js';
-import { useApp } from '../../stores/app-context.js';
+import { useApp, useAppState } from '../../stores/app-context.js';
 
 type Field = Exclude<keyof SettingsForm, 'upstreams'>;
 
@@ -16,6 +16,8 @@ export function SettingsView() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // A running `streamtap serve` cannot move to another port: say so before saving.
+  const headless = useAppState((s) => s.status?.runtime === 'headless');
 
   useEffect(() => {
     api.call('settings.get', {}).then(
@@ -63,13 +65,15 @@ export function SettingsView() {
     }
   };
 
-  const num = (key: Field, label: string, unit: string, hint?: ReactNode) => (
+  const num = (key: Field, label: string, unit: string, hint?: ReactNode, readOnly = false) => (
     <FieldRow label={label} error={errors[key]} hint={hint} htmlFor={`f-${key}`}>
       <div className="input-unit">
         <input
           id={`f-${key}`}
           className={`input${errors[key] ? ' is-invalid' : ''}`}
           inputMode="decimal"
+          readOnly={readOnly}
+          aria-readonly={readOnly || undefined}
           value={form[key]}
           onChange={(e) => update({ [key]: e.target.value } as Partial<SettingsForm>)}
           aria-invalid={errors[key] ? true : undefined}
@@ -96,7 +100,17 @@ export function SettingsView() {
       >
         <fieldset>
           <legend>Proxy</legend>
-          {num('port', 'Port', '', 'Changing the port restarts the listener; point your tools at the new base URL.')}
+          {headless
+            ? num(
+                'port',
+                'Port',
+                '',
+                <span data-testid="port-hint">
+                  A running <code>streamtap serve</code> keeps its port. To use another, restart it with <code>--port N</code> (or set <code>port</code> in the settings file).
+                </span>,
+                true,
+              )
+            : num('port', 'Port', '', 'Changing the port restarts the listener; point your tools at the new base URL.')}
         </fieldset>
         <fieldset>
           <legend>Upstreams</legend>

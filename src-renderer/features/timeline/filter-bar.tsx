@@ -5,7 +5,7 @@
 import { forwardRef, useEffect, useState } from 'react';
 import { KindBadge } from '../../components/outcome-badge.js';
 import { MultiSelect, type Option } from '../../components/multi-select.js';
-import { BADGE_ORDER, type BadgeKind } from '../../lib/outcome.js';
+import { BADGE_ORDER, BADGES, type BadgeKind } from '../../lib/outcome.js';
 import { isFilterActive, TIME_RANGES, type TimeRangeId } from '../../lib/ui-filter.js';
 import { useActions, useAppShallow } from '../../stores/app-context.js';
 
@@ -26,7 +26,7 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
     return () => clearTimeout(t);
   }, [text, filter.text, actions]);
 
-  const outcomeOptions: Option<BadgeKind>[] = BADGE_ORDER.map((k) => ({ value: k, label: k.replace(/_/g, ' '), render: <KindBadge kind={k} /> }));
+  const outcomeOptions: Option<BadgeKind>[] = BADGE_ORDER.map((k) => ({ value: k, label: BADGES[k].label, render: <KindBadge kind={k} /> }));
   const opts = (values: string[], fmt: (v: string) => string = (v) => v): Option<string>[] => values.map((v) => ({ value: v, label: fmt(v) }));
 
   return (

@@ -1,15 +1,15 @@
-// One line of numbers for the current filter: how many requests, how many failed and
-// how, tokens, median TTFT (requests.summary).
+// One line of numbers for the current filter: how many requests, how many were cut off
+// or failed and how (the chips add up to that number: truncated counts, it is a cut-off
+// cause too), tokens, median TTFT (requests.summary).
 
 import type { SummaryStats } from '../../../src-main/common/contract.js';
 import { KindBadge } from '../../components/outcome-badge.js';
 import { formatDuration, formatInt, formatTokens } from '../../lib/format.js';
-import type { BadgeKind } from '../../lib/outcome.js';
+import { CUT_OFF_KINDS, type BadgeKind } from '../../lib/outcome.js';
+import { plural } from '../../lib/words.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
 
-const FAILURES: BadgeKind[] = ['client_aborted', 'upstream_error', 'upstream_disconnected', 'upstream_unreachable', 'timeout', 'interrupted'];
-
-function countOf(s: SummaryStats, k: BadgeKind): number {
+function kindCount(s: SummaryStats, k: BadgeKind): number {
   if (k === 'truncated') return s.truncated;
   if (k === 'completed') return s.byOutcome.completed - s.truncated;
   return s.byOutcome[k] ?? 0;
@@ -19,15 +19,18 @@ export function SummaryStrip() {
   const summary = useAppState((s) => s.summary);
   const actions = useActions();
   if (!summary) return <div className="summary" aria-busy="true" />;
-  const failures = FAILURES.filter((k) => countOf(summary, k) > 0);
-  const failed = failures.reduce((n, k) => n + countOf(summary, k), 0);
+  const failures = CUT_OFF_KINDS.filter((k) => kindCount(summary, k) > 0);
+  const failed = failures.reduce((n, k) => n + kindCount(summary, k), 0);
   return (
     <div className="summary" data-testid="summary">
       <span className="stat">
-        <span className="stat-value">{formatInt(summary.requests)}</span> <span className="stat-label">{summary.requests === 1 ? 'request' : 'requests'}</span>
+        <span className="stat-value">{formatInt(summary.requests)}</span> <span className="stat-label">{plural(summary.requests, 'request')}</span>
       </span>
       <span className="stat">
-        <span className={`stat-value${failed ? ' bad-text' : ''}`}>{formatInt(failed)}</span> <span className="stat-label">cut off or failed</span>
+        <span className={`stat-value${failed ? ' bad-text' : ''}`} data-testid="cut-off-count">
+          {formatInt(failed)}
+        </span>{' '}
+        <span className="stat-label">cut off or failed</span>
       </span>
       <span className="summary-right">
         <span className="stat">
@@ -41,19 +44,14 @@ export function SummaryStrip() {
         </span>
       </span>
       <span className="summary-badges">
-        {countOf(summary, 'in_progress') > 0 ? (
+        {kindCount(summary, 'in_progress') > 0 ? (
           <button type="button" className="chip-btn" onClick={() => actions.setFilter({ outcomes: ['in_progress'] })}>
-            <KindBadge kind="in_progress" label="live" count={countOf(summary, 'in_progress')} />
-          </button>
-        ) : null}
-        {countOf(summary, 'truncated') > 0 ? (
-          <button type="button" className="chip-btn" onClick={() => actions.setFilter({ outcomes: ['truncated'] })}>
-            <KindBadge kind="truncated" count={countOf(summary, 'truncated')} />
+            <KindBadge kind="in_progress" count={kindCount(summary, 'in_progress')} />
           </button>
         ) : null}
         {failures.map((k) => (
-          <button key={k} type="button" className="chip-btn" onClick={() => actions.setFilter({ outcomes: [k] })} title="Show only these">
-            <KindBadge kind={k} count={countOf(summary, k)} />
+          <button key={k} type="button" className="chip-btn" onClick={() => actions.setFilter({ outcomes: [k] })} title="Show only these" data-kind={k}>
+            <KindBadge kind={k} count={kindCount(summary, k)} />
           </button>
         ))}
       </span>

@@ -6,7 +6,8 @@ import { memo } from 'react';
 import type { RequestSummary } from '../../../src-main/common/record.js';
 import { OutcomeBadge } from '../../components/outcome-badge.js';
 import { useNow } from '../../components/use-now.js';
-import { formatDuration, formatRate, formatTimestamp, formatTokens, formatWhen, tokensPerSecond } from '../../lib/format.js';
+import { formatClock, formatDateTime, formatDuration, formatRate, formatTimestamp, formatTokens, tokensPerSecond } from '../../lib/format.js';
+import { errorBrief } from '../../lib/outcome.js';
 
 export const ROW_HEIGHT = 30;
 
@@ -53,10 +54,13 @@ export const TimelineRow = memo(function TimelineRow(props: {
   index: number;
   /** a click opens the detail, as in browser dev tools' network panels */
   onOpen: (id: string) => void;
+  /** rows span days: show the date with the time */
+  withDate: boolean;
 }) {
   const { row, selected } = props;
   const live = row.outcome === 'in_progress';
   const model = row.model ?? row.responseModel;
+  const err = errorBrief(row);
   return (
     <div
       role="row"
@@ -69,10 +73,12 @@ export const TimelineRow = memo(function TimelineRow(props: {
       onClick={() => props.onOpen(row.id)}
     >
       <span className="cell num col-time" title={formatTimestamp(row.startedAt)}>
-        {formatWhen(row.startedAt)}
+        {props.withDate ? formatDateTime(row.startedAt) : formatClock(row.startedAt)}
       </span>
       <span className="cell col-client" title={row.userAgent ?? undefined}>
-        {row.client ?? <span className="faint">unknown</span>}
+        <span className="client-name">{row.client ?? <span className="faint">unknown</span>}</span>
+        {/* shown under the client when the model column is hidden (a narrow table) */}
+        <span className="client-model mono">{model ?? `${row.method} ${row.path}`}</span>
       </span>
       <span className="cell col-model" title={row.responseModel && row.responseModel !== row.model ? `answered by ${row.responseModel}` : undefined}>
         {model ?? <span className="faint">{row.method} {row.path}</span>}
@@ -80,6 +86,9 @@ export const TimelineRow = memo(function TimelineRow(props: {
       <span className="cell col-api faint-2">{API_LABEL[row.api]}</span>
       <span className="cell col-outcome">
         <OutcomeBadge row={row} />
+      </span>
+      <span className="cell col-err" title={err?.text || undefined}>
+        {err?.text ? <span className="err-brief">{err.text}</span> : null}
       </span>
       <span className="cell num col-in">
         <Tokens value={row.usage.inputTokens} />

@@ -1,25 +1,48 @@
 // The virtualised timeline: only the rows in view (plus overscan) are in the DOM, so
 // 100,000 loaded rows scroll like 50. Older pages load as the end comes into view
-// (keyset cursor, requests.list `before`).
+// (keyset cursor, requests.list `before`). Time, TTFT, duration and token columns sort
+// (lib/sort.ts); when rows span more than one day, every row shows its date.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useActions, useAppShallow } from '../../stores/app-context.js';
+import { spansDays } from '../../lib/format.js';
+import { nextSort, SORT_LOAD_CAP, sortRows, type Sort, type SortKey } from '../../lib/sort.js';
 import { isFilterActive } from '../../lib/ui-filter.js';
+import { countOf } from '../../lib/words.js';
 import { ROW_HEIGHT, TimelineRow } from './timeline-row.js';
+
+function SortHeader({ k, sort, onSort, className, title, children }: { k: SortKey; sort: Sort; onSort: (k: SortKey) => void; className: string; title?: string; children: ReactNode }) {
+  const active = sort.key === k;
+  return (
+    <span className={`cell ${className}`} role="columnheader" aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className={`th-sort${active ? ' is-active' : ''}`} onClick={() => onSort(k)} title={title ? `${title} — click to sort` : 'Click to sort'} data-testid={`sort-${k}`}>
+        {children}
+        <span className="th-arrow" aria-hidden="true">
+          {active ? (sort.dir === 'asc' ? '▲' : '▼') : '↕'}
+        </span>
+      </button>
+    </span>
+  );
+}
 
 const LOAD_AHEAD = 40;
 
 export function TimelineTable() {
   const actions = useActions();
-  const { rows, selectedId, hasMore, loading, listError, filterActive } = useAppShallow((s) => ({
+  const { rows: loaded, sort, selectedId, hasMore, loading, listError, filterActive } = useAppShallow((s) => ({
     rows: s.rows,
+    sort: s.sort,
     selectedId: s.selectedId,
     hasMore: s.hasMore,
     loading: s.loading,
     listError: s.listError,
     filterActive: isFilterActive(s.filter),
   }));
+  const rows = useMemo(() => sortRows(loaded, sort), [loaded, sort]);
+  const withDates = useMemo(() => spansDays(loaded), [loaded]);
+  const sorted = sort.key !== 'time';
+  const onSort = useCallback((k: SortKey) => actions.setSort(nextSort(sort, k)), [actions, sort]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -32,8 +55,8 @@ export function TimelineTable() {
   const lastIndex = items.length ? items[items.length - 1]!.index : -1;
 
   useEffect(() => {
-    if (hasMore && !loading && rows.length > 0 && lastIndex >= rows.length - LOAD_AHEAD) void actions.loadMore();
-  }, [lastIndex, rows.length, hasMore, loading, actions]);
+    if (!sorted && hasMore && !loading && rows.length > 0 && lastIndex >= rows.length - LOAD_AHEAD) void actions.loadMore();
+  }, [lastIndex, rows.length, hasMore, loading, actions, sorted]);
 
   // Keep the keyboard selection in view.
   useEffect(() => {
@@ -46,11 +69,11 @@ export function TimelineTable() {
   const onOpen = useCallback((id: string) => actions.openDetail(id), [actions]);
 
   return (
-    <div className="table" role="grid" aria-label="Requests, newest first" aria-rowcount={rows.length + 1}>
+    <div className={`table${withDates ? ' has-dates' : ''}`} role="grid" aria-label={sorted ? 'Requests, sorted' : 'Requests, newest first'} aria-rowcount={rows.length + 1}>
       <div className="thead" role="row" aria-rowindex={1}>
-        <span className="cell col-time" role="columnheader">
+        <SortHeader k="time" sort={sort} onSort={onSort} className="col-time" title="When the request arrived">
           Time
-        </span>
+        </SortHeader>
         <span className="cell col-client" role="columnheader">
           Client
         </span>
@@ -63,18 +86,21 @@ export function TimelineTable() {
         <span className="cell col-outcome" role="columnheader">
           Outcome
         </span>
-        <span className="cell num col-in" role="columnheader" title="Input tokens">
+        <span className="cell col-err" role="columnheader" title="For a failed request: its HTTP status and the first words of the error">
+          Error
+        </span>
+        <SortHeader k="in" sort={sort} onSort={onSort} className="num col-in" title="Input tokens">
           In
-        </span>
-        <span className="cell num col-out" role="columnheader" title="Output tokens; ~ marks an estimate">
+        </SortHeader>
+        <SortHeader k="out" sort={sort} onSort={onSort} className="num col-out" title="Output tokens; ~ marks an estimate">
           Out
-        </span>
-        <span className="cell num col-ttft" role="columnheader" title="Time to first token">
+        </SortHeader>
+        <SortHeader k="ttft" sort={sort} onSort={onSort} className="num col-ttft" title="Time to first token">
           TTFT
-        </span>
-        <span className="cell num col-dur" role="columnheader">
+        </SortHeader>
+        <SortHeader k="duration" sort={sort} onSort={onSort} className="num col-dur" title="Duration">
           Duration
-        </span>
+        </SortHeader>
         <span className="cell num col-tps" role="columnheader" title="Output tokens per second after the first token">
           Tok/s
         </span>
@@ -84,7 +110,7 @@ export function TimelineTable() {
           {items.map((it) => {
             const row = rows[it.index];
             if (!row) return null;
-            return <TimelineRow key={row.id} row={row} index={it.index} top={it.start} selected={row.id === selectedId} onOpen={onOpen} />;
+            return <TimelineRow key={row.id} row={row} index={it.index} top={it.start} selected={row.id === selectedId} onOpen={onOpen} withDate={withDates} />;
           })}
         </div>
         {rows.length === 0 && !loading ? (
@@ -117,6 +143,11 @@ export function TimelineTable() {
         ) : null}
         {rows.length > 0 && listError ? <div className="list-foot bad">{listError}</div> : null}
         {rows.length > 0 && loading && hasMore ? <div className="list-foot">Loading older requests…</div> : null}
+        {sorted && hasMore && !loading && rows.length >= SORT_LOAD_CAP ? (
+          <div className="list-foot" data-testid="sort-cap">
+            Sorted among the newest {countOf(rows.length, 'request')}; narrow the filter to sort the rest.
+          </div>
+        ) : null}
       </div>
     </div>
   );

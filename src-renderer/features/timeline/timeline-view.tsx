@@ -1,4 +1,5 @@
 import { forwardRef } from 'react';
+import { ActivityChart } from './activity-chart.js';
 import { ExportControls } from './export-controls.js';
 import { FilterBar } from './filter-bar.js';
 import { SummaryStrip } from './summary-strip.js';
@@ -12,6 +13,7 @@ export const TimelineView = forwardRef<HTMLInputElement>(function TimelineView(_
         <ExportControls />
       </div>
       <SummaryStrip />
+      <ActivityChart />
       <TimelineTable />
     </section>
   );

@@ -1,0 +1,135 @@
+// Live event arrivals (issue 10, item 2): a streaming request's progress changes carry
+// the times and names of the events since the previous change, the live feed joins
+// them while it coalesces, and the store gets the times (no bodies) every few seconds
+// so an interrupted record keeps its chart.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import type { LiveEvent } from '../../src-main/common/contract.js';
+import { summarize, type RequestRecord } from '../../src-main/common/record.js';
+import { DEFAULT_LIMITS } from '../../src-main/core/config.js';
+import type { Core } from '../../src-main/core/create-core.js';
+import { createLiveFeed, mergeTicks } from '../../src-main/core/live-feed.js';
+import { Recording, TICKS_STORE_MS, type RecordChange } from '../../src-main/core/recorder/recording.js';
+import { recordFixture } from '../fixtures/records.js';
+
+function recording() {
+  const changes: RecordChange[] = [];
+  const patches: Partial<RequestRecord>[] = [];
+  const rec = new Recording(
+    { insert: () => {}, update: (_id, p) => void patches.push({ ...p }) },
+    DEFAULT_LIMITS,
+    { wanted: () => true, emit: (c) => void changes.push(c) },
+    {
+      id: 'r1',
+      startedAt: Date.now(),
+      t0: performance.now(),
+      client: null,
+      clientVersion: null,
+      userAgent: null,
+      sessionId: null,
+      credentialFingerprint: null,
+      upstream: 'anthropic',
+      upstreamUrl: 'http://127.0.0.1:1/v1/messages',
+      api: 'messages',
+      method: 'POST',
+      path: '/v1/messages',
+      retryCount: null,
+      requestHeaders: {},
+    },
+  );
+  rec.start();
+  rec.responseStarted(200, {}, 'text/event-stream', '');
+  const send = (n: number, from: number) => {
+    for (let i = 0; i < n; i++) {
+      rec.chunkForwarded(Buffer.from(`event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"w${from + i} "}}\n\n`));
+    }
+  };
+  return { rec, changes, patches, send };
+}
+
+const progress = (changes: RecordChange[]) => changes.filter((c): c is Extract<RecordChange, { type: 'progress' }> => c.type === 'progress');
+
+describe('event ticks on progress changes', () => {
+  it('carry each event once, in order, with its name and no body', () => {
+    const { rec, changes, send } = recording();
+    send(3, 0);
+    rec.checkpoint();
+    send(2, 3);
+    rec.checkpoint();
+    rec.checkpoint(); // nothing new: no change at all
+    const p = progress(changes);
+    expect(p).toHaveLength(2);
+    expect(p[0]!.ticks).toMatchObject({ from: 0, name: ['content_block_delta', 'content_block_delta', 'content_block_delta'] });
+    expect(p[0]!.ticks!.t).toHaveLength(3);
+    expect(p[1]!.ticks).toMatchObject({ from: 3 });
+    expect(p[1]!.ticks!.t).toHaveLength(2);
+    expect(JSON.stringify(p)).not.toContain('text_delta');
+    expect(rec.liveEvents().map((e) => e.data)).toEqual(['', '', '', '', '']);
+  });
+
+  it('write the times (not the bodies) to the store at most every TICKS_STORE_MS while live', () => {
+    let now = 1_000;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const { rec, patches, send } = recording();
+      send(2, 0);
+      rec.checkpoint();
+      expect(patches.some((p) => p.events !== undefined)).toBe(false); // too early: a short request never pays for it
+      now += TICKS_STORE_MS;
+      send(1, 2);
+      rec.checkpoint();
+      const stored = patches.filter((p) => p.events !== undefined);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.events!.map((e) => e.data)).toEqual(['', '', '']);
+      now += 100;
+      send(1, 3);
+      rec.checkpoint();
+      expect(patches.filter((p) => p.events !== undefined)).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('mergeTicks', () => {
+  it('joins contiguous arrivals and drops a gap rather than guessing', () => {
+    const a = { from: 0, t: [1, 2], name: ['x', null] };
+    const b = { from: 2, t: [3], name: ['y'] };
+    expect(mergeTicks(a, b)).toEqual({ from: 0, t: [1, 2, 3], name: ['x', null, 'y'] });
+    expect(mergeTicks(undefined, b)).toBe(b);
+    expect(mergeTicks(a, undefined)).toBe(a);
+    expect(mergeTicks(a, { from: 5, t: [9], name: ['z'] })).toEqual({ from: 5, t: [9], name: ['z'] });
+  });
+});
+
+describe('the live feed with ticks', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('pushes one change per request with the ticks of every coalesced progress; a finish drops them', () => {
+    const listeners = new Set<(c: RecordChange) => void>();
+    const core = {
+      onChange: (l: (c: RecordChange) => void) => (listeners.add(l), () => listeners.delete(l)),
+      onStatus: () => () => {},
+    } as unknown as Core;
+    const pushed: LiveEvent[] = [];
+    const stop = createLiveFeed(core, (e) => pushed.push(e), { intervalMs: 250, getStatus: () => ({}) as never });
+    const s = summarize(recordFixture({ id: 'a' }));
+    const emit = (c: RecordChange) => listeners.forEach((l) => l(c));
+    emit({ type: 'progress', summary: s, ticks: { from: 0, t: [5], name: ['a'] } });
+    emit({ type: 'progress', summary: s, ticks: { from: 1, t: [7, 9], name: ['b', 'c'] } });
+    vi.advanceTimersByTime(300);
+    const first = pushed.find((e) => e.type === 'records');
+    expect(first).toMatchObject({ changes: [{ kind: 'progress', ticks: { from: 0, t: [5, 7, 9], name: ['a', 'b', 'c'] } }] });
+    pushed.length = 0;
+    emit({ type: 'progress', summary: s, ticks: { from: 3, t: [11], name: ['d'] } });
+    emit({ type: 'finished', summary: s });
+    vi.advanceTimersByTime(300);
+    const second = pushed.find((e) => e.type === 'records') as Extract<LiveEvent, { type: 'records' }>;
+    expect(second.changes).toHaveLength(1);
+    expect(second.changes[0]!.kind).toBe('finished');
+    expect(second.changes[0]!.ticks).toBeUndefined();
+    stop();
+  });
+});
