@@ -1,7 +1,7 @@
 // Outcome and diagnosis: turns what the proxy observed into the outcome of DESIGN.md's
 // table, its phase, and one sentence a person understands. Pure functions.
 
-import type { Evidence, Outcome, Phase, ProviderError, RequestRecord } from '../../common/record.js';
+import type { ApiKind, Evidence, Outcome, Phase, ProviderError, RequestRecord } from '../../common/record.js';
 
 /** How the exchange ended, as the proxy saw it. */
 export type Ending =
@@ -60,15 +60,18 @@ export function classify(o: Observed): { outcome: Outcome; phase: Phase; closeSi
         phase: o.bytesToClient > 0 ? 'mid_stream' : 'before_response',
         closeSide: 'client',
       };
+    // The provider's side: only its terminal event proves it finished. Final usage
+    // without it (message_delta but no message_stop, a chat usage chunk but no [DONE])
+    // looks complete, yet the provider never said so: that is still a disconnect.
     case 'upstream_failed':
       if (o.httpStatus !== null && o.httpStatus >= 400) return { outcome: 'upstream_error', phase: bodyPhase, closeSide: 'upstream' };
       if (o.streamError) return { outcome: 'upstream_error', phase: 'mid_stream', closeSide: 'upstream' };
-      if (answered) return { outcome: 'completed', phase: 'after_terminal', closeSide: 'upstream' };
+      if (o.terminalSeen) return { outcome: 'completed', phase: 'after_terminal', closeSide: 'upstream' };
       return { outcome: 'upstream_disconnected', phase: bodyPhase, closeSide: 'upstream' };
     case 'upstream_end':
       if (o.httpStatus !== null && o.httpStatus >= 400) return { outcome: 'upstream_error', phase: 'complete', closeSide: 'upstream' };
       if (o.streamError) return { outcome: 'upstream_error', phase: 'mid_stream', closeSide: 'upstream' };
-      if (!o.isStream || answered) return { outcome: 'completed', phase: 'complete', closeSide: 'none' };
+      if (!o.isStream || o.terminalSeen) return { outcome: 'completed', phase: 'complete', closeSide: 'none' };
       // A stream that ended cleanly without its terminal event: the provider cut it short.
       return { outcome: 'upstream_disconnected', phase: bodyPhase, closeSide: 'upstream' };
   }
@@ -137,7 +140,17 @@ type DiagnosisInput = Pick<
   | 'upstream'
   | 'upstreamUrl'
   | 'stream'
+  | 'api'
 >;
+
+/** The event that ends each API's stream, for diagnoses that say it never came. */
+const TERMINAL_EVENT: Record<ApiKind, string | null> = {
+  'chat.completions': '[DONE]',
+  responses: 'response.completed',
+  messages: 'message_stop',
+  embeddings: null,
+  other: null,
+};
 
 /** One sentence, evidence first-hand, no jargon beyond what the user must act on. */
 export function diagnose(r: DiagnosisInput): string {
@@ -177,7 +190,13 @@ export function diagnose(r: DiagnosisInput): string {
       if (r.phase === 'before_first_chunk') {
         return `The provider ${how} after sending headers but before any content (${seconds(dur)}).`;
       }
-      return `The provider ${how} ${seconds(dur)} into the stream after ${events(r)}${tokens(r) ? `,${tokens(r).replace(' after', '')}` : ''}; no terminal event had arrived${r.evidence.lastEvent ? ` (last event: ${r.evidence.lastEvent})` : ''}.`;
+      const at = `The provider ${how} ${seconds(dur)} into the stream after ${events(r)}${tokens(r) ? `,${tokens(r).replace(' after', '')}` : ''}`;
+      if (r.evidence.usageSeen) {
+        const stop = r.stopReason ? `stop reason ${r.stopReason} and usage` : 'final usage';
+        const terminal = TERMINAL_EVENT[r.api];
+        return `${at} without its terminal event${terminal ? ` (${terminal})` : ''}: the answer looked complete (${stop} had arrived), but the provider never finished the stream.`;
+      }
+      return `${at}; no terminal event had arrived${r.evidence.lastEvent ? ` (last event: ${r.evidence.lastEvent})` : ''}.`;
     }
     case 'upstream_unreachable':
       if (r.evidence.closeSide === 'proxy') return `${r.errorMessage ?? 'No upstream matched this path'}.`;
