@@ -66,7 +66,7 @@ export class ConfigError extends Error {
 /** Parses `name=URL` (the --upstream flag). */
 export function parseUpstreamSpec(spec: string): [string, string] {
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw new ConfigError(`--upstream expects name=URL, got "${spec}"`);
+  if (eq <= 0) throw new ConfigError(`--upstream expects name=URL, got "${withoutUserinfo(spec)}"`);
   const name = spec.slice(0, eq).trim();
   const url = spec.slice(eq + 1).trim();
   validateUpstream(name, url);
@@ -84,11 +84,26 @@ export function validateUpstream(name: string, url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`upstream "${name}": "${url}" is not a URL`);
+    throw new ConfigError(`upstream "${name}": "${withoutUserinfo(url)}" is not a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError(`upstream "${name}": only http and https URLs are supported, got ${parsed.protocol}`);
   }
+  // A password in the URL would be printed at start, shown in Settings and saved in
+  // the settings file. Refused rather than kept: the client's own credentials
+  // (Authorization, x-api-key) are forwarded to the upstream unchanged.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError(
+      `upstream "${name}": ${withoutUserinfo(url)} carries a user name or password, which Streamtap never stores or shows; ` +
+        'leave it out of the URL and let the client send its credentials (they are forwarded unchanged)',
+    );
+  }
+}
+
+/** Text naming a URL as it may be shown: a user name and password (whatever sits
+ * between `//` and `@` in an authority) replaced by `…`. */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/\/\/[^/?#]*@/g, '//…@');
 }
 
 /** Upstreams from the environment: STREAMTAP_UPSTREAM_<NAME>=URL, plus the

@@ -17,6 +17,38 @@ import { startDashboard } from './dashboard-server.js';
 
 class UsageError extends Error {}
 
+/** A ConfigError from checking a flag's value is a usage error (exit 2). */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function parsePort(text: string, source: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`${source} expects a port number from 0 to 65535 (0 = any free port), got "${text}"`);
+  return port;
+}
+
+/** `--port -1`: parseArgs takes "-1" for an option and calls the value ambiguous. A
+ * negative number after a flag is that flag's value, so the flag's own check can say
+ * what is wrong with it. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 const USAGE = `usage: streamtap <command> [options]
 
 commands:
@@ -112,8 +144,21 @@ export function filterFromFlags(v: FilterValues): RecordFilter {
   return f;
 }
 
+/** The folder the user ran the command in. `npm run streamtap` runs this file in the
+ * package folder and passes the user's own working directory in INIT_CWD; only then
+ * is INIT_CWD trusted (another npm script's INIT_CWD says nothing about this command). */
+export function userCwd(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const init = env['INIT_CWD'];
+  return env['npm_lifecycle_event'] === 'streamtap' && init ? init : cwd;
+}
+
+/** A path the user typed (--db, --out, --settings, STREAMTAP_DB), made absolute. */
+function userPath(p: string): string {
+  return path.resolve(userCwd(), p);
+}
+
 function dbPathFor(flag: string | undefined): string {
-  return path.resolve(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
+  return userPath(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
 }
 
 /** Opens an existing database for reading commands; never creates one by accident. */
@@ -139,19 +184,21 @@ async function serve(argv: string[]): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const settingsFile = values.settings ?? path.join(defaultDataDir(), SETTINGS_FILE);
+  // The default settings file may not exist yet (a first run); one named on the
+  // command line must, or a typo would silently run on defaults.
+  const settingsFile = values.settings !== undefined ? userPath(values.settings) : path.join(defaultDataDir(), SETTINGS_FILE);
+  if (values.settings !== undefined && !fs.existsSync(settingsFile)) {
+    throw new UsageError(`--settings: there is no file ${settingsFile} (create it, e.g. containing {}, or leave out --settings)`);
+  }
   const fromFile = settingsToConfig(readSettingsFile(settingsFile));
   const upstreams: Record<string, string> = { ...fromFile.upstreams, ...upstreamsFromEnv(process.env) };
   for (const spec of values.upstream ?? []) {
-    const [name, url] = parseUpstreamSpec(spec);
+    const [name, url] = usage(() => parseUpstreamSpec(spec));
     upstreams[name] = url;
   }
   const partial: Partial<CoreConfig> & { dbPath: string } = { ...fromFile, upstreams, dbPath: dbPathFor(values.db) };
-  const portText = values.port ?? process.env['STREAMTAP_PORT'];
-  if (portText !== undefined) {
-    if (!/^\d+$/.test(portText)) throw new UsageError(`--port expects a number, got "${portText}"`);
-    partial.port = Number(portText);
-  }
+  if (values.port !== undefined) partial.port = parsePort(values.port, '--port');
+  else if (process.env['STREAMTAP_PORT'] !== undefined) partial.port = parsePort(process.env['STREAMTAP_PORT'], 'STREAMTAP_PORT');
   if (values.host !== undefined) {
     // Loopback only: the proxy forwards the user's credentials and has no auth of its own.
     if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) throw new UsageError('--host must be a loopback address (127.0.0.1, ::1, localhost)');
@@ -224,11 +271,12 @@ async function exportCommand(argv: string[]): Promise<void> {
   const filters = filterFromFlags(values);
   const store = openExisting(values.db);
   try {
-    const out = values.out ? fs.createWriteStream(values.out) : process.stdout;
-    if (values.out) {
+    const outFile = values.out !== undefined ? userPath(values.out) : null;
+    const out = outFile ? fs.createWriteStream(outFile) : process.stdout;
+    if (outFile) {
       await new Promise<void>((resolve, reject) => {
         (out as fs.WriteStream).once('open', () => resolve());
-        (out as fs.WriteStream).once('error', (e) => reject(new Error(`cannot write ${values.out}: ${e.message}`)));
+        (out as fs.WriteStream).once('error', (e) => reject(new Error(`cannot write ${outFile}: ${e.message}`)));
       });
     }
     const records = store.iterate(filters, 'asc');
@@ -239,9 +287,9 @@ async function exportCommand(argv: string[]): Promise<void> {
         : format === 'har'
           ? await writeHarExport(records, out, meta)
           : await writeJsonExport(records, out, meta);
-    if (values.out) {
+    if (outFile) {
       await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
-      process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${values.out}\n`);
+      process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${outFile}\n`);
     }
   } finally {
     store.close();
@@ -252,11 +300,19 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length);
 }
 
+function parseLimit(text: string | undefined, fallback: number): number {
+  const limit = Number(text ?? fallback);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got "${text}"`);
+  return limit;
+}
+
 function sessionsCommand(argv: string[]): void {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
+  const filter = filterFromFlags(values);
+  const limit = parseLimit(values.limit, 50);
   const store = openExisting(values.db);
   try {
-    const rows = listSessions(store, filterFromFlags(values), Number(values.limit ?? 50));
+    const rows = listSessions(store, filter, limit);
     if (rows.length === 0) {
       process.stdout.write('no sessions\n');
       return;
@@ -286,8 +342,7 @@ const FOLLOW_WINDOW = 500;
 async function tailCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } }, strict: true });
   const filter = filterFromFlags(values);
-  const limit = Number(values.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got "${values.limit}"`);
+  const limit = parseLimit(values.limit, 20);
   const store = openExisting(values.db);
   try {
     // Without --follow: the latest requests, settled or not. With it: then every
@@ -321,7 +376,7 @@ async function tailCommand(argv: string[]): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = joinNegativeValues(argv);
   try {
     switch (command) {
       case 'serve':

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream } from '../fixtures/fake-upstream.js';
+import { openStore } from '../../src-main/core/db/store.js';
+import { userCwd } from '../../src-main/headless/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = ['--import', 'tsx', 'src-main/headless/cli.ts'];
@@ -156,8 +158,42 @@ describe('errors are one clear line and a non-zero exit', () => {
     expect(badCommand.code).toBe(2);
     expectOneCleanLine(badCommand.stderr);
     const badUpstream = cli(['serve', '--upstream', 'nourl', '--db', path.join(dir, 'x.db')]);
-    expect(badUpstream.code).toBe(1);
+    expect(badUpstream.code).toBe(2);
     expectOneCleanLine(badUpstream.stderr);
+    for (const port of ['70000', '-1']) {
+      const badPort = cli(['serve', '--port', port, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+      expect(badPort.code, port).toBe(2);
+      expectOneCleanLine(badPort.stderr);
+      expect(badPort.stderr).toContain(`--port expects a port number from 0 to 65535 (0 = any free port), got "${port}"`);
+    }
+    const badLimit = cli(['sessions', '--db', db, '--limit', '0']);
+    expect(badLimit.code).toBe(2);
+    expectOneCleanLine(badLimit.stderr);
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+  });
+
+  it('a missing --settings FILE is an error, not silently ignored', () => {
+    const missing = path.join(dir, 'no-such-settings.json');
+    const r = cli(['serve', '--settings', missing, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(r.code).toBe(2);
+    expectOneCleanLine(r.stderr);
+    expect(r.stderr).toContain(`there is no file ${missing}`);
+  });
+
+  it('an upstream URL with a password is refused without printing the password', () => {
+    const flag = cli(['serve', '--upstream', 'corp=https://alice:hunter2-SECRET@llm.example.com', '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(flag.code).toBe(2);
+    expectOneCleanLine(flag.stderr);
+    expect(flag.stderr).toContain('https://…@llm.example.com carries a user name or password');
+    const settings = path.join(dir, 'userinfo-settings.json');
+    fs.writeFileSync(settings, JSON.stringify({ upstreams: { corp: 'https://alice:hunter2-SECRET@llm.example.com' } }));
+    const fromFile = cli(['serve', '--settings', settings, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(fromFile.code).toBe(1);
+    expectOneCleanLine(fromFile.stderr);
+    for (const r of [flag, fromFile]) {
+      expect(r.stdout + r.stderr).not.toContain('hunter2');
+      expect(r.stdout + r.stderr).not.toContain('alice');
+    }
   });
 
   it('an unreadable or missing database: exit 1, naming the file', () => {
@@ -185,6 +221,35 @@ describe('errors are one clear line and a non-zero exit', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('paths the user types', () => {
+  it('resolve against the folder `npm run streamtap` was run in, not the package folder', () => {
+    // npm runs the script in the package folder and passes the user's folder in INIT_CWD.
+    const work = path.join(dir, 'work', 'sub');
+    fs.mkdirSync(work, { recursive: true });
+    openStore({ path: path.join(work, 'rel.db') }).close();
+    const r = spawnSync('npm', ['--prefix', ROOT, 'run', '--silent', 'streamtap', '--', 'export', '--db', 'rel.db', '--out', '../up.json'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, STREAMTAP_DATA_DIR: path.join(dir, 'data') },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = path.join(dir, 'work', 'up.json');
+    expect(r.stderr).toContain(`exported 0 records to ${out}`);
+    expect((JSON.parse(fs.readFileSync(out, 'utf8')) as { records: unknown[] }).records).toEqual([]);
+    expect(fs.existsSync(path.join(ROOT, 'rel.db'))).toBe(false);
+    const settings = spawnSync('npm', ['--prefix', ROOT, 'run', '--silent', 'streamtap', '--', 'serve', '--settings', 'mine.json', '--db', 'rel.db'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    expect(settings.status).toBe(2);
+    expect(settings.stderr).toContain(`there is no file ${path.join(work, 'mine.json')}`);
+  }, 120_000);
+
+  it('trust INIT_CWD only when npm ran the streamtap script itself', () => {
+    expect(userCwd({ INIT_CWD: '/home/me/project', npm_lifecycle_event: 'streamtap' }, '/opt/streamtap')).toBe('/home/me/project');
+    expect(userCwd({ INIT_CWD: '/home/me', npm_lifecycle_event: 'test' }, '/opt/streamtap')).toBe('/opt/streamtap');
+    expect(userCwd({}, '/opt/streamtap')).toBe('/opt/streamtap');
   });
 });
 
