@@ -161,11 +161,12 @@ function dbPathFor(flag: string | undefined): string {
   return userPath(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
 }
 
-/** Opens an existing database for reading commands; never creates one by accident. */
+/** Opens an existing database for the reading commands: read-only, so it never creates,
+ * migrates or writes a file, and works beside the recorder that is writing to it. */
 function openExisting(flag: string | undefined) {
   const file = dbPathFor(flag);
   if (!fs.existsSync(file)) throw new UsageError(`no database at ${file} (pass --db FILE, or run "serve" first)`);
-  return openStore({ path: file });
+  return openStore({ path: file, readOnly: true });
 }
 
 async function serve(argv: string[]): Promise<void> {

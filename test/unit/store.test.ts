@@ -479,13 +479,13 @@ describe('opening', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(StoreOpenError);
-    expect((err as StoreOpenError).message).toBe(`${file} is not a Streamtap database (file is not a database)`);
+    expect((err as StoreOpenError).message).toBe(`${file} is not a Streamtap database (it is not an SQLite file)`);
     expect((err as StoreOpenError).code).toBe('SQLITE_NOTADB');
   });
 
   it('reports a path that cannot be opened as a database file', () => {
     expect(() => openStore({ path: dir })).toThrow(StoreOpenError);
-    expect(() => openStore({ path: dir })).toThrow(new RegExp(`^Cannot open ${dir} \\(unable to open database file\\)$`));
+    expect(() => openStore({ path: dir })).toThrow(new RegExp(`^Cannot open ${dir} \\(it is a folder, not a database file\\)$`));
   });
 
   it('puts the file in WAL mode so readers never block the writer', () => {
