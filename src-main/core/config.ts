@@ -43,7 +43,16 @@ export interface CoreConfig {
   checkpointMs: number;
   /** records older than this many days are deleted at start (0 = keep forever) */
   retentionDays: number;
+  /** the largest request body forwarded, in bytes on the wire; a larger one gets 413 */
+  maxRequestBytes: number;
 }
+
+/** 100 MiB: well above what any provider accepts in one request (Anthropic: 32 MB,
+ * OpenAI: tens of MB for a file upload), far below what would hurt the proxy. */
+export const DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+/** How long a stop waits for requests in flight before it records them `interrupted`. */
+export const DEFAULT_DRAIN_MS = 5_000;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
   headersMs: 10 * 60_000,
@@ -131,7 +140,11 @@ export function resolveConfig(partial: Partial<CoreConfig> & { dbPath: string })
     limits: { ...DEFAULT_LIMITS, ...partial.limits },
     checkpointMs: partial.checkpointMs ?? 200,
     retentionDays: partial.retentionDays ?? 0,
+    maxRequestBytes: partial.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
   };
+  if (!Number.isInteger(config.maxRequestBytes) || config.maxRequestBytes < 1024) {
+    throw new ConfigError(`the maximum request size must be a whole number of bytes, at least 1024, got ${String(partial.maxRequestBytes)}`);
+  }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`port must be an integer from 0 to 65535, got ${String(partial.port)}`);
   }

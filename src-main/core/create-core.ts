@@ -31,7 +31,10 @@ export interface Core {
   readonly config: CoreConfig;
   readonly store: Store;
   start(): Promise<{ port: number; url: string }>;
-  stop(): Promise<void>;
+  /** Stops accepting at once; with `drainMs`, lets requests in flight finish for up to
+   * that long (or until `signal` aborts), then records the rest `interrupted` and closes
+   * the store. */
+  stop(opts?: { drainMs?: number; signal?: AbortSignal }): Promise<void>;
   status(): CoreStatus;
   setPaused(paused: boolean): void;
   /** Applies upstreams, timeouts, limits and retention to the running proxy (new
@@ -134,8 +137,8 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       preloadTokenizer().catch(() => undefined);
       return { port, url: `http://${config.host}:${port}` };
     },
-    async stop() {
-      if (proxy) await proxy.close();
+    async stop(opts = {}) {
+      if (proxy) await proxy.close(opts);
       proxy = null;
       port = null;
       unwatchStore();

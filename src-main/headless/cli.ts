@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
+import { performance } from 'node:perf_hooks';
+import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
 import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { openStore, StoreOpenError } from '../core/db/store.js';
@@ -58,7 +59,9 @@ commands:
             --upstream name=URL   add or override an upstream (repeatable)
             --settings FILE       settings file (default: settings.json in the data folder)
             --header-timeout S    seconds to wait for response headers (default 600)
-            --idle-timeout S      seconds of silence mid-stream before giving up (default 300)
+            --idle-timeout S      seconds of silence (mid-stream, or in a request body) before giving up (default 300)
+            --max-request-size MiB  the largest request body forwarded; larger ones get 413 (default 100)
+            --drain-timeout S     on SIGTERM/SIGINT, how long requests in flight may finish (default 5)
             --no-dashboard        do not serve the dashboard
   export    write recorded requests as JSON, JSON Lines or HAR
             --db FILE  --format json|jsonl|har  --out FILE (default: stdout)  --events
@@ -179,6 +182,8 @@ async function serve(argv: string[]): Promise<void> {
       settings: { type: 'string' },
       'header-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      'max-request-size': { type: 'string' },
+      'drain-timeout': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
       host: { type: 'string' },
     },
@@ -216,6 +221,19 @@ async function serve(argv: string[]): Promise<void> {
   partial.timeouts = { ...resolveConfig({ dbPath: '' }).timeouts, ...fromFile.timeouts };
   if (headersMs) partial.timeouts.headersMs = headersMs;
   if (idleMs) partial.timeouts.idleMs = idleMs;
+  const maxMb = values['max-request-size'];
+  if (maxMb !== undefined) {
+    const mb = Number(maxMb);
+    if (!Number.isFinite(mb) || mb < 0.001) throw new UsageError(`--max-request-size expects a size in MiB (at least 0.001), got "${maxMb}"`);
+    partial.maxRequestBytes = Math.round(mb * 1024 * 1024);
+  }
+  let drainMs = DEFAULT_DRAIN_MS;
+  const drainText = values['drain-timeout'];
+  if (drainText !== undefined) {
+    const n = Number(drainText);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--drain-timeout expects a number of seconds (0 or more), got "${drainText}"`);
+    drainMs = Math.round(n * 1000);
+  }
   const config = resolveConfig(partial);
 
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
@@ -243,22 +261,46 @@ async function serve(argv: string[]): Promise<void> {
   process.stdout.write(`database ${config.dbPath}\n`);
   process.stdout.write(`upstreams ${upstreamList}\n`);
   if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
+  // One line when recording becomes degraded, one when it recovers (not one per status).
+  let degraded = false;
   core.onStatus((s) => {
-    if (s.store.degraded) process.stderr.write(`streamtap: recording degraded: ${s.store.lastError ?? 'store writes failing'} (${s.store.queued} writes queued)\n`);
+    if (s.store.degraded === degraded) return;
+    degraded = s.store.degraded;
+    if (degraded) process.stderr.write(`streamtap: recording degraded: ${s.store.lastError ?? 'store writes failing'} (${s.store.queued} writes queued)\n`);
+    else process.stderr.write(`streamtap: recording recovered: the queued writes are in the database${s.store.dropped > 0 ? ` (${s.store.dropped} lost while degraded)` : ''}\n`);
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`streamtap: ${signal}, stopping\n`);
+  // First signal: stop accepting, let requests in flight finish for up to the drain
+  // timeout, record the rest `interrupted`, flush, exit 0. A second one stops at once.
+  let stopping: AbortController | null = null;
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Ctrl-C under `npm run` arrives twice within milliseconds (the terminal sends it
+      // to the whole process group, and npm forwards its own copy): that is one press.
+      if (performance.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
+      process.stderr.write(`streamtap: ${signal} again, stopping now\n`);
+      stopping.abort();
+      return;
+    }
+    stopping = new AbortController();
+    firstSignalAt = performance.now();
+    const live = core.status().live;
+    process.stderr.write(
+      `streamtap: ${signal}, stopping${live > 0 && drainMs > 0 ? `: waiting up to ${drainMs / 1000} s for ${live} request${live === 1 ? '' : 's'} in flight (${signal} again to stop at once)` : ''}\n`,
+    );
     dashboard?.close();
-    await core.stop();
-    process.exit(0);
+    core.stop({ drainMs, signal: stopping.signal }).then(
+      () => process.exit(0),
+      (err: unknown) => fail(`stopping failed: ${(err as Error).message}`, 1),
+    );
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
+
+/** A repeat of a signal within this window is the same signal delivered twice. */
+const REPEATED_SIGNAL_MS = 300;
 
 async function exportCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream } from '../fixtures/fake-upstream.js';
+import Database from 'better-sqlite3';
 import { openStore } from '../../src-main/core/db/store.js';
 import { userCwd } from '../../src-main/headless/cli.js';
 
@@ -160,41 +161,7 @@ describe('errors are one clear line and a non-zero exit', () => {
     const badUpstream = cli(['serve', '--upstream', 'nourl', '--db', path.join(dir, 'x.db')]);
     expect(badUpstream.code).toBe(2);
     expectOneCleanLine(badUpstream.stderr);
-    for (const port of ['70000', '-1']) {
-      const badPort = cli(['serve', '--port', port, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
-      expect(badPort.code, port).toBe(2);
-      expectOneCleanLine(badPort.stderr);
-      expect(badPort.stderr).toContain(`--port expects a port number from 0 to 65535 (0 = any free port), got "${port}"`);
-    }
-    const badLimit = cli(['sessions', '--db', db, '--limit', '0']);
-    expect(badLimit.code).toBe(2);
-    expectOneCleanLine(badLimit.stderr);
-    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
-  });
-
-  it('a missing --settings FILE is an error, not silently ignored', () => {
-    const missing = path.join(dir, 'no-such-settings.json');
-    const r = cli(['serve', '--settings', missing, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
-    expect(r.code).toBe(2);
-    expectOneCleanLine(r.stderr);
-    expect(r.stderr).toContain(`there is no file ${missing}`);
-  });
-
-  it('an upstream URL with a password is refused without printing the password', () => {
-    const flag = cli(['serve', '--upstream', 'corp=https://alice:hunter2-SECRET@llm.example.com', '--db', path.join(dir, 'x.db'), '--no-dashboard']);
-    expect(flag.code).toBe(2);
-    expectOneCleanLine(flag.stderr);
-    expect(flag.stderr).toContain('https://…@llm.example.com carries a user name or password');
-    const settings = path.join(dir, 'userinfo-settings.json');
-    fs.writeFileSync(settings, JSON.stringify({ upstreams: { corp: 'https://alice:hunter2-SECRET@llm.example.com' } }));
-    const fromFile = cli(['serve', '--settings', settings, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
-    expect(fromFile.code).toBe(1);
-    expectOneCleanLine(fromFile.stderr);
-    for (const r of [flag, fromFile]) {
-      expect(r.stdout + r.stderr).not.toContain('hunter2');
-      expect(r.stdout + r.stderr).not.toContain('alice');
-    }
-  });
+  }, 90_000);
 
   it('an unreadable or missing database: exit 1, naming the file', () => {
     const junk = path.join(dir, 'junk.db');
@@ -221,6 +188,66 @@ describe('errors are one clear line and a non-zero exit', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('settings from the dashboard', () => {
+  it('apply to the running server at once, except the port, and are saved to the settings file', async () => {
+    const call = async (channel: string, args: unknown) =>
+      (await (
+        await fetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
+          body: JSON.stringify(args),
+        })
+      ).json()) as { ok: boolean; result?: Record<string, unknown>; error?: { message: string } };
+    const current = await call('settings.get', {});
+    expect(current.ok).toBe(true);
+    const next = { ...current.result, upstreams: { ...(current.result!['upstreams'] as object), extra: fake.url } };
+    const saved = await call('settings.set', next);
+    expect(saved.ok).toBe(true);
+    const res = await fetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }) });
+    expect(res.status).toBe(200);
+    await res.text();
+    const file = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')) as { upstreams: Record<string, string> };
+    expect(file.upstreams['extra']).toBe(fake.url);
+    const moved = await call('settings.set', { ...next, port: 1 });
+    expect(moved.ok).toBe(false);
+    expect(moved.error!.message).toContain('restart it with --port 1');
+  });
+});
+
+describe('a failing database', () => {
+  it('logs one "recording degraded" line, then "recording recovered", and the problem banner clears', async () => {
+    let err = '';
+    server!.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const status = async () =>
+      ((await (await fetch(`${serverUrl}/__streamtap/api/call/status.get`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-streamtap-token': token }, body: '{}' })).json()) as {
+        result: { storeDegraded: boolean; problem: string | null };
+      }).result;
+    const until = async (cond: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 200; i++) {
+        if (await cond()) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    const locker = new Database(db);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${serverUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-locked', messages: [] }) });
+        await res.text();
+      }
+      expect(await until(() => /recording degraded/.test(err))).toBe(true);
+      expect((await status()).problem).toMatch(/^Recording is degraded/);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    expect(await until(() => /recording recovered/.test(err))).toBe(true);
+    expect(err.match(/recording degraded/g)).toHaveLength(1);
+    expect(await status()).toMatchObject({ storeDegraded: false, problem: null });
   });
 });
 
@@ -253,29 +280,43 @@ describe('paths the user types', () => {
   });
 });
 
-describe('settings from the dashboard', () => {
-  it('apply to the running server at once, except the port, and are saved to the settings file', async () => {
-    const call = async (channel: string, args: unknown) =>
-      (await (
-        await fetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
-          body: JSON.stringify(args),
-        })
-      ).json()) as { ok: boolean; result?: Record<string, unknown>; error?: { message: string } };
-    const current = await call('settings.get', {});
-    expect(current.ok).toBe(true);
-    const next = { ...current.result, upstreams: { ...(current.result!['upstreams'] as object), extra: fake.url } };
-    const saved = await call('settings.set', next);
-    expect(saved.ok).toBe(true);
-    const res = await fetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }) });
-    expect(res.status).toBe(200);
-    await res.text();
-    const file = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')) as { upstreams: Record<string, string> };
-    expect(file.upstreams['extra']).toBe(fake.url);
-    const moved = await call('settings.set', { ...next, port: 1 });
-    expect(moved.ok).toBe(false);
-    expect(moved.error!.message).toContain('restart it with --port 1');
-  });
-});
+// After the settings test: these spawn several processes, and the settings test reuses
+// a keep-alive connection the server would close after 65 s idle.
+describe('bad values of flags', () => {
+  it('bad values: a port out of range, a limit of 0', () => {
+    for (const port of ['70000', '-1']) {
+      const badPort = cli(['serve', '--port', port, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+      expect(badPort.code, port).toBe(2);
+      expectOneCleanLine(badPort.stderr);
+      expect(badPort.stderr).toContain(`--port expects a port number from 0 to 65535 (0 = any free port), got "${port}"`);
+    }
+    const badLimit = cli(['sessions', '--db', db, '--limit', '0']);
+    expect(badLimit.code).toBe(2);
+    expectOneCleanLine(badLimit.stderr);
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+  }, 90_000);
 
+  it('a missing --settings FILE is an error, not silently ignored', () => {
+    const missing = path.join(dir, 'no-such-settings.json');
+    const r = cli(['serve', '--settings', missing, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(r.code).toBe(2);
+    expectOneCleanLine(r.stderr);
+    expect(r.stderr).toContain(`there is no file ${missing}`);
+  });
+
+  it('an upstream URL with a password is refused without printing the password', () => {
+    const flag = cli(['serve', '--upstream', 'corp=https://alice:hunter2-SECRET@llm.example.com', '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(flag.code).toBe(2);
+    expectOneCleanLine(flag.stderr);
+    expect(flag.stderr).toContain('https://…@llm.example.com carries a user name or password');
+    const settings = path.join(dir, 'userinfo-settings.json');
+    fs.writeFileSync(settings, JSON.stringify({ upstreams: { corp: 'https://alice:hunter2-SECRET@llm.example.com' } }));
+    const fromFile = cli(['serve', '--settings', settings, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(fromFile.code).toBe(1);
+    expectOneCleanLine(fromFile.stderr);
+    for (const r of [flag, fromFile]) {
+      expect(r.stdout + r.stderr).not.toContain('hunter2');
+      expect(r.stdout + r.stderr).not.toContain('alice');
+    }
+  }, 60_000);
+});

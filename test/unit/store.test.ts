@@ -146,6 +146,20 @@ describe('write queue', () => {
     expect(s.get(rec.id)).toMatchObject({ events, responseHeaders: { a: 'b' }, toolCalls: [{ id: null, name: 'x', arguments: '{' }] });
   });
 
+  it('writes long texts (moved to the writer thread as bytes) back exactly, non-ASCII included', () => {
+    const s = open();
+    const text = 'héllo 🚀 流式 '.repeat(20_000);
+    const rec = makeRecord({ requestBody: { text, bytes: Buffer.byteLength(text), truncated: false }, responseText: text.slice(0, 100_001) });
+    s.insert(rec);
+    expect(s.flush()).toBe(true);
+    s.close();
+    store = openStore({ path: join(dir, 'db', 'streamtap.db') });
+    const back = store.get(rec.id)!;
+    expect(back.requestBody.text).toBe(text);
+    expect(back.responseText).toBe(text.slice(0, 100_001));
+    expect(peek<{ t: string }>("select typeof(request_body_text) as t from request_bodies")[0]!.t).toBe('text');
+  });
+
   it('writes 1000 queued updates in one fast flush', () => {
     const s = open();
     const ids: string[] = [];

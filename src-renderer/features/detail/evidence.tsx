@@ -14,6 +14,7 @@ const CLOSE_SIDE: Record<CloseSide, string> = {
 };
 
 const PHASE: Record<Phase, string> = {
+  request_body: 'while the client was still sending its request',
   before_response: 'before any response',
   before_first_chunk: 'after the headers, before the first chunk',
   mid_stream: 'mid-stream',
