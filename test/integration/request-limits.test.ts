@@ -143,6 +143,20 @@ describe('request bodies', () => {
     if (h.fake.requests.length === 1) await h.fake.waitForAbort(0, 3_000);
   });
 
+  it('over the limit get 413 while recording is paused too, and a large body still streams through', async () => {
+    const sink = await startBodySink();
+    h = await startHarness({ maxRequestBytes: 4 * 1024 * 1024, upstreams: { openai: sink.url } });
+    h.core.setPaused(true);
+    const tooBig = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: promptOf(5 * 1024 * 1024) });
+    expect(tooBig.status).toBe(413);
+    await tooBig.text();
+    const large = promptOf(3 * 1024 * 1024);
+    const ok = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: large });
+    expect(await ok.json()).toMatchObject({ sha: sha(large), bytes: large.length });
+    expect(sink.bodies).toHaveLength(1);
+    expect(h.core.store.count({})).toBe(0);
+  });
+
   it('that stall past the idle timeout get 408; the record says whether anything went upstream', async () => {
     h = await startHarness({ timeouts: { headersMs: 60_000, idleMs: 300, connectMs: 5_000 } });
     // A small body is read whole before it is sent: nothing reached the provider.

@@ -160,6 +160,18 @@ describe('write queue', () => {
     expect(peek<{ t: string }>("select typeof(request_body_text) as t from request_bodies")[0]!.t).toBe('text');
   });
 
+  it('splits large texts over several batches, and flush() still writes them all', () => {
+    let batches = 0;
+    store = openStore({ path: join(dir, 'db', 'streamtap.db'), flushIntervalMs: 60_000, faultInjector: () => void batches++ });
+    const text = 'b'.repeat(3 * 1024 * 1024);
+    const recs = Array.from({ length: 5 }, () => makeRecord({ requestBody: { text, bytes: text.length, truncated: true } }));
+    for (const r of recs) store.insert(r);
+    expect(store.flush()).toBe(true);
+    // 15 MiB of bodies against an 8 MiB budget per batch
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(peek<{ n: number }>('select count(*) as n from request_bodies where length(request_body_text) = ?', text.length)[0]!.n).toBe(5);
+  });
+
   it('writes 1000 queued updates in one fast flush', () => {
     const s = open();
     const ids: string[] = [];

@@ -381,6 +381,15 @@ type Op =
   | { kind: 'update'; patch: Partial<RequestRecord>; final: boolean };
 
 /** A final update settles the outcome; losing it would leave the row looking live. */
+/** Characters of large text one write batch carries (about 8 MiB). */
+const BATCH_TEXT_CHARS = 8 * 1024 * 1024;
+
+/** The long texts an operation writes (request and response bodies, answer, reasoning). */
+function textChars(op: Op): number {
+  const r = op.kind === 'insert' ? op.rec : op.patch;
+  return (r.requestBody?.text.length ?? 0) + (r.responseBody?.text.length ?? 0) + (r.responseText?.length ?? 0) + (r.responseReasoning?.length ?? 0);
+}
+
 function isFinalPatch(patch: Partial<RequestRecord>): boolean {
   return patch.outcome !== undefined && patch.outcome !== 'in_progress';
 }
@@ -459,6 +468,8 @@ class SqliteStore implements Store {
   private readonly faultInjector: (() => void) | undefined;
 
   private timer: NodeJS.Timeout | null = null;
+  /** the last batch left queued operations behind (its text budget was spent) */
+  private leftBehind = false;
   private retryDelayMs = RETRY_MIN_MS;
   private degraded = false;
   private since: number | null = null;
@@ -585,7 +596,9 @@ class SqliteStore implements Store {
 
   private schedule(): void {
     if (this.timer || this.closed || this.inFlight || this.queue.size === 0) return;
-    const delay = this.degraded ? this.retryDelayMs : this.flushIntervalMs;
+    // What a budget-limited batch left behind is not made to wait a whole interval.
+    const delay = this.degraded ? this.retryDelayMs : this.leftBehind ? 0 : this.flushIntervalMs;
+    this.leftBehind = false;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.send();
@@ -602,9 +615,11 @@ class SqliteStore implements Store {
     }
     if (this.closed) return this.queue.size === 0;
     this.executor.drainSync(DRAIN_TIMEOUT_MS);
-    if (this.queue.size > 0) {
+    // A batch may take only part of the queue (see BATCH_TEXT_CHARS): go on until it is
+    // empty, or until writing fails (the store is then degraded and retries later).
+    for (let i = 0; i < 10_000 && this.queue.size > 0; i++) {
       this.send();
-      this.executor.drainSync(DRAIN_TIMEOUT_MS);
+      if (!this.executor.drainSync(DRAIN_TIMEOUT_MS) || this.degraded) break;
     }
     return this.queue.size === 0 && this.inFlight === null;
   }
@@ -612,7 +627,16 @@ class SqliteStore implements Store {
   /** Hands the queue to the executor as one batch; returns at once for a worker. */
   private send(): void {
     if (this.closed || this.inFlight || this.queue.size === 0) return;
-    const ops = [...this.queue];
+    // Large texts are encoded for the writer thread on this thread: a batch takes them
+    // up to a budget, so ten large bodies finishing together cost ten short pauses
+    // rather than one long one. The rest goes in the next batch, at once.
+    const ops: [string, Op][] = [];
+    let chars = 0;
+    for (const entry of this.queue) {
+      if (ops.length > 0 && chars >= BATCH_TEXT_CHARS) break;
+      ops.push(entry);
+      chars += textChars(entry[1]);
+    }
     let batch: WriteOp[];
     try {
       this.faultInjector?.();
@@ -622,9 +646,14 @@ class SqliteStore implements Store {
       return;
     }
     this.inFlight = ops;
-    this.queue.clear();
-    this.checkpointIds.clear();
-    this.finalIds.clear();
+    this.leftBehind = ops.length < this.queue.size;
+    if (ops.length === this.queue.size) {
+      this.queue.clear();
+      this.checkpointIds.clear();
+      this.finalIds.clear();
+    } else {
+      for (const [id] of ops) this.removeQueued(id);
+    }
     this.executor.submit(batch, (result) => this.settled(result));
   }
 
