@@ -9,7 +9,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
-import { scenarioHeader } from '../fixtures/fake-upstream.js';
+import { scenarioHeader, startRefusingPort } from '../fixtures/fake-upstream.js';
 
 let h: Harness | null = null;
 const servers: net.Server[] = [];
@@ -194,6 +194,21 @@ describe('request bodies', () => {
 });
 
 describe('the provider side', () => {
+  it('an unreachable provider is upstream_unreachable, also while a large body is still streaming', async () => {
+    const port = await startRefusingPort();
+    h = await startHarness({ upstreams: { openai: `http://127.0.0.1:${port}` } });
+    const res = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: promptOf(3 * 1024 * 1024) }).catch(
+      (err: Error) => err,
+    );
+    if (!(res instanceof Error)) {
+      expect(res.status).toBe(502);
+      await res.text();
+    }
+    const [rec] = await h.waitForFinished(1);
+    expect(rec).toMatchObject({ outcome: 'upstream_unreachable', phase: 'before_response', httpStatus: 502 });
+    expect(rec!.evidence.errorCode).toBe('ECONNREFUSED');
+  });
+
   it('a provider that accepts the connection and closes before answering is upstream_disconnected before the response', async () => {
     h = await startHarness();
     const res = await fetch(`${h.url}/v1/chat/completions`, {

@@ -365,10 +365,12 @@ export class ProxyServer {
       if (capture) void capture.end().then((c) => rec.setRequestBody(c, capture.rawBytes));
     };
 
+    /** the client's side of a streamed body failed (it went away mid-upload) */
+    let clientBodyFailed = false;
     let body: ForwardRequest['body'];
     if (plan.kind === 'stream') {
       // Large or of unknown length: forwarded as it arrives, never held whole.
-      body = streamBody(req, onBodyChunk, bodySent);
+      body = streamBody(req, onBodyChunk, bodySent, () => (clientBodyFailed = true));
       upstreamSent = true;
     } else if (plan.kind === 'buffer') {
       const whole = await readBody(req, pending, (_chunk, total) => {
@@ -431,11 +433,16 @@ export class ProxyServer {
           if (settled) return; // the client left first, or the body was refused
           if (!started) {
             if (bodyFailure !== null) return;
-            if (!bodyDone) {
-              // The body failed on the client's side (it went away mid-upload).
+            if (clientBodyFailed) {
               settleOnce({ kind: 'client_closed', inRequestBody: true }, clientCloseCode(res), cancelled());
               res.destroy();
               return;
+            }
+            // The upstream failed while the client may still be uploading: the error
+            // answer below ends the exchange, and the rest of the body is dropped.
+            if (!bodyDone) {
+              res.setHeader('connection', 'close');
+              req.resume();
             }
             if (timedOut === 'headers') {
               const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
@@ -627,16 +634,32 @@ function closedAfterConnect(code: string | null, message: string): boolean {
 }
 
 /**
- * The client's body as undici's request body: each chunk goes upstream as it arrives
- * (undici pulls, so a slow provider slows the client's upload: backpressure), then is
- * handed to `onChunk` for the limit and the record. `onChunk` returning false ends the
- * body with an error, which cancels the upstream request.
+ * The client's body as undici's request body: each chunk is checked against the limit
+ * and handed to the record by `onChunk`, then goes upstream (undici pulls, so a slow
+ * provider slows the client's upload: backpressure). `onChunk` returning false ends
+ * the body with an error, which cancels the upstream request.
  */
-async function* streamBody(req: IncomingMessage, onChunk: (chunk: Buffer, total: number) => boolean, onEnd: () => void): AsyncGenerator<Buffer> {
+async function* streamBody(
+  req: IncomingMessage,
+  onChunk: (chunk: Buffer, total: number) => boolean,
+  onEnd: () => void,
+  onClientError: () => void = () => undefined,
+): AsyncGenerator<Buffer> {
   let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  const chunks = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      // The client's upload broke (it closed, reset): not the provider's fault.
+      onClientError();
+      throw err;
+    }
+    if (next.done) break;
+    const chunk = next.value;
     total += chunk.length;
-    if (total > Number.MAX_SAFE_INTEGER || !onChunk(chunk, total)) throw new Error('request body refused');
+    if (!onChunk(chunk, total)) throw new Error('request body refused');
     yield chunk;
   }
   onEnd();
