@@ -12,6 +12,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream } from '../fixtures/fake-upstream.js';
 import Database from 'better-sqlite3';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { openStore } from '../../src-main/core/db/store.js';
 import { userCwd } from '../../src-main/headless/cli.js';
 
@@ -118,7 +119,7 @@ describe('streamtap export', () => {
     const tail = cli(['tail', '--db', db]);
     expect(tail.stdout).toMatch(/upstream_error\s+429/);
     expect(tail.stdout).toMatch(/truncated/);
-  });
+  }, 90_000);
 });
 
 describe('streamtap tail --follow', () => {
@@ -174,7 +175,7 @@ describe('errors are one clear line and a non-zero exit', () => {
     expect(missing.code).not.toBe(0);
     expectOneCleanLine(missing.stderr);
     expect(missing.stderr).toContain('no database at');
-  });
+  }, 90_000);
 
   it('a port in use: exit 1 with a clear message', async () => {
     const blocker = net.createServer();
@@ -193,12 +194,17 @@ describe('errors are one clear line and a non-zero exit', () => {
 
 describe('settings from the dashboard', () => {
   it('apply to the running server at once, except the port, and are saved to the settings file', async () => {
+    // Connections of their own: the spawnSync calls before this test block the event
+    // loop for longer than the server keeps an idle connection, so a pooled one may be
+    // closed by the server just as it is reused.
+    const dispatcher = new Agent();
     const call = async (channel: string, args: unknown) =>
       (await (
-        await fetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
+        await undiciFetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
           body: JSON.stringify(args),
+          dispatcher,
         })
       ).json()) as { ok: boolean; result?: Record<string, unknown>; error?: { message: string } };
     const current = await call('settings.get', {});
@@ -206,7 +212,7 @@ describe('settings from the dashboard', () => {
     const next = { ...current.result, upstreams: { ...(current.result!['upstreams'] as object), extra: fake.url } };
     const saved = await call('settings.set', next);
     expect(saved.ok).toBe(true);
-    const res = await fetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }) });
+    const res = await undiciFetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }), dispatcher });
     expect(res.status).toBe(200);
     await res.text();
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')) as { upstreams: Record<string, string> };
@@ -214,6 +220,7 @@ describe('settings from the dashboard', () => {
     const moved = await call('settings.set', { ...next, port: 1 });
     expect(moved.ok).toBe(false);
     expect(moved.error!.message).toContain('restart it with --port 1');
+    await dispatcher.close();
   });
 });
 
