@@ -169,7 +169,7 @@ async function main(): Promise<void> {
         unwatchSessionEnd();
         tray?.destroy();
         tray = null;
-        await host.stop({ drainTimeoutMs: QUIT_DRAIN_MS });
+        await host.stop({ flushTimeoutMs: QUIT_DRAIN_MS });
       },
       onError: log,
     });

@@ -18,6 +18,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 /** Where in the exchange the outcome was decided. */
 export const PHASES = [
+  'request_body', // the client had not finished sending its request body
   'before_response', // no response headers from upstream yet
   'before_first_chunk', // headers received, no body byte yet
   'mid_stream', // at least one body chunk forwarded

@@ -43,7 +43,16 @@ export interface CoreConfig {
   checkpointMs: number;
   /** records older than this many days are deleted at start (0 = keep forever) */
   retentionDays: number;
+  /** the largest request body forwarded, in bytes on the wire; a larger one gets 413 */
+  maxRequestBytes: number;
 }
+
+/** 100 MiB: well above what any provider accepts in one request (Anthropic: 32 MB,
+ * OpenAI: tens of MB for a file upload), far below what would hurt the proxy. */
+export const DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+/** How long a stop waits for requests in flight before it records them `interrupted`. */
+export const DEFAULT_DRAIN_MS = 5_000;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
   headersMs: 10 * 60_000,
@@ -66,7 +75,7 @@ export class ConfigError extends Error {
 /** Parses `name=URL` (the --upstream flag). */
 export function parseUpstreamSpec(spec: string): [string, string] {
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw new ConfigError(`--upstream expects name=URL, got "${spec}"`);
+  if (eq <= 0) throw new ConfigError(`--upstream expects name=URL, got "${withoutUserinfo(spec)}"`);
   const name = spec.slice(0, eq).trim();
   const url = spec.slice(eq + 1).trim();
   validateUpstream(name, url);
@@ -84,11 +93,26 @@ export function validateUpstream(name: string, url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`upstream "${name}": "${url}" is not a URL`);
+    throw new ConfigError(`upstream "${name}": "${withoutUserinfo(url)}" is not a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError(`upstream "${name}": only http and https URLs are supported, got ${parsed.protocol}`);
   }
+  // A password in the URL would be printed at start, shown in Settings and saved in
+  // the settings file. Refused rather than kept: the client's own credentials
+  // (Authorization, x-api-key) are forwarded to the upstream unchanged.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError(
+      `upstream "${name}": ${withoutUserinfo(url)} carries a user name or password, which Streamtap never stores or shows; ` +
+        'leave it out of the URL and let the client send its credentials (they are forwarded unchanged)',
+    );
+  }
+}
+
+/** Text naming a URL as it may be shown: a user name and password (whatever sits
+ * between `//` and `@` in an authority) replaced by `…`. */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/\/\/[^/?#]*@/g, '//…@');
 }
 
 /** Upstreams from the environment: STREAMTAP_UPSTREAM_<NAME>=URL, plus the
@@ -116,7 +140,11 @@ export function resolveConfig(partial: Partial<CoreConfig> & { dbPath: string })
     limits: { ...DEFAULT_LIMITS, ...partial.limits },
     checkpointMs: partial.checkpointMs ?? 200,
     retentionDays: partial.retentionDays ?? 0,
+    maxRequestBytes: partial.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
   };
+  if (!Number.isInteger(config.maxRequestBytes) || config.maxRequestBytes < 1024) {
+    throw new ConfigError(`the maximum request size must be a whole number of bytes, at least 1024, got ${String(partial.maxRequestBytes)}`);
+  }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`port must be an integer from 0 to 65535, got ${String(partial.port)}`);
   }

@@ -36,8 +36,11 @@ export interface Core {
   readonly config: CoreConfig;
   readonly store: Store;
   start(): Promise<{ port: number; url: string }>;
-  /** `drainTimeoutMs` bounds the wait for the store's writer (see Store.close) */
-  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+  /** Stops accepting at once; with `drainMs`, lets requests in flight finish for up to
+   * that long (or until `signal` aborts), then records the rest `interrupted` and closes
+   * the store. `flushTimeoutMs` bounds the wait for the store's last write (see
+   * Store.close), so a shell's quit timer can fire. */
+  stop(opts?: { drainMs?: number; signal?: AbortSignal; flushTimeoutMs?: number }): Promise<void>;
   status(): CoreStatus;
   setPaused(paused: boolean): void;
   /** A request still in flight: its events so far (times and names, no bodies); else null. */
@@ -143,11 +146,11 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       return { port, url: `http://${config.host}:${port}` };
     },
     async stop(opts = {}) {
-      if (proxy) await proxy.close();
+      if (proxy) await proxy.close(opts);
       proxy = null;
       port = null;
       unwatchStore();
-      store.close(opts.drainTimeoutMs !== undefined ? { timeoutMs: opts.drainTimeoutMs } : {});
+      store.close(opts.flushTimeoutMs !== undefined ? { timeoutMs: opts.flushTimeoutMs } : {});
     },
     status,
     setPaused(p) {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateUpstream, type CoreConfig } from './config.js';
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateUpstream, withoutUserinfo, type CoreConfig } from './config.js';
 
 export const APP_NAME = 'Streamtap';
 export const DB_FILE = 'streamtap.db';
@@ -75,7 +75,8 @@ export function readSettingsFile(file: string): Settings {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+    // Newer V8s quote the text in the message: keep a URL's password out of it.
+    throw new ConfigError(`${file} is not valid JSON: ${withoutUserinfo((err as Error).message)}`);
   }
   return parseSettings(json, file);
 }

@@ -37,8 +37,8 @@ export interface CoreHost {
   /** stops the current core and starts one with these settings; on failure the
    * previous configuration is restored and the error rethrown */
   applySettings(settings: SettingsInput): Promise<void>;
-  /** `drainTimeoutMs` bounds the store's final write (see Core.stop) */
-  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+  /** `flushTimeoutMs` bounds the store's final write (see Core.stop) */
+  stop(opts?: { flushTimeoutMs?: number }): Promise<void>;
   /** writes what is queued now, synchronously, waiting at most `timeoutMs`: for an OS
    * session end, where the process is killed as soon as the handler returns */
   flushNow(timeoutMs: number): boolean;
@@ -75,7 +75,7 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
     });
   };
 
-  const tearDown = async (stopOpts?: { drainTimeoutMs?: number }) => {
+  const tearDown = async (stopOpts?: { flushTimeoutMs?: number }) => {
     stopFeed();
     stopFeed = () => {};
     await core.stop(stopOpts);

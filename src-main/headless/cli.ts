@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
+import { performance } from 'node:perf_hooks';
+import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
 import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { openStore, StoreOpenError } from '../core/db/store.js';
@@ -17,6 +18,38 @@ import { startDashboard, TOKEN_FILE } from './dashboard-server.js';
 
 class UsageError extends Error {}
 
+/** A ConfigError from checking a flag's value is a usage error (exit 2). */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function parsePort(text: string, source: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`${source} expects a port number from 0 to 65535 (0 = any free port), got "${text}"`);
+  return port;
+}
+
+/** `--port -1`: parseArgs takes "-1" for an option and calls the value ambiguous. A
+ * negative number after a flag is that flag's value, so the flag's own check can say
+ * what is wrong with it. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 const USAGE = `usage: streamtap <command> [options]
 
 commands:
@@ -26,7 +59,9 @@ commands:
             --upstream name=URL   add or override an upstream (repeatable)
             --settings FILE       settings file (default: settings.json in the data folder)
             --header-timeout S    seconds to wait for response headers (default 600)
-            --idle-timeout S      seconds of silence mid-stream before giving up (default 300)
+            --idle-timeout S      seconds of silence (mid-stream, or in a request body) before giving up (default 300)
+            --max-request-size MiB  the largest request body forwarded; larger ones get 413 (default 100)
+            --drain-timeout S     on SIGTERM/SIGINT, how long requests in flight may finish (default 5)
             --no-dashboard        do not serve the dashboard
             --rotate-token        give the dashboard a new token (open tabs are refused)
   export    write recorded requests as JSON, JSON Lines or HAR
@@ -113,15 +148,29 @@ export function filterFromFlags(v: FilterValues): RecordFilter {
   return f;
 }
 
-function dbPathFor(flag: string | undefined): string {
-  return path.resolve(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
+/** The folder the user ran the command in. `npm run streamtap` runs this file in the
+ * package folder and passes the user's own working directory in INIT_CWD; only then
+ * is INIT_CWD trusted (another npm script's INIT_CWD says nothing about this command). */
+export function userCwd(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const init = env['INIT_CWD'];
+  return env['npm_lifecycle_event'] === 'streamtap' && init ? init : cwd;
 }
 
-/** Opens an existing database for reading commands; never creates one by accident. */
+/** A path the user typed (--db, --out, --settings, STREAMTAP_DB), made absolute. */
+function userPath(p: string): string {
+  return path.resolve(userCwd(), p);
+}
+
+function dbPathFor(flag: string | undefined): string {
+  return userPath(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
+}
+
+/** Opens an existing database for the reading commands: read-only, so it never creates,
+ * migrates or writes a file, and works beside the recorder that is writing to it. */
 function openExisting(flag: string | undefined) {
   const file = dbPathFor(flag);
   if (!fs.existsSync(file)) throw new UsageError(`no database at ${file} (pass --db FILE, or run "serve" first)`);
-  return openStore({ path: file });
+  return openStore({ path: file, readOnly: true });
 }
 
 async function serve(argv: string[]): Promise<void> {
@@ -134,6 +183,8 @@ async function serve(argv: string[]): Promise<void> {
       settings: { type: 'string' },
       'header-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
+      'max-request-size': { type: 'string' },
+      'drain-timeout': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
       'rotate-token': { type: 'boolean' },
       host: { type: 'string' },
@@ -141,19 +192,21 @@ async function serve(argv: string[]): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const settingsFile = values.settings ?? path.join(defaultDataDir(), SETTINGS_FILE);
+  // The default settings file may not exist yet (a first run); one named on the
+  // command line must, or a typo would silently run on defaults.
+  const settingsFile = values.settings !== undefined ? userPath(values.settings) : path.join(defaultDataDir(), SETTINGS_FILE);
+  if (values.settings !== undefined && !fs.existsSync(settingsFile)) {
+    throw new UsageError(`--settings: there is no file ${settingsFile} (create it, e.g. containing {}, or leave out --settings)`);
+  }
   const fromFile = settingsToConfig(readSettingsFile(settingsFile));
   const upstreams: Record<string, string> = { ...fromFile.upstreams, ...upstreamsFromEnv(process.env) };
   for (const spec of values.upstream ?? []) {
-    const [name, url] = parseUpstreamSpec(spec);
+    const [name, url] = usage(() => parseUpstreamSpec(spec));
     upstreams[name] = url;
   }
   const partial: Partial<CoreConfig> & { dbPath: string } = { ...fromFile, upstreams, dbPath: dbPathFor(values.db) };
-  const portText = values.port ?? process.env['STREAMTAP_PORT'];
-  if (portText !== undefined) {
-    if (!/^\d+$/.test(portText)) throw new UsageError(`--port expects a number, got "${portText}"`);
-    partial.port = Number(portText);
-  }
+  if (values.port !== undefined) partial.port = parsePort(values.port, '--port');
+  else if (process.env['STREAMTAP_PORT'] !== undefined) partial.port = parsePort(process.env['STREAMTAP_PORT'], 'STREAMTAP_PORT');
   if (values.host !== undefined) {
     // Loopback only: the proxy forwards the user's credentials and has no auth of its own.
     if (!['127.0.0.1', 'localhost', '::1'].includes(values.host)) throw new UsageError('--host must be a loopback address (127.0.0.1, ::1, localhost)');
@@ -170,6 +223,19 @@ async function serve(argv: string[]): Promise<void> {
   partial.timeouts = { ...resolveConfig({ dbPath: '' }).timeouts, ...fromFile.timeouts };
   if (headersMs) partial.timeouts.headersMs = headersMs;
   if (idleMs) partial.timeouts.idleMs = idleMs;
+  const maxMb = values['max-request-size'];
+  if (maxMb !== undefined) {
+    const mb = Number(maxMb);
+    if (!Number.isFinite(mb) || mb < 0.001) throw new UsageError(`--max-request-size expects a size in MiB (at least 0.001), got "${maxMb}"`);
+    partial.maxRequestBytes = Math.round(mb * 1024 * 1024);
+  }
+  let drainMs = DEFAULT_DRAIN_MS;
+  const drainText = values['drain-timeout'];
+  if (drainText !== undefined) {
+    const n = Number(drainText);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--drain-timeout expects a number of seconds (0 or more), got "${drainText}"`);
+    drainMs = Math.round(n * 1000);
+  }
   const config = resolveConfig(partial);
 
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
@@ -200,22 +266,46 @@ async function serve(argv: string[]): Promise<void> {
   process.stdout.write(`database ${config.dbPath}\n`);
   process.stdout.write(`upstreams ${upstreamList}\n`);
   if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
+  // One line when recording becomes degraded, one when it recovers (not one per status).
+  let degraded = false;
   core.onStatus((s) => {
-    if (s.store.degraded) process.stderr.write(`streamtap: recording degraded: ${s.store.lastError ?? 'store writes failing'} (${s.store.queued} writes queued)\n`);
+    if (s.store.degraded === degraded) return;
+    degraded = s.store.degraded;
+    if (degraded) process.stderr.write(`streamtap: recording degraded: ${s.store.lastError ?? 'store writes failing'} (${s.store.queued} writes queued)\n`);
+    else process.stderr.write(`streamtap: recording recovered: the queued writes are in the database${s.store.dropped > 0 ? ` (${s.store.dropped} lost while degraded)` : ''}\n`);
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`streamtap: ${signal}, stopping\n`);
+  // First signal: stop accepting, let requests in flight finish for up to the drain
+  // timeout, record the rest `interrupted`, flush, exit 0. A second one stops at once.
+  let stopping: AbortController | null = null;
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Ctrl-C under `npm run` arrives twice within milliseconds (the terminal sends it
+      // to the whole process group, and npm forwards its own copy): that is one press.
+      if (performance.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
+      process.stderr.write(`streamtap: ${signal} again, stopping now\n`);
+      stopping.abort();
+      return;
+    }
+    stopping = new AbortController();
+    firstSignalAt = performance.now();
+    const live = core.status().live;
+    process.stderr.write(
+      `streamtap: ${signal}, stopping${live > 0 && drainMs > 0 ? `: waiting up to ${drainMs / 1000} s for ${live} request${live === 1 ? '' : 's'} in flight (${signal} again to stop at once)` : ''}\n`,
+    );
     dashboard?.close();
-    await core.stop();
-    process.exit(0);
+    core.stop({ drainMs, signal: stopping.signal }).then(
+      () => process.exit(0),
+      (err: unknown) => fail(`stopping failed: ${(err as Error).message}`, 1),
+    );
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
+
+/** A repeat of a signal within this window is the same signal delivered twice. */
+const REPEATED_SIGNAL_MS = 300;
 
 async function exportCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -229,11 +319,12 @@ async function exportCommand(argv: string[]): Promise<void> {
   const filters = filterFromFlags(values);
   const store = openExisting(values.db);
   try {
-    const out = values.out ? fs.createWriteStream(values.out) : process.stdout;
-    if (values.out) {
+    const outFile = values.out !== undefined ? userPath(values.out) : null;
+    const out = outFile ? fs.createWriteStream(outFile) : process.stdout;
+    if (outFile) {
       await new Promise<void>((resolve, reject) => {
         (out as fs.WriteStream).once('open', () => resolve());
-        (out as fs.WriteStream).once('error', (e) => reject(new Error(`cannot write ${values.out}: ${e.message}`)));
+        (out as fs.WriteStream).once('error', (e) => reject(new Error(`cannot write ${outFile}: ${e.message}`)));
       });
     }
     const records = store.iterate(filters, 'asc');
@@ -244,9 +335,9 @@ async function exportCommand(argv: string[]): Promise<void> {
         : format === 'har'
           ? await writeHarExport(records, out, meta)
           : await writeJsonExport(records, out, meta);
-    if (values.out) {
+    if (outFile) {
       await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
-      process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${values.out}\n`);
+      process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${outFile}\n`);
     }
   } finally {
     store.close();
@@ -257,11 +348,19 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length);
 }
 
+function parseLimit(text: string | undefined, fallback: number): number {
+  const limit = Number(text ?? fallback);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got "${text}"`);
+  return limit;
+}
+
 function sessionsCommand(argv: string[]): void {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
+  const filter = filterFromFlags(values);
+  const limit = parseLimit(values.limit, 50);
   const store = openExisting(values.db);
   try {
-    const rows = listSessions(store, filterFromFlags(values), Number(values.limit ?? 50));
+    const rows = listSessions(store, filter, limit);
     if (rows.length === 0) {
       process.stdout.write('no sessions\n');
       return;
@@ -291,8 +390,7 @@ const FOLLOW_WINDOW = 500;
 async function tailCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } }, strict: true });
   const filter = filterFromFlags(values);
-  const limit = Number(values.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got "${values.limit}"`);
+  const limit = parseLimit(values.limit, 20);
   const store = openExisting(values.db);
   try {
     // Without --follow: the latest requests, settled or not. With it: then every
@@ -326,7 +424,7 @@ async function tailCommand(argv: string[]): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = joinNegativeValues(argv);
   try {
     switch (command) {
       case 'serve':

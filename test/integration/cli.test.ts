@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream } from '../fixtures/fake-upstream.js';
+import Database from 'better-sqlite3';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { openStore } from '../../src-main/core/db/store.js';
+import { userCwd } from '../../src-main/headless/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = ['--import', 'tsx', 'src-main/headless/cli.ts'];
@@ -115,7 +119,7 @@ describe('streamtap export', () => {
     const tail = cli(['tail', '--db', db]);
     expect(tail.stdout).toMatch(/upstream_error\s+429/);
     expect(tail.stdout).toMatch(/truncated/);
-  });
+  }, 90_000);
 });
 
 describe('streamtap tail --follow', () => {
@@ -156,9 +160,9 @@ describe('errors are one clear line and a non-zero exit', () => {
     expect(badCommand.code).toBe(2);
     expectOneCleanLine(badCommand.stderr);
     const badUpstream = cli(['serve', '--upstream', 'nourl', '--db', path.join(dir, 'x.db')]);
-    expect(badUpstream.code).toBe(1);
+    expect(badUpstream.code).toBe(2);
     expectOneCleanLine(badUpstream.stderr);
-  });
+  }, 90_000);
 
   it('an unreadable or missing database: exit 1, naming the file', () => {
     const junk = path.join(dir, 'junk.db');
@@ -171,7 +175,7 @@ describe('errors are one clear line and a non-zero exit', () => {
     expect(missing.code).not.toBe(0);
     expectOneCleanLine(missing.stderr);
     expect(missing.stderr).toContain('no database at');
-  });
+  }, 90_000);
 
   it('a port in use: exit 1 with a clear message', async () => {
     const blocker = net.createServer();
@@ -190,12 +194,17 @@ describe('errors are one clear line and a non-zero exit', () => {
 
 describe('settings from the dashboard', () => {
   it('apply to the running server at once, except the port, and are saved to the settings file', async () => {
+    // Connections of their own: the spawnSync calls before this test block the event
+    // loop for longer than the server keeps an idle connection, so a pooled one may be
+    // closed by the server just as it is reused.
+    const dispatcher = new Agent();
     const call = async (channel: string, args: unknown) =>
       (await (
-        await fetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
+        await undiciFetch(`${serverUrl}/__streamtap/api/call/${channel}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
           body: JSON.stringify(args),
+          dispatcher,
         })
       ).json()) as { ok: boolean; result?: Record<string, unknown>; error?: { message: string } };
     const current = await call('settings.get', {});
@@ -203,7 +212,7 @@ describe('settings from the dashboard', () => {
     const next = { ...current.result, upstreams: { ...(current.result!['upstreams'] as object), extra: fake.url } };
     const saved = await call('settings.set', next);
     expect(saved.ok).toBe(true);
-    const res = await fetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }) });
+    const res = await undiciFetch(`${serverUrl}/extra/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: [] }), dispatcher });
     expect(res.status).toBe(200);
     await res.text();
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')) as { upstreams: Record<string, string> };
@@ -211,6 +220,110 @@ describe('settings from the dashboard', () => {
     const moved = await call('settings.set', { ...next, port: 1 });
     expect(moved.ok).toBe(false);
     expect(moved.error!.message).toContain('restart it with --port 1');
+    await dispatcher.close();
   });
 });
 
+describe('a failing database', () => {
+  it('logs one "recording degraded" line, then "recording recovered", and the problem banner clears', async () => {
+    let err = '';
+    server!.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const status = async () =>
+      ((await (await fetch(`${serverUrl}/__streamtap/api/call/status.get`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-streamtap-token': token }, body: '{}' })).json()) as {
+        result: { storeDegraded: boolean; problem: string | null };
+      }).result;
+    const until = async (cond: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 200; i++) {
+        if (await cond()) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    const locker = new Database(db);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${serverUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-locked', messages: [] }) });
+        await res.text();
+      }
+      expect(await until(() => /recording degraded/.test(err))).toBe(true);
+      expect((await status()).problem).toMatch(/^Recording is degraded/);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    expect(await until(() => /recording recovered/.test(err))).toBe(true);
+    expect(err.match(/recording degraded/g)).toHaveLength(1);
+    expect(await status()).toMatchObject({ storeDegraded: false, problem: null });
+  });
+});
+
+describe('paths the user types', () => {
+  it('resolve against the folder `npm run streamtap` was run in, not the package folder', () => {
+    // npm runs the script in the package folder and passes the user's folder in INIT_CWD.
+    const work = path.join(dir, 'work', 'sub');
+    fs.mkdirSync(work, { recursive: true });
+    openStore({ path: path.join(work, 'rel.db') }).close();
+    const r = spawnSync('npm', ['--prefix', ROOT, 'run', '--silent', 'streamtap', '--', 'export', '--db', 'rel.db', '--out', '../up.json'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, STREAMTAP_DATA_DIR: path.join(dir, 'data') },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = path.join(dir, 'work', 'up.json');
+    expect(r.stderr).toContain(`exported 0 records to ${out}`);
+    expect((JSON.parse(fs.readFileSync(out, 'utf8')) as { records: unknown[] }).records).toEqual([]);
+    expect(fs.existsSync(path.join(ROOT, 'rel.db'))).toBe(false);
+    const settings = spawnSync('npm', ['--prefix', ROOT, 'run', '--silent', 'streamtap', '--', 'serve', '--settings', 'mine.json', '--db', 'rel.db'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    expect(settings.status).toBe(2);
+    expect(settings.stderr).toContain(`there is no file ${path.join(work, 'mine.json')}`);
+  }, 120_000);
+
+  it('trust INIT_CWD only when npm ran the streamtap script itself', () => {
+    expect(userCwd({ INIT_CWD: '/home/me/project', npm_lifecycle_event: 'streamtap' }, '/opt/streamtap')).toBe('/home/me/project');
+    expect(userCwd({ INIT_CWD: '/home/me', npm_lifecycle_event: 'test' }, '/opt/streamtap')).toBe('/opt/streamtap');
+    expect(userCwd({}, '/opt/streamtap')).toBe('/opt/streamtap');
+  });
+});
+
+// After the settings test: these spawn several processes, and the settings test reuses
+// a keep-alive connection the server would close after 65 s idle.
+describe('bad values of flags', () => {
+  it('bad values: a port out of range, a limit of 0', () => {
+    for (const port of ['70000', '-1']) {
+      const badPort = cli(['serve', '--port', port, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+      expect(badPort.code, port).toBe(2);
+      expectOneCleanLine(badPort.stderr);
+      expect(badPort.stderr).toContain(`--port expects a port number from 0 to 65535 (0 = any free port), got "${port}"`);
+    }
+    const badLimit = cli(['sessions', '--db', db, '--limit', '0']);
+    expect(badLimit.code).toBe(2);
+    expectOneCleanLine(badLimit.stderr);
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+  }, 90_000);
+
+  it('a missing --settings FILE is an error, not silently ignored', () => {
+    const missing = path.join(dir, 'no-such-settings.json');
+    const r = cli(['serve', '--settings', missing, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(r.code).toBe(2);
+    expectOneCleanLine(r.stderr);
+    expect(r.stderr).toContain(`there is no file ${missing}`);
+  });
+
+  it('an upstream URL with a password is refused without printing the password', () => {
+    const flag = cli(['serve', '--upstream', 'corp=https://alice:hunter2-SECRET@llm.example.com', '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(flag.code).toBe(2);
+    expectOneCleanLine(flag.stderr);
+    expect(flag.stderr).toContain('https://…@llm.example.com carries a user name or password');
+    const settings = path.join(dir, 'userinfo-settings.json');
+    fs.writeFileSync(settings, JSON.stringify({ upstreams: { corp: 'https://alice:hunter2-SECRET@llm.example.com' } }));
+    const fromFile = cli(['serve', '--settings', settings, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+    expect(fromFile.code).toBe(1);
+    expectOneCleanLine(fromFile.stderr);
+    for (const r of [flag, fromFile]) {
+      expect(r.stdout + r.stderr).not.toContain('hunter2');
+      expect(r.stdout + r.stderr).not.toContain('alice');
+    }
+  }, 60_000);
+});

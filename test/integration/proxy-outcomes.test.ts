@@ -3,7 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
-import { startHangingServer, startRefusingPort, type Scenario } from '../fixtures/fake-upstream.js';
+import { scenarioHeader, startHangingServer, startRefusingPort, type Scenario } from '../fixtures/fake-upstream.js';
 
 type ApiName = 'chat' | 'responses' | 'messages';
 
@@ -200,13 +200,46 @@ describe.each(['chat', 'responses', 'messages'] as const)('%s API through the pr
     expect(rec!.phase).toBe('before_first_chunk');
   });
 
-  it('a stream whose final usage arrived but not its terminal event is completed', async () => {
+  it('a stream whose final usage arrived but not its terminal event is upstream_disconnected, saying it looked complete', async () => {
     // chat: finish + usage chunks without [DONE]; messages: message_delta (usage) without
     // message_stop; responses carries usage only in its terminal event.
     await stream(h, api, { chunks: 4, closeWithoutTerminal: true });
     const [rec] = await h.waitForFinished(1);
     expect(rec!.evidence.terminalEventSeen).toBe(false);
-    expect(rec!.outcome).toBe(api === 'responses' ? 'upstream_disconnected' : 'completed');
+    expect(rec!.outcome).toBe('upstream_disconnected');
+    expect(rec!.evidence.usageSeen).toBe(api !== 'responses');
+    if (api !== 'responses') expect(rec!.diagnosis).toMatch(/the answer looked complete \(stop reason \w+ and usage had arrived\), but the provider never finished the stream/);
+  });
+
+  it('a client that leaves after final usage (no terminal event yet) stays completed', async () => {
+    if (api === 'responses') return; // Responses carries its usage only in the terminal event
+    // Learn where the terminal event comes, then stall right before it: the client reads
+    // up to the final usage and leaves.
+    await stream(h, api, { chunks: 4 });
+    const [full] = await h.waitForFinished(1);
+    const ac = new AbortController();
+    const usageEvent = api === 'chat' ? '"usage":{' : '"type":"message_delta"';
+    const res = await fetch(`${h.url}${api === 'chat' ? '/v1/chat/completions' : '/v1/messages'}`, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { 'content-type': 'application/json', ...scenarioHeader({ chunks: 4, stallAfterEvents: full!.eventCount - 1 }) },
+      body: JSON.stringify({ model: 'm', max_tokens: 50, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes(usageEvent)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value, { stream: true });
+    }
+    ac.abort();
+    const [, rec] = await h.waitForFinished(2);
+    expect(rec!.evidence.usageSeen).toBe(true);
+    expect(rec!.evidence.terminalEventSeen).toBe(false);
+    expect(rec!.outcome).toBe('completed');
+    expect(rec!.phase).toBe('after_terminal');
+    expect(rec!.evidence.closeSide).toBe('client');
   });
 
   it('a disconnect after the terminal event is completed', async () => {

@@ -148,6 +148,9 @@ describe('routing and pass-through', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 501/);
     const [rec] = await h.waitForFinished(1);
     expect(rec).toMatchObject({ method: 'GET', path: '/v1/responses', httpStatus: 501 });
+    // Refused is not a success: the record must not say `completed`.
+    expect(rec).toMatchObject({ outcome: 'upstream_error', phase: 'before_response', evidence: expect.objectContaining({ closeSide: 'proxy' }) as unknown as object });
+    expect(rec!.diagnosis).toBe('Streamtap answered HTTP 501 itself: WebSocket upgrade refused so the client falls back to HTTP.');
   });
 });
 
@@ -289,6 +292,32 @@ describe('security at the door', () => {
     }
     expect(h.fake.requests).toHaveLength(0);
     expect(h.core.store.count({})).toBe(0);
+  });
+
+  it('caps headers: too many or too large get 431, a second Host gets 400, nothing is forwarded, the process stays up', async () => {
+    h = await startHarness();
+    const u = new URL(h.url);
+    /** Raw bytes, since Node's own client would merge a second Host and limit sizes. */
+    const raw = (head: string) =>
+      new Promise<string>((resolve, reject) => {
+        const sock = net.connect(Number(u.port), u.hostname, () => sock.write(head));
+        let data = '';
+        sock.setEncoding('utf8');
+        sock.on('data', (c: string) => (data += c));
+        sock.on('end', () => resolve(data));
+        sock.on('error', reject);
+      });
+    const start = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${u.port}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n`;
+    const many = Array.from({ length: 1000 }, (_, i) => `x-h-${i}: v\r\n`).join('');
+    expect(await raw(`${start}${many}connection: close\r\n\r\n{}`)).toMatch(/^HTTP\/1\.1 431 /);
+    const big = `x-big: ${'a'.repeat(40 * 1024)}\r\n`;
+    expect(await raw(`${start}${big}\r\n{}`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await raw(`${start}Host: evil.example\r\nconnection: close\r\n\r\n{}`)).toMatch(/^HTTP\/1\.1 400 /);
+    // Under the limits goes through (the fake upstream itself takes up to Node's 16 KiB).
+    const fine = Array.from({ length: 80 }, (_, i) => `x-h-${i}: v\r\n`).join('');
+    expect(await raw(`${start}${fine}x-fit: ${'a'.repeat(12 * 1024)}\r\nconnection: close\r\n\r\n{}`)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(h.fake.requests).toHaveLength(1);
+    expect(Object.keys(h.fake.requests[0]!.headers).length).toBeLessThan(100);
   });
 
   it('listens on loopback only', async () => {

@@ -45,6 +45,13 @@ describe('classify: the outcome table of DESIGN.md', () => {
     expect(classify({ ...base, bytesToClient: 0 })).toMatchObject({ outcome: 'upstream_disconnected', phase: 'before_first_chunk' });
   });
 
+  it('an EOF or a reset after final usage but without the terminal event is upstream_disconnected', () => {
+    expect(classify({ ...base, usageSeen: true, stopReason: 'end_turn' })).toMatchObject({ outcome: 'upstream_disconnected', phase: 'mid_stream', closeSide: 'upstream' });
+    expect(classify({ ...base, usageSeen: true, ending: { kind: 'upstream_failed', code: 'ECONNRESET', message: '' } })).toMatchObject({ outcome: 'upstream_disconnected', closeSide: 'upstream' });
+    // The client leaving after final usage is still a complete answer.
+    expect(classify({ ...base, usageSeen: true, ending: { kind: 'client_closed' } })).toMatchObject({ outcome: 'completed', phase: 'after_terminal', closeSide: 'client' });
+  });
+
   it('a reset after the terminal event is completed', () => {
     expect(classify({ ...base, terminalSeen: true, ending: { kind: 'upstream_failed', code: 'ECONNRESET', message: '' } })).toMatchObject({ outcome: 'completed', phase: 'after_terminal' });
   });
@@ -106,6 +113,16 @@ describe('diagnose: one sentence a person understands', () => {
     const d = diagnose(rec({ outcome: 'upstream_disconnected', phase: 'mid_stream', evidence: { ...emptyEvidence(), errorCode: 'ECONNRESET', lastEvent: 'content_block_delta' } }));
     expect(d).toContain('ECONNRESET: connection reset');
     expect(d).toContain('last event: content_block_delta');
+  });
+
+  it('an EOF after final usage says the answer looked complete but the stream never finished', () => {
+    const evidence = { ...emptyEvidence(), usageSeen: true, lastEvent: 'message_delta', closeSide: 'upstream' as const };
+    const d = diagnose(rec({ outcome: 'upstream_disconnected', phase: 'mid_stream', stopReason: 'end_turn', evidence }));
+    expect(d).toBe(
+      'The provider ended the stream 12 s into the stream after 40 events, 842 output tokens without its terminal event (message_stop): the answer looked complete (stop reason end_turn and usage had arrived), but the provider never finished the stream.',
+    );
+    const chat = diagnose(rec({ api: 'chat.completions', outcome: 'upstream_disconnected', phase: 'mid_stream', stopReason: 'stop', evidence }));
+    expect(chat).toContain('without its terminal event ([DONE])');
   });
 
   it('unreachable names the upstream URL and the reason', () => {

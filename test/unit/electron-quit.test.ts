@@ -70,8 +70,8 @@ describe('the store on quit', () => {
       },
     });
     await host.start();
-    await host.stop({ drainTimeoutMs: QUIT_DRAIN_MS });
-    expect(stops).toEqual([{ drainTimeoutMs: QUIT_DRAIN_MS }]);
+    await host.stop({ flushTimeoutMs: QUIT_DRAIN_MS });
+    expect(stops).toEqual([{ flushTimeoutMs: QUIT_DRAIN_MS }]);
   });
 
   it('flushNow writes the queue synchronously (what a Windows session end needs)', async () => {

@@ -1,11 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeSync, truncateSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestBodies, requests } from '../../src-main/core/db/schema.js';
-import { defaultMigrationsFolder, openStore, StoreOpenError } from '../../src-main/core/db/store.js';
+import { defaultMigrationsFolder, openStore, RECORDER_LOCKED, StoreOpenError } from '../../src-main/core/db/store.js';
 import { makeRecord } from '../fixtures/store-records.js';
 
 let dir: string;
@@ -117,4 +119,139 @@ describe('migrations', () => {
     db.close();
     expect(() => openStore({ path: file })).toThrow(/written by a newer version of Streamtap/);
   });
+
+  it('leave a foreign file byte for byte as it was: no switch to WAL, no lock file', () => {
+    const file = join(dir, 'rollback.db');
+    const other = new Database(file);
+    other.pragma('journal_mode = DELETE');
+    other.exec("create table notes (body text); insert into notes values ('mine')");
+    other.close();
+    const before = sha(file);
+    expect(() => openStore({ path: file })).toThrow(/is not a Streamtap database \(it holds other tables: notes\)/);
+    expect(() => openStore({ path: file, readOnly: true })).toThrow(/is not a Streamtap database/);
+    expect(sha(file)).toBe(before);
+    expect(readFileSync(file).subarray(18, 20)).toEqual(Buffer.from([1, 1])); // still a rollback-journal file
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+});
+
+function sha(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** A Streamtap database with one record, closed (its WAL checkpointed into the file). */
+function streamtapDb(name: string): string {
+  const file = join(dir, name);
+  const store = openStore({ path: file });
+  store.insert(makeRecord());
+  store.close();
+  return file;
+}
+
+function openError(run: () => unknown): StoreOpenError {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof StoreOpenError) return e;
+    throw e;
+  }
+  throw new Error('expected a StoreOpenError');
+}
+
+describe('a corrupted database', () => {
+  const damage: [string, (file: string) => void][] = [
+    [
+      'its migration history lost (a migration would re-create existing tables)',
+      (file) => {
+        const db = new Database(file);
+        db.exec('delete from __drizzle_migrations');
+        db.close();
+      },
+    ],
+    [
+      'garbage over its schema page',
+      (file) => {
+        const fd = openSync(file, 'r+');
+        writeSync(fd, Buffer.alloc(3_000, 0xa5), 0, 3_000, 100);
+        closeSync(fd);
+      },
+    ],
+    ['cut short', (file) => truncateSync(file, Math.floor(statSync(file).size / 2))],
+  ];
+  it.each(damage)('%s: "the database is corrupted", and the file is left as it was', (_name, hurt) => {
+    const file = streamtapDb('hurt.db');
+    hurt(file);
+    const before = sha(file);
+    for (const readOnly of [false, true]) {
+      const err = openError(() => openStore({ path: file, readOnly }));
+      expect(err.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the database is corrupted \\(.+\\)\\. Streamtap left it as it was`));
+      expect(err.message).not.toMatch(/already exists|migrations .* failed/);
+    }
+    expect(sha(file)).toBe(before);
+  });
+});
+
+describe('opening read-only (export, tail, sessions)', () => {
+  it('reads a database without writing to it, migrating it or taking the lock', () => {
+    const file = streamtapDb('read.db');
+    const before = sha(file);
+    const recorder = openStore({ path: file });
+    try {
+      const reader = openStore({ path: file, readOnly: true });
+      try {
+        expect(reader.count({})).toBe(1);
+        reader.insert(makeRecord());
+        expect(reader.status().dropped).toBe(1);
+      } finally {
+        reader.close();
+      }
+    } finally {
+      recorder.close();
+    }
+    expect(sha(file)).toBe(before);
+    expect(() => openStore({ path: join(dir, 'absent.db'), readOnly: true })).toThrow(/There is no Streamtap database at/);
+    expect(existsSync(join(dir, 'absent.db'))).toBe(false);
+  });
+});
+
+describe('one recorder per database', () => {
+  it('refuses a second recorder with a message a user can act on, and lets one in once the first closed', () => {
+    const file = join(dir, 'shared.db');
+    const first = openStore({ path: file });
+    const rec = makeRecord({ outcome: 'in_progress' });
+    first.insert(rec);
+    first.flush();
+    const err = openError(() => openStore({ path: file }));
+    expect(err.code).toBe(RECORDER_LOCKED);
+    expect(err.message).toBe(
+      `Another Streamtap (the desktop app or "streamtap serve") is already recording to ${file}. Quit it first, or record to another database file.`,
+    );
+    // The first recorder's live row was not touched by the refused one.
+    expect(first.get(rec.id)!.outcome).toBe('in_progress');
+    first.close();
+    const second = openStore({ path: file });
+    second.close();
+  });
+
+  it('is not blocked by a recorder that was killed with SIGKILL', async () => {
+    const file = join(dir, 'killed.db');
+    const root = join(import.meta.dirname, '../..');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', `import('./src-main/core/db/store.ts').then((m) => { m.openStore({ path: ${JSON.stringify(file)} }); process.stdout.write('locked\\n'); setInterval(() => {}, 1000); })`],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (c: Buffer) => c.toString().includes('locked') && resolve());
+        child.once('exit', (code) => reject(new Error(`the child exited (${code}) before it held the lock`)));
+      });
+      expect(openError(() => openStore({ path: file })).code).toBe(RECORDER_LOCKED);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    openStore({ path: file }).close();
+  }, 30_000);
 });

@@ -13,6 +13,7 @@ import { clientFromHeaders, clientLabel, parseUserAgent, sessionIdFromHeaders } 
 import { isLoopbackHost } from '../../src-main/core/proxy/security.js';
 import { decodableAcceptEncoding } from '../../src-main/core/proxy/forwarder.js';
 import { DEFAULT_UPSTREAMS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv } from '../../src-main/core/config.js';
+import { parseSettings } from '../../src-main/core/settings.js';
 
 const OPENAI_CLIENT = { anthropicVersion: false };
 const UPSTREAMS = { ...DEFAULT_UPSTREAMS, openrouter: 'https://openrouter.ai/api', ollama: 'http://127.0.0.1:11434' };
@@ -175,6 +176,29 @@ describe('config', () => {
     expect(() => parseUpstreamSpec('nourl')).toThrow(/name=URL/);
     expect(() => parseUpstreamSpec('x=ftp://a')).toThrow(/http and https/);
     expect(() => parseUpstreamSpec('v1=http://a')).toThrow(/reserved/);
+  });
+
+  it('refuses an upstream URL with a user name or password, never echoing them', () => {
+    const attempts: (() => unknown)[] = [
+      () => parseUpstreamSpec('corp=https://alice:hunter2@llm.example.com/v1'),
+      () => parseUpstreamSpec('corp=https://alice@llm.example.com'),
+      () => upstreamsFromEnv({ STREAMTAP_UPSTREAM_CORP: 'https://alice:hunter2@llm.example.com' }),
+      () => resolveConfig({ dbPath: ':memory:', upstreams: { corp: 'https://alice:hunter2@llm.example.com' } }),
+      () => parseSettings({ upstreams: { corp: 'https://alice:hunter2@llm.example.com' } }),
+      () => parseUpstreamSpec('corp:https://alice:hunter2@llm.example.com'),
+      () => parseUpstreamSpec('corp=https://alice:hunt er2@llm.example.com'),
+    ];
+    for (const attempt of attempts) {
+      let message = '';
+      try {
+        attempt();
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(message).not.toMatch(/alice|hunter2|hunt er2/);
+    }
+    expect(() => parseUpstreamSpec('corp=https://alice:hunter2@llm.example.com')).toThrow('https://…@llm.example.com carries a user name or password');
   });
 
   it('reads upstreams from the environment', () => {

@@ -146,6 +146,32 @@ describe('write queue', () => {
     expect(s.get(rec.id)).toMatchObject({ events, responseHeaders: { a: 'b' }, toolCalls: [{ id: null, name: 'x', arguments: '{' }] });
   });
 
+  it('writes long texts (moved to the writer thread as bytes) back exactly, non-ASCII included', () => {
+    const s = open();
+    const text = 'héllo 🚀 流式 '.repeat(20_000);
+    const rec = makeRecord({ requestBody: { text, bytes: Buffer.byteLength(text), truncated: false }, responseText: text.slice(0, 100_001) });
+    s.insert(rec);
+    expect(s.flush()).toBe(true);
+    s.close();
+    store = openStore({ path: join(dir, 'db', 'streamtap.db') });
+    const back = store.get(rec.id)!;
+    expect(back.requestBody.text).toBe(text);
+    expect(back.responseText).toBe(text.slice(0, 100_001));
+    expect(peek<{ t: string }>("select typeof(request_body_text) as t from request_bodies")[0]!.t).toBe('text');
+  });
+
+  it('splits large texts over several batches, and flush() still writes them all', () => {
+    let batches = 0;
+    store = openStore({ path: join(dir, 'db', 'streamtap.db'), flushIntervalMs: 60_000, faultInjector: () => void batches++ });
+    const text = 'b'.repeat(3 * 1024 * 1024);
+    const recs = Array.from({ length: 5 }, () => makeRecord({ requestBody: { text, bytes: text.length, truncated: true } }));
+    for (const r of recs) store.insert(r);
+    expect(store.flush()).toBe(true);
+    // 15 MiB of bodies against an 8 MiB budget per batch
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(peek<{ n: number }>('select count(*) as n from request_bodies where length(request_body_text) = ?', text.length)[0]!.n).toBe(5);
+  });
+
   it('writes 1000 queued updates in one fast flush', () => {
     const s = open();
     const ids: string[] = [];
@@ -479,13 +505,13 @@ describe('opening', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(StoreOpenError);
-    expect((err as StoreOpenError).message).toBe(`${file} is not a Streamtap database (file is not a database)`);
+    expect((err as StoreOpenError).message).toBe(`${file} is not a Streamtap database (it is not an SQLite file)`);
     expect((err as StoreOpenError).code).toBe('SQLITE_NOTADB');
   });
 
   it('reports a path that cannot be opened as a database file', () => {
     expect(() => openStore({ path: dir })).toThrow(StoreOpenError);
-    expect(() => openStore({ path: dir })).toThrow(new RegExp(`^Cannot open ${dir} \\(unable to open database file\\)$`));
+    expect(() => openStore({ path: dir })).toThrow(new RegExp(`^Cannot open ${dir} \\(it is a folder, not a database file\\)$`));
   });
 
   it('puts the file in WAL mode so readers never block the writer', () => {

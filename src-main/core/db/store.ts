@@ -11,8 +11,8 @@
 // store goes "degraded": it keeps the queue (bounded), retries with backoff and
 // reports the state through status()/onStatus(), and never throws at the recorder.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, not, or, sql } from 'drizzle-orm';
@@ -26,6 +26,7 @@ import type { Outcome, Phase, RecordFilter, RequestRecord, RequestSummary } from
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
+import { acquireRecorderLock, inspectDatabase, type Inspection, type RecorderLock } from './open-guards.js';
 import type { BodiesRow, RequestsRow } from './schema.js';
 
 // ---------------------------------------------------------------------------------
@@ -47,6 +48,11 @@ export interface OpenStoreOptions {
   now?: () => number;
   /** test hook: called before each write transaction; throwing makes that flush fail */
   faultInjector?: () => void;
+  /** open for reading only (export, tail, sessions): never writes, never migrates, takes no lock */
+  readOnly?: boolean;
+  /** take the recorder's lock (default for a writable file); off only for a test that
+   * seeds a database beside a running recorder */
+  lock?: boolean;
 }
 
 export interface PageRequest {
@@ -183,110 +189,132 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export function openStore(opts: OpenStoreOptions): Store {
   const file = opts.path;
   const inMemory = file === ':memory:' || file === '';
-  if (!inMemory) {
+  const readOnly = opts.readOnly === true && !inMemory;
+  const busyTimeoutMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+  const migrationsFolder = opts.migrationsFolder ?? defaultMigrationsFolder();
+  const binding = opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {};
+  if (!inMemory && !readOnly) {
     try {
       mkdirSync(dirname(resolve(file)), { recursive: true });
     } catch (e) {
       throw new StoreOpenError(`Cannot create the folder for ${file} (${reason(e)})`, file, errorCode(e), { cause: e });
     }
   }
-  const busyTimeoutMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+
+  // An existing file is looked at read-only first: nothing is written to it (not even
+  // the switch to WAL) until it is known to be Streamtap's or new.
+  let lock: RecorderLock | null = null;
+  if (!inMemory) {
+    const found = guarded(file, opts.nativeBinding, () => inspectDatabase(file, migrationsFolder, opts.nativeBinding));
+    if (found.kind === 'refused') throw refusal(file, found);
+    if (readOnly && found.kind === 'new') throw new StoreOpenError(`There is no Streamtap database at ${file}`, file, 'ENOENT');
+    if (readOnly && found.kind === 'ours' && found.pendingMigrations > 0) {
+      throw new StoreOpenError(`${file} was written by an older Streamtap; run "streamtap serve" (or the desktop app) once to upgrade it`, file, null);
+    }
+    if (!readOnly && opts.lock !== false) {
+      lock = guarded(file, opts.nativeBinding, () => acquireRecorderLock(file, opts.nativeBinding));
+      if (!lock) {
+        throw new StoreOpenError(
+          `Another Streamtap (the desktop app or "streamtap serve") is already recording to ${file}. Quit it first, or record to another database file.`,
+          file,
+          RECORDER_LOCKED,
+        );
+      }
+    }
+  }
+  const releaseLock = () => lock?.release();
 
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(file, {
-      timeout: busyTimeoutMs,
-      ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
-    });
+    sqlite = new Database(file, { timeout: busyTimeoutMs, ...(readOnly ? { readonly: true, fileMustExist: true } : {}), ...binding });
   } catch (e) {
-    if (e instanceof Database.SqliteError) throw openError(file, e);
-    // Anything else comes from loading the addon: missing file, wrong ABI, bad ELF.
-    const which = opts.nativeBinding ?? "better-sqlite3's default build";
-    throw new StoreOpenError(`Cannot load the SQLite native module ${which} (${reason(e)})`, file, errorCode(e), {
-      cause: e,
-    });
+    releaseLock();
+    throw loadError(file, opts.nativeBinding, e);
   }
 
-  const migrationsFolder = opts.migrationsFolder ?? defaultMigrationsFolder();
   try {
-    // WAL: readers (dashboard, CLI export in another process) never block the writer.
-    // synchronous=NORMAL: in WAL mode a commit is durable against a process crash and
-    // only the last transactions can be lost on power loss, at a fraction of the cost.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    if (!readOnly) {
+      // WAL: readers (dashboard, CLI export in another process) never block the writer.
+      // synchronous=NORMAL: in WAL mode a commit is durable against a process crash and
+      // only the last transactions can be lost on power loss, at a fraction of the cost.
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+    }
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    sqlite.pragma('foreign_keys = ON');
   } catch (e) {
     sqlite.close();
+    releaseLock();
     throw openError(file, e);
   }
 
-  try {
-    checkIsOurs(sqlite, file);
-  } catch (e) {
-    sqlite.close();
-    throw e;
-  }
-
   const db = drizzle({ client: sqlite });
-  try {
-    migrate(db, { migrationsFolder });
-  } catch (caught) {
-    sqlite.close();
-    const e = sqliteCause(caught);
-    // The file's state (locked, read-only, damaged) is reported as such; anything
-    // else (missing migrations, a clashing table) as a failed migration.
-    if (e instanceof Database.SqliteError && e.code !== 'SQLITE_ERROR') throw openError(file, e);
-    throw new StoreOpenError(
-      `Cannot prepare ${file}: migrations from ${migrationsFolder} failed (${reason(e)})`,
-      file,
-      errorCode(e),
-      { cause: e },
-    );
+  if (!readOnly) {
+    try {
+      migrate(db, { migrationsFolder });
+    } catch (caught) {
+      sqlite.close();
+      releaseLock();
+      const e = sqliteCause(caught);
+      // The file's state (locked, read-only, damaged) is reported as such; anything
+      // else (missing migrations, a clashing table) as a failed migration.
+      if (e instanceof Database.SqliteError && e.code !== 'SQLITE_ERROR') throw openError(file, e);
+      throw new StoreOpenError(
+        `Cannot prepare ${file}: migrations from ${migrationsFolder} failed (${reason(e)})`,
+        file,
+        errorCode(e),
+        { cause: e },
+      );
+    }
   }
+  return new SqliteStore(file, sqlite, db, { ...opts, readOnly }, releaseLock);
+}
+
+/** StoreOpenError.code when another recorder holds the database. */
+export const RECORDER_LOCKED = 'STREAMTAP_RECORDER_LOCKED';
+
+/** Runs a guard; SQLite and addon failures become one-line StoreOpenErrors. */
+function guarded<T>(file: string, nativeBinding: string | undefined, run: () => T): T {
   try {
-    checkNotNewer(sqlite, migrationsFolder, file);
+    return run();
   } catch (e) {
-    sqlite.close();
-    throw e;
-  }
-  return new SqliteStore(file, sqlite, db, opts);
-}
-
-/**
- * Refuse another application's SQLite file (a mistyped --db path): migrating it would
- * add Streamtap's tables to it. A Streamtap file is either empty (new) or has the
- * migrations table.
- */
-function checkIsOurs(sqlite: Database.Database, file: string): void {
-  const tables = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-    .pluck()
-    .all() as string[];
-  if (tables.length > 0 && !tables.includes('__drizzle_migrations')) {
-    throw new StoreOpenError(
-      `${file} is not a Streamtap database (it holds other tables: ${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''})`,
-      file,
-      null,
-    );
+    if (e instanceof StoreOpenError) throw e;
+    if (e instanceof Database.SqliteError) throw openError(file, e);
+    if (errorCode(e) === 'ENOENT' && /_journal\.json/.test(reason(e))) {
+      throw new StoreOpenError(`Cannot prepare ${file}: migrations are missing (${reason(e)})`, file, 'ENOENT', { cause: e });
+    }
+    throw loadError(file, nativeBinding, e);
   }
 }
 
-/** Refuse a database written by a newer Streamtap: its schema may not match our queries. */
-function checkNotNewer(sqlite: Database.Database, migrationsFolder: string, file: string): void {
-  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
-    entries: { when: number }[];
-  };
-  const ours = Math.max(0, ...journal.entries.map((e) => e.when));
-  const row = sqlite.prepare('SELECT max(created_at) AS last FROM __drizzle_migrations').get() as {
-    last: number | null;
-  };
-  if (row.last !== null && Number(row.last) > ours) {
-    throw new StoreOpenError(
-      `${file} was written by a newer version of Streamtap; update Streamtap or choose another database file`,
-      file,
-      null,
-    );
+function loadError(file: string, nativeBinding: string | undefined, e: unknown): StoreOpenError {
+  if (e instanceof Database.SqliteError) return openError(file, e);
+  if (e instanceof StoreOpenError) return e;
+  const code = errorCode(e);
+  // A file-system error opening the database itself (a folder given as --db, no access).
+  if (code && /^E[A-Z]+$/.test(code) && !(e instanceof Error && /\.node\b|ELF|NODE_MODULE_VERSION/.test(e.message))) {
+    return new StoreOpenError(`Cannot open ${file} (${reason(e)})`, file, code, { cause: e });
+  }
+  // Anything else comes from loading the addon: missing file, wrong ABI, bad ELF.
+  const which = nativeBinding ?? "better-sqlite3's default build";
+  return new StoreOpenError(`Cannot load the SQLite native module ${which} (${reason(e)})`, file, code, { cause: e });
+}
+
+function refusal(file: string, found: Extract<Inspection, { kind: 'refused' }>): StoreOpenError {
+  switch (found.why) {
+    case 'unopenable':
+      return new StoreOpenError(`Cannot open ${file} (${found.detail})`, file, found.code);
+    case 'not_sqlite':
+    case 'foreign':
+      return new StoreOpenError(`${file} is not a Streamtap database (${found.detail})`, file, found.code);
+    case 'corrupted':
+      return new StoreOpenError(
+        `${file}: the database is corrupted (${found.detail}). Streamtap left it as it was; move it aside (or restore a backup) and start again.`,
+        file,
+        found.code ?? 'SQLITE_CORRUPT',
+      );
+    case 'newer':
+      return new StoreOpenError(`${file} was written by a newer version of Streamtap; update Streamtap or choose another database file`, file, null);
   }
 }
 
@@ -367,6 +395,15 @@ type Op =
   | { kind: 'update'; patch: Partial<RequestRecord>; final: boolean };
 
 /** A final update settles the outcome; losing it would leave the row looking live. */
+/** Characters of large text one write batch carries (about 8 MiB). */
+const BATCH_TEXT_CHARS = 8 * 1024 * 1024;
+
+/** The long texts an operation writes (request and response bodies, answer, reasoning). */
+function textChars(op: Op): number {
+  const r = op.kind === 'insert' ? op.rec : op.patch;
+  return (r.requestBody?.text.length ?? 0) + (r.responseBody?.text.length ?? 0) + (r.responseText?.length ?? 0) + (r.responseReasoning?.length ?? 0);
+}
+
 function isFinalPatch(patch: Partial<RequestRecord>): boolean {
   return patch.outcome !== undefined && patch.outcome !== 'in_progress';
 }
@@ -445,6 +482,8 @@ class SqliteStore implements Store {
   private readonly faultInjector: (() => void) | undefined;
 
   private timer: NodeJS.Timeout | null = null;
+  /** the last batch left queued operations behind (its text budget was spent) */
+  private leftBehind = false;
   private retryDelayMs = RETRY_MIN_MS;
   private degraded = false;
   private since: number | null = null;
@@ -469,19 +508,24 @@ class SqliteStore implements Store {
   private inFlight: [string, Op][] | null = null;
   private readonly getQuery;
 
+  private readonly readOnly: boolean;
+
   constructor(
     readonly path: string,
     private readonly sqlite: Database.Database,
     private readonly db: BetterSQLite3Database,
     opts: OpenStoreOptions,
+    private readonly releaseLock: () => void,
   ) {
     this.flushIntervalMs = Math.max(0, opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
     this.maxQueue = Math.max(1, opts.maxQueue ?? DEFAULT_MAX_QUEUE);
     this.now = opts.now ?? Date.now;
     this.faultInjector = opts.faultInjector;
+    this.readOnly = opts.readOnly === true;
 
     const inMemory = path === ':memory:' || path === '';
-    this.executor = inMemory
+    // A read-only store has nothing to write, and no writer thread to start.
+    this.executor = inMemory || this.readOnly
       ? createInlineExecutor(sqlite)
       : createWorkerExecutor({
           file: path,
@@ -500,6 +544,7 @@ class SqliteStore implements Store {
   // ---- writes -------------------------------------------------------------------
 
   insert(rec: RequestRecord): void {
+    if (this.readOnly) return this.lose(`${this.path} was opened read-only`);
     if (typeof rec?.id !== 'string') return this.lose('insert without a string id');
     if (this.closed) return this.lose(`record ${rec.id} arrived after the store was closed`);
     // A shallow copy, so later patches merge into our copy, not the caller's object.
@@ -514,6 +559,7 @@ class SqliteStore implements Store {
   }
 
   update(id: string, patch: Partial<RequestRecord>): void {
+    if (this.readOnly) return this.lose(`${this.path} was opened read-only`);
     if (typeof id !== 'string' || patch === null || typeof patch !== 'object') {
       return this.lose('update without a string id or a patch object');
     }
@@ -564,7 +610,9 @@ class SqliteStore implements Store {
 
   private schedule(): void {
     if (this.timer || this.closed || this.inFlight || this.queue.size === 0) return;
-    const delay = this.degraded ? this.retryDelayMs : this.flushIntervalMs;
+    // What a budget-limited batch left behind is not made to wait a whole interval.
+    const delay = this.degraded ? this.retryDelayMs : this.leftBehind ? 0 : this.flushIntervalMs;
+    this.leftBehind = false;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.send();
@@ -580,13 +628,16 @@ class SqliteStore implements Store {
       this.timer = null;
     }
     if (this.closed) return this.queue.size === 0;
-    // Without a bound each wait (the batch in flight, then the rest) gets the default.
+    // Without a bound each wait (a batch in flight, then each next one) gets the default.
     const deadline = timeoutMs === undefined ? null : Date.now() + timeoutMs;
     const left = () => (deadline === null ? DRAIN_TIMEOUT_MS : Math.max(0, deadline - Date.now()));
     this.executor.drainSync(left());
-    if (this.queue.size > 0) {
+    // A batch may take only part of the queue (see BATCH_TEXT_CHARS): go on until it is
+    // empty, until writing fails (the store is then degraded and retries later), or
+    // until the bound is spent.
+    for (let i = 0; i < 10_000 && this.queue.size > 0; i++) {
       this.send();
-      this.executor.drainSync(left());
+      if (!this.executor.drainSync(left()) || this.degraded) break;
     }
     return this.queue.size === 0 && this.inFlight === null;
   }
@@ -594,7 +645,16 @@ class SqliteStore implements Store {
   /** Hands the queue to the executor as one batch; returns at once for a worker. */
   private send(): void {
     if (this.closed || this.inFlight || this.queue.size === 0) return;
-    const ops = [...this.queue];
+    // Large texts are encoded for the writer thread on this thread: a batch takes them
+    // up to a budget, so ten large bodies finishing together cost ten short pauses
+    // rather than one long one. The rest goes in the next batch, at once.
+    const ops: [string, Op][] = [];
+    let chars = 0;
+    for (const entry of this.queue) {
+      if (ops.length > 0 && chars >= BATCH_TEXT_CHARS) break;
+      ops.push(entry);
+      chars += textChars(entry[1]);
+    }
     let batch: WriteOp[];
     try {
       this.faultInjector?.();
@@ -604,9 +664,14 @@ class SqliteStore implements Store {
       return;
     }
     this.inFlight = ops;
-    this.queue.clear();
-    this.checkpointIds.clear();
-    this.finalIds.clear();
+    this.leftBehind = ops.length < this.queue.size;
+    if (ops.length === this.queue.size) {
+      this.queue.clear();
+      this.checkpointIds.clear();
+      this.finalIds.clear();
+    } else {
+      for (const [id] of ops) this.removeQueued(id);
+    }
     this.executor.submit(batch, (result) => this.settled(result));
   }
 
@@ -1051,6 +1116,8 @@ class SqliteStore implements Store {
     this.listeners.clear();
     this.executor.close(deadline === null ? undefined : Math.max(0, deadline - Date.now()));
     this.sqlite.close();
+    // Last: the next recorder may take the file only once this one wrote everything.
+    this.releaseLock();
   }
 }
 

@@ -69,13 +69,14 @@ export interface ForwardRequest {
   path: string;
   method: string;
   headers: Record<string, string | string[]>;
-  body: Buffer | null;
+  /** whole, streamed as it arrives, or none */
+  body: Buffer | AsyncIterable<Buffer> | null;
 }
 
 /** What a forwarded exchange reports, in order: start, data*, then end or error. */
 export interface ForwardSink {
-  /** response headers arrived (1xx informational responses are skipped) */
-  onStart(status: number, headers: Record<string, string | string[] | undefined>): void;
+  /** response headers arrived (1xx informational responses are skipped), with the provider's reason phrase */
+  onStart(status: number, headers: Record<string, string | string[] | undefined>, statusText: string | undefined): void;
   /** a body chunk; return false to pause reading upstream until resume() */
   onData(chunk: Buffer): boolean;
   onEnd(): void;
@@ -103,10 +104,10 @@ export function forward(dispatcher: Dispatcher, req: ForwardRequest, sink: Forwa
       controller = c;
       if (pendingAbort) c.abort(pendingAbort);
     },
-    onResponseStart(c, status, headers) {
+    onResponseStart(c, status, headers, statusText) {
       controller = c;
       if (status < 200) return;
-      sink.onStart(status, headers as Record<string, string | string[] | undefined>);
+      sink.onStart(status, headers as Record<string, string | string[] | undefined>, statusText);
     },
     onResponseData(c, chunk) {
       if (!sink.onData(chunk)) c.pause();
@@ -128,7 +129,8 @@ export function forward(dispatcher: Dispatcher, req: ForwardRequest, sink: Forwa
       path: req.path,
       method: req.method as Dispatcher.HttpMethod,
       headers: req.headers,
-      body: req.body,
+      // undici takes an async iterable body (documented; its types list only Readable).
+      body: req.body as Dispatcher.DispatchOptions['body'],
     },
     handler,
   );

@@ -22,7 +22,28 @@ export function isLoopbackHost(hostHeader: string | undefined): boolean {
 
 export type DoorVerdict = { ok: true } | { ok: false; status: number; reason: string };
 
+/** At most this many request headers (agents send 10 to 30); more get 431. Node is told
+ * to keep one more than this, so that too many can be told from just enough. */
+export const MAX_HEADER_COUNT = 100;
+/** The request line and headers together, as Node's parser counts them; more get 431.
+ * 32 KiB: what the providers' own front ends accept. */
+export const MAX_HEADER_BYTES = 32 * 1024;
+
+function hostHeaderCount(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
+  return n;
+}
+
 export function checkDoor(req: IncomingMessage): DoorVerdict {
+  // Node keeps the first of several Host headers; a second one could name another host
+  // than the one checked below (request smuggling through a proxy in front).
+  if (hostHeaderCount(req.rawHeaders) > 1) {
+    return { ok: false, status: 400, reason: 'the request has more than one Host header' };
+  }
+  if (req.rawHeaders.length / 2 > MAX_HEADER_COUNT) {
+    return { ok: false, status: 431, reason: `the request has more than ${MAX_HEADER_COUNT} headers` };
+  }
   if (!isLoopbackHost(req.headers.host)) {
     return { ok: false, status: 403, reason: `Host "${req.headers.host ?? ''}" is not a loopback name; Streamtap only answers requests addressed to 127.0.0.1 or localhost` };
   }

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { RawEvent } from '../../common/record.js';
 import type { CoreConfig } from '../config.js';
-import { checkDoor, isLoopbackHost, type DoorVerdict } from './security.js';
+import { checkDoor, isLoopbackHost, MAX_HEADER_BYTES, MAX_HEADER_COUNT, type DoorVerdict } from './security.js';
 import { resolveRoute, upstreamTarget, type RouteHints, type RouteResult } from './routing.js';
 import {
   credentialFingerprint,
@@ -57,7 +57,7 @@ function providerShapedError(route: RouteResult | null, type: string, message: s
   return JSON.stringify({ error: { message, type, code, param: null } });
 }
 
-function sendJson(res: ServerResponse, status: number, body: string): void {
+function sendJson(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -66,6 +66,7 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'x-streamtap-error': '1',
+    ...extra,
   });
   res.end(body);
 }
@@ -76,12 +77,16 @@ export class ProxyServer {
   private readonly live = new Set<Recording>();
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
+  private closing: Promise<void> | null = null;
+  /** proxied requests whose response has not closed yet (recorded or not) */
+  private inFlight = 0;
+  private onIdle: (() => void) | null = null;
   private readonly changes: ChangeSink;
 
   constructor(private readonly opts: ProxyOptions) {
     this.dispatcher = createDispatcher(opts.config.timeouts);
     this.changes = { wanted: () => opts.hasListeners?.() ?? true, emit: opts.onChange };
-    this.server = http.createServer({ requestTimeout: 0, keepAlive: true }, (req, res) => {
+    this.server = http.createServer({ requestTimeout: 0, keepAlive: true, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // Never let a bug in recording take the proxy down; the client gets an error.
         if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { message: `Streamtap internal error: ${errorMessage(err)}`, type: 'streamtap_error' } }));
@@ -94,9 +99,15 @@ export class ProxyServer {
     // 60 s) retire sockets first.
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 66_000;
+    // One more than the limit, so checkDoor() can tell too many headers from just enough
+    // (past it Node drops the rest without a word).
+    this.server.maxHeadersCount = MAX_HEADER_COUNT + 1;
     this.server.on('upgrade', (req, socket) => this.refuseUpgrade(req, socket));
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    this.server.on('clientError', (err: Error & { code?: string }, socket) => {
+      // Headers over MAX_HEADER_BYTES: 431 says which limit was crossed; anything else
+      // Node's parser refused is a plain 400. The process stays up either way.
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy();
     });
   }
@@ -139,17 +150,47 @@ export class ProxyServer {
     for (const rec of this.live) rec.checkpoint();
   }
 
-  /** Stops accepting, settles in-flight records as `interrupted`, closes sockets. */
-  async close(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Stops accepting (the port is free at once), lets requests in flight finish for up
+   * to `drainMs` (or until `signal` aborts), then settles the rest as `interrupted`
+   * (reason: shutdown) and closes every socket. Calling it again joins the first call.
+   */
+  close(opts: { drainMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    this.closing ??= this.shutdown(opts.drainMs ?? 0, opts.signal);
+    return this.closing;
+  }
+
+  private async shutdown(drainMs: number, signal: AbortSignal | undefined): Promise<void> {
     this.stopping = true;
     if (this.ticker) clearInterval(this.ticker);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.all([...this.live].map((rec) => rec.finish({ kind: 'shutdown' })));
+    this.server.closeIdleConnections();
+    const started = performance.now();
+    if (drainMs > 0 && this.inFlight > 0 && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          this.onIdle = null;
+          resolve();
+        };
+        const timer = setTimeout(done, drainMs);
+        signal?.addEventListener('abort', done, { once: true });
+        this.onIdle = done;
+      });
+    }
+    const waited = Math.round((performance.now() - started) / 100) / 10;
+    const message = `Streamtap was shut down while this request was in flight${waited > 0 ? ` (after waiting ${waited} s for it to finish)` : ''}`;
+    await Promise.all([...this.live].map((rec) => rec.finish({ kind: 'shutdown' }, 'shutdown', message)));
     this.live.clear();
     this.server.closeAllConnections();
     await closed;
     await this.dispatcher.destroy().catch(() => undefined);
+  }
+
+  private requestClosed(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.onIdle?.();
   }
 
   private begin(req: IncomingMessage, route: RouteResult, t0: number, startedAt: number): Recording {
@@ -206,6 +247,14 @@ export class ProxyServer {
       return;
     }
     const route = resolveRoute(url, this.opts.config.upstreams, routeHints(req));
+    if (this.stopping) {
+      // Shutting down: a request on a kept-alive connection is turned away, not started.
+      req.resume();
+      sendJson(res, 503, providerShapedError(route, 'api_connection_error', 'Streamtap is shutting down; send the request again once it is back', 'streamtap_shutting_down'), CLOSE);
+      return;
+    }
+    this.inFlight++;
+    res.once('close', () => this.requestClosed());
     if (this.opts.isPaused?.()) {
       await this.passThroughUnrecorded(req, res, route);
       return;
@@ -221,34 +270,92 @@ export class ProxyServer {
       return;
     }
 
+    const { maxRequestBytes } = this.opts.config;
+    const { headersMs, idleMs } = this.opts.config.timeouts;
+    const plan = bodyPlan(req, maxRequestBytes);
+    if (plan.kind === 'too_large') {
+      // Refused on its Content-Length, before a byte of it is read or forwarded.
+      const message = tooLargeMessage(plan.declared, maxRequestBytes);
+      sendJson(res, 413, providerShapedError(route, 'request_too_large', message, 'streamtap_request_too_large'), CLOSE);
+      rec.record.httpStatus = 413;
+      rec.record.bytesIn = 0;
+      await this.settle(rec, { kind: 'refused', message }, null, message);
+      return;
+    }
+
     let settled = false;
     let forwarding: Forwarding | null = null;
+    let bodyDone = plan.kind === 'none';
+    /** whether any of the request went upstream (a streamed body starts before it ends) */
+    let upstreamSent = false;
+    let bodyFailure: 'too_large' | 'timeout' | null = null;
+    const capture = plan.kind === 'none' ? null : rec.captureRequestBody(headerValue(req.headers, 'content-encoding'));
+    let bodyTimer: NodeJS.Timeout | null = null;
+    let headerTimer: NodeJS.Timeout | null = null;
+    let idleTimer: NodeJS.Timeout | null = null;
+    const clearTimers = () => {
+      if (bodyTimer) clearTimeout(bodyTimer);
+      if (headerTimer) clearTimeout(headerTimer);
+      if (idleTimer) clearTimeout(idleTimer);
+    };
+    /** a small body's chunks, read whole before it is forwarded */
+    const pending: Buffer[] = [];
     const settleOnce = (ending: Ending, code: string | null = null, message: string | null = null) => {
       if (settled) return;
       settled = true;
+      clearTimers();
+      // A body cut short is recorded as far as it came.
+      if (!bodyDone && capture) {
+        for (const part of pending.splice(0)) capture.push(part);
+        rec.setRequestBody(capture.abandon(), capture.rawBytes);
+      }
       void this.settle(rec, ending, code, message);
     };
+    const cancelled = () => (upstreamSent ? UPSTREAM_CANCELLED : NOTHING_SENT);
     // The client's own close is the only proof of a client abort. Cancel upstream at
     // once so the user stops paying for tokens nobody will read.
     res.once('close', () => {
       if (!res.writableFinished) {
         // Settle first: undici may report the abort synchronously, as an upstream error.
-        settleOnce({ kind: 'client_closed' }, clientCloseCode(res));
+        settleOnce(bodyDone ? { kind: 'client_closed' } : { kind: 'client_closed', inRequestBody: true }, clientCloseCode(res), bodyDone ? null : cancelled());
         forwarding?.abort(new Error('client closed the connection'));
       }
     });
-
-    const body = await readBody(req).catch(() => null);
-    if (body === null || settled) {
-      settleOnce({ kind: 'client_closed' });
-      return;
+    /** Answers the client itself when the body is refused (408, 413) and no response started. */
+    const refuseBody = (status: 408 | 413, message: string) => {
+      if (settled) return;
+      forwarding?.abort(new Error(message));
+      sendJson(res, status, providerShapedError(route, status === 408 ? 'timeout_error' : 'request_too_large', message, status === 408 ? 'streamtap_request_body_timeout' : 'streamtap_request_too_large'), CLOSE);
+      rec.record.httpStatus = status;
+      if (status === 408) settleOnce({ kind: 'request_body_timeout', afterMs: idleMs }, null, cancelled());
+      else settleOnce({ kind: 'refused', message, inRequestBody: true }, null, message);
+      // Whatever else the client sends is read and dropped until the socket closes.
+      req.resume();
+    };
+    // The idle timeout covers the request body too: a client that stops sending it is
+    // not waited for forever.
+    if (!bodyDone) {
+      bodyTimer = setTimeout(() => {
+        bodyFailure = 'timeout';
+        refuseBody(408, `Streamtap: the client sent no request body bytes for ${Math.round(idleMs / 1000)} s (idle timeout)`);
+      }, idleMs);
     }
+    const onBodyChunk = (chunk: Buffer, total: number): boolean => {
+      bodyTimer?.refresh();
+      if (total > maxRequestBytes) {
+        bodyFailure = 'too_large';
+        refuseBody(413, tooLargeMessage(total, maxRequestBytes, true));
+        return false;
+      }
+      capture?.push(chunk);
+      return true;
+    };
+
     const { route: r } = route;
     const target = upstreamTarget(r.baseUrl, r.forwardPath);
     const headers = forwardRequestHeaders(req.headers);
     const ae = decodableAcceptEncoding(headers['accept-encoding']);
     if (ae !== undefined) headers['accept-encoding'] = ae;
-    const { headersMs, idleMs } = this.opts.config.timeouts;
 
     let started = false;
     let timedOut: 'headers' | 'idle' | null = null;
@@ -256,24 +363,52 @@ export class ProxyServer {
       timedOut = which;
       forwarding?.abort(new Error(`${which} timeout`));
     };
-    // The header timeout runs until the response starts; then the idle timeout, which
-    // every chunk re-arms.
-    const headerTimer = setTimeout(timeout('headers'), headersMs);
-    let idleTimer: NodeJS.Timeout | null = null;
-    const clearTimers = () => {
-      clearTimeout(headerTimer);
-      if (idleTimer) clearTimeout(idleTimer);
+    // The header timeout runs from the moment the whole request is upstream until the
+    // response starts; then the idle timeout, which every chunk re-arms.
+    const bodySent = () => {
+      bodyDone = true;
+      if (bodyTimer) clearTimeout(bodyTimer);
+      if (!started && !settled) headerTimer = setTimeout(timeout('headers'), headersMs);
+      if (capture) void capture.end().then((c) => rec.setRequestBody(c, capture.rawBytes));
     };
+
+    /** the client's side of a streamed body failed (it went away mid-upload) */
+    let clientBodyFailed = false;
+    let body: ForwardRequest['body'];
+    if (plan.kind === 'stream') {
+      // Large or of unknown length: forwarded as it arrives, never held whole.
+      body = streamBody(req, onBodyChunk, bodySent, () => (clientBodyFailed = true));
+      upstreamSent = true;
+    } else if (plan.kind === 'buffer') {
+      const whole = await readBody(req, pending, (_chunk, total) => {
+        bodyTimer?.refresh();
+        return total <= maxRequestBytes;
+      }).catch(() => null);
+      pending.length = 0;
+      if (whole === null || settled) {
+        settleOnce({ kind: 'client_closed', inRequestBody: true }, clientCloseCode(res), NOTHING_SENT);
+        return;
+      }
+      body = whole;
+      // Read for the record only once the request is on its way upstream (below).
+      bodyDone = true;
+      if (bodyTimer) clearTimeout(bodyTimer);
+    } else {
+      req.resume();
+      body = upstreamBodyless(req);
+    }
 
     forwarding = forward(
       this.dispatcher,
-      upstreamRequest(req, target, headers, body),
+      { origin: target.origin, path: target.path, method: req.method ?? 'GET', headers, body },
       {
-        onStart: (status, upHeaders) => {
+        onStart: (status, upHeaders, statusText) => {
           started = true;
-          clearTimeout(headerTimer);
+          if (headerTimer) clearTimeout(headerTimer);
           if (settled) return;
           idleTimer = setTimeout(timeout('idle'), idleMs);
+          // The provider's own reason phrase (529 "Site Overloaded" has none in Node's table).
+          if (statusText) res.statusMessage = statusText;
           res.writeHead(status, forwardResponseHeaders(upHeaders));
           const contentType = String(upHeaders['content-type'] ?? '');
           // A stream's headers go out now, not with its first chunk: clients time their
@@ -302,8 +437,20 @@ export class ProxyServer {
         },
         onError: (err) => {
           clearTimers();
-          if (settled) return; // the client left first
+          if (settled) return; // the client left first, or the body was refused
           if (!started) {
+            if (bodyFailure !== null) return;
+            if (clientBodyFailed) {
+              settleOnce({ kind: 'client_closed', inRequestBody: true }, clientCloseCode(res), cancelled());
+              res.destroy();
+              return;
+            }
+            // The upstream failed while the client may still be uploading: the error
+            // answer below ends the exchange, and the rest of the body is dropped.
+            if (!bodyDone) {
+              res.setHeader('connection', 'close');
+              req.resume();
+            }
             if (timedOut === 'headers') {
               const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
               sendJson(res, 504, providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout'));
@@ -313,6 +460,14 @@ export class ProxyServer {
             }
             const code = errorCode(err);
             const why = errorMessage(err);
+            if (closedAfterConnect(code, why)) {
+              // The provider took the request, then closed without a word: a disconnect,
+              // not an unreachable host.
+              const message = `Streamtap: upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)} closed the connection before answering: ${code ? `${code} ` : ''}${why}`;
+              sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_disconnected'));
+              settleOnce({ kind: 'upstream_failed', code, message: why }, code, message);
+              return;
+            }
             const message = `Streamtap could not reach upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)}: ${code ? `${code} ` : ''}${why}`;
             sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable'));
             rec.record.httpStatus = 502;
@@ -331,30 +486,68 @@ export class ProxyServer {
         },
       },
     );
-    // Reading the body for the record (a JSON.parse of an agent's 500 KB prompt takes
-    // milliseconds) waits until the request is on its way upstream.
-    setImmediate(() => rec.setRequestBody(body, headerValue(req.headers, 'content-encoding')));
+    if (plan.kind !== 'stream') {
+      headerTimer = setTimeout(timeout('headers'), headersMs);
+      if (plan.kind === 'buffer' && capture) {
+        const whole = body as Buffer;
+        // Reading the body for the record waits until the request is on its way upstream.
+        setImmediate(() => {
+          capture.push(whole);
+          void capture.end().then((c) => rec.setRequestBody(c, whole.length));
+        });
+      }
+    }
   }
 
-  /** Recording paused: forward exactly as usual, write nothing. */
+  /** Recording paused: forward exactly as usual (limits included), write nothing. */
   private async passThroughUnrecorded(req: IncomingMessage, res: ServerResponse, route: RouteResult): Promise<void> {
     if (!route.ok) {
       req.resume();
       sendJson(res, 404, providerShapedError(route, 'not_found_error', `Streamtap: ${route.reason}`, 'streamtap_no_upstream'));
       return;
     }
+    const { maxRequestBytes } = this.opts.config;
+    const plan = bodyPlan(req, maxRequestBytes);
+    if (plan.kind === 'too_large') {
+      sendJson(res, 413, providerShapedError(route, 'request_too_large', tooLargeMessage(plan.declared, maxRequestBytes), 'streamtap_request_too_large'), CLOSE);
+      return;
+    }
     let forwarding: Forwarding | null = null;
     res.once('close', () => {
       if (!res.writableFinished) forwarding?.abort(new Error('client closed the connection'));
     });
-    const body = await readBody(req).catch(() => null);
-    if (body === null) return;
+    const tooLarge = (total: number) => {
+      forwarding?.abort(new Error('request body too large'));
+      sendJson(res, 413, providerShapedError(route, 'request_too_large', tooLargeMessage(total, maxRequestBytes, true), 'streamtap_request_too_large'), CLOSE);
+      req.resume();
+    };
+    let body: ForwardRequest['body'];
+    if (plan.kind === 'stream') {
+      body = streamBody(
+        req,
+        (_chunk, total) => {
+          if (total <= maxRequestBytes) return true;
+          tooLarge(total);
+          return false;
+        },
+        () => undefined,
+      );
+    } else if (plan.kind === 'buffer') {
+      const whole = await readBody(req, [], (_chunk, total) => total <= maxRequestBytes).catch(() => null);
+      if (whole === null) return;
+      body = whole;
+    } else {
+      req.resume();
+      body = upstreamBodyless(req);
+    }
     const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
     forwarding = forward(
       this.dispatcher,
-      upstreamRequest(req, target, forwardRequestHeaders(req.headers), body),
+      { origin: target.origin, path: target.path, method: req.method ?? 'GET', headers: forwardRequestHeaders(req.headers), body },
       {
-        onStart: (status, headers) => {
+        onStart: (status, headers, statusText) => {
+          if (res.headersSent || res.destroyed) return;
+          if (statusText) res.statusMessage = statusText;
           res.writeHead(status, forwardResponseHeaders(headers));
           res.flushHeaders();
         },
@@ -400,29 +593,107 @@ function checkHostOnly(req: IncomingMessage): DoorVerdict {
   return isLoopbackHost(req.headers.host) ? { ok: true } : checkDoor(req);
 }
 
-/** The request as sent upstream, recorded or not. A body-less GET/HEAD sends no body;
- * other methods keep theirs, even an empty one (its content-length: 0 is forwarded). */
-function upstreamRequest(req: IncomingMessage, target: { origin: string; path: string }, headers: ForwardRequest['headers'], body: Buffer): ForwardRequest {
-  const method = req.method ?? 'GET';
-  return { origin: target.origin, path: target.path, method, headers, body: body.length > 0 || !['GET', 'HEAD'].includes(method) ? body : null };
+/** A body-less GET/HEAD sends no body; other methods keep theirs, even an empty one
+ * (its content-length: 0 is forwarded). */
+function upstreamBodyless(req: IncomingMessage): Buffer | null {
+  return ['GET', 'HEAD'].includes(req.method ?? 'GET') ? null : Buffer.alloc(0);
 }
 
-function clientCloseCode(res: ServerResponse): string | null {
-  const err = (res.socket as unknown as { errored?: { code?: string } } | null)?.errored;
-  return err?.code ?? null;
+/** Bodies up to this size (by Content-Length) are read whole and sent upstream in one
+ * write, as agents' prompts are; larger ones, and bodies of unknown length, stream. */
+const BUFFER_BELOW_BYTES = 1024 * 1024;
+
+/** Responses that refuse a body close the connection: the rest of it is not wanted. */
+const CLOSE = { connection: 'close' };
+
+/** How the record says what became of the upstream request when the body never finished. */
+const UPSTREAM_CANCELLED = 'Streamtap cancelled the upstream request';
+const NOTHING_SENT = 'nothing had been sent to the provider';
+
+type BodyPlan = { kind: 'none' } | { kind: 'buffer' } | { kind: 'stream' } | { kind: 'too_large'; declared: number };
+
+function bodyPlan(req: IncomingMessage, maxBytes: number): BodyPlan {
+  const length = req.headers['content-length'];
+  // Node's parser has already refused a malformed Content-Length and one sent with
+  // Transfer-Encoding.
+  if (length !== undefined) {
+    const declared = Number(length);
+    if (declared > maxBytes) return { kind: 'too_large', declared };
+    if (declared === 0) return { kind: 'none' };
+    return declared <= BUFFER_BELOW_BYTES ? { kind: 'buffer' } : { kind: 'stream' };
+  }
+  return req.headers['transfer-encoding'] !== undefined ? { kind: 'stream' } : { kind: 'none' };
 }
 
-/** The whole request body. The record needs the model and stream flag from it, and a
- * buffered body lets undici send it with one write; on loopback the client's upload
- * takes microseconds. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+}
+
+function tooLargeMessage(bytes: number, maxBytes: number, sent = false): string {
+  return `Streamtap: the request body (${sent ? 'more than ' : ''}${megabytes(bytes)}) is over the ${megabytes(maxBytes)} limit (--max-request-size)${sent ? '; the upstream request was cancelled' : '; nothing was sent to the provider'}`;
+}
+
+/** Codes of a connection the provider accepted and then closed without an answer (as
+ * opposed to one that never came up: refused, DNS, TLS, connect timeout). */
+function closedAfterConnect(code: string | null, message: string): boolean {
+  if (/TLS|certificate|SSL/i.test(message)) return false;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED';
+}
+
+/**
+ * The client's body as undici's request body: each chunk is checked against the limit
+ * and handed to the record by `onChunk`, then goes upstream (undici pulls, so a slow
+ * provider slows the client's upload: backpressure). `onChunk` returning false ends
+ * the body with an error, which cancels the upstream request.
+ */
+async function* streamBody(
+  req: IncomingMessage,
+  onChunk: (chunk: Buffer, total: number) => boolean,
+  onEnd: () => void,
+  onClientError: () => void = () => undefined,
+): AsyncGenerator<Buffer> {
+  let total = 0;
+  const chunks = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      // The client's upload broke (it closed, reset): not the provider's fault.
+      onClientError();
+      throw err;
+    }
+    if (next.done) break;
+    const chunk = next.value;
+    total += chunk.length;
+    if (!onChunk(chunk, total)) throw new Error('request body refused');
+    yield chunk;
+  }
+  onEnd();
+}
+
+/** A small body, whole (see BUFFER_BELOW_BYTES), its chunks gathered in `parts`.
+ * `onChunk` returning false rejects. */
+function readBody(req: IncomingMessage, parts: Buffer[], onChunk: (chunk: Buffer, total: number) => boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
+    let total = 0;
+    req.on('data', (c: Buffer) => {
+      total += c.length;
+      if (!onChunk(c, total)) {
+        reject(new Error('request body refused'));
+        return;
+      }
+      parts.push(c);
+    });
     req.once('end', () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
     req.once('error', reject);
     req.once('close', () => {
       if (!req.complete) reject(new Error('client closed during upload'));
     });
   });
+}
+
+function clientCloseCode(res: ServerResponse): string | null {
+  const err = (res.socket as unknown as { errored?: { code?: string } } | null)?.errored;
+  return err?.code ?? null;
 }

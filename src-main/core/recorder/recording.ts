@@ -4,7 +4,6 @@
 // the store batches them off the streaming path.
 
 import { performance } from 'node:perf_hooks';
-import zlib from 'node:zlib';
 import { TextDecoder } from 'node:util';
 import type { Transform } from 'node:stream';
 import {
@@ -25,6 +24,8 @@ import { parseProviderError } from './provider-error.js';
 import { estimateTokens } from './tokens.js';
 import type { Assembled, StreamAssembler } from './types.js';
 import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
+import { createDecoder } from './decoding.js';
+import { RequestBodyCapture, type CapturedRequest } from './request-body.js';
 
 export interface RecordSink {
   insert(rec: RequestRecord): void;
@@ -84,26 +85,6 @@ export interface RecordingInit {
 
 const EMPTY_BODY: CapturedBody = { text: '', bytes: 0, truncated: false };
 const DECODER_DRAIN_MS = 2_000;
-
-function createDecoder(encoding: string): Transform | null {
-  // Z_SYNC_FLUSH on finish: a stream cut mid-block still yields what was decodable.
-  const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  switch (encoding) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip(opts);
-    case 'deflate':
-      return zlib.createInflate(opts);
-    case 'br':
-      return zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
-    case 'zstd': {
-      const z = zlib as unknown as { createZstdDecompress?: () => Transform };
-      return z.createZstdDecompress ? z.createZstdDecompress() : null;
-    }
-    default:
-      return null;
-  }
-}
 
 export class Recording {
   readonly record: RequestRecord;
@@ -193,33 +174,18 @@ export class Recording {
     return performance.now() - this.t0;
   }
 
-  /** The buffered request body (forwarded as is); model and stream flag read from it. */
-  setRequestBody(body: Buffer, contentEncoding: string | undefined): void {
+  /** A capture of the request body as it passes (decoded and kept up to the capture limit). */
+  captureRequestBody(contentEncoding: string | undefined): RequestBodyCapture {
+    return new RequestBodyCapture(contentEncoding, this.limits.requestBodyBytes);
+  }
+
+  /** The request body as captured; model and stream flag come from it. */
+  setRequestBody(captured: CapturedRequest, wireBytes: number): void {
     const r = this.record;
-    r.bytesIn = body.length;
-    let decoded = body;
-    if (contentEncoding && contentEncoding !== 'identity') {
-      try {
-        decoded = decodeWhole(contentEncoding, body);
-      } catch {
-        decoded = Buffer.alloc(0);
-      }
-    }
-    const cap = this.limits.requestBodyBytes;
-    r.requestBody = {
-      text: decoded.subarray(0, cap).toString('utf8'),
-      bytes: decoded.length,
-      truncated: decoded.length > cap,
-    };
-    if (decoded.length > 0 && decoded.length <= 64 * 1024 * 1024 && (decoded[0] === 0x7b || decoded[0] === 0x20 || decoded[0] === 0x0a)) {
-      try {
-        const json = JSON.parse(decoded.toString('utf8')) as Record<string, unknown>;
-        if (typeof json['model'] === 'string') r.model = json['model'].slice(0, 200);
-        r.stream = r.stream || json['stream'] === true;
-      } catch {
-        // not JSON: recorded as text
-      }
-    }
+    r.bytesIn = wireBytes;
+    r.requestBody = captured.body;
+    if (captured.model !== null) r.model = captured.model;
+    r.stream = r.stream || captured.stream;
     this.sink.update(r.id, { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream });
   }
 
@@ -468,23 +434,4 @@ export class Recording {
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
-}
-
-function decodeWhole(encoding: string, body: Buffer): Buffer {
-  switch (encoding.toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(body);
-    case 'deflate':
-      return zlib.inflateSync(body);
-    case 'br':
-      return zlib.brotliDecompressSync(body);
-    case 'zstd': {
-      const z = zlib as unknown as { zstdDecompressSync?: (b: Buffer) => Buffer };
-      if (z.zstdDecompressSync) return z.zstdDecompressSync(body);
-      throw new Error('zstd not supported by this Node');
-    }
-    default:
-      throw new Error(`unknown content-encoding ${encoding}`);
-  }
 }

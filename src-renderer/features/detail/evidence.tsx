@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, formatInt } from '../../lib/format.js';
 import { Tokens } from '../timeline/timeline-row.js';
 
 const PHASE: Record<Phase, string> = {
+  request_body: 'while the client was still sending its request',
   before_response: 'before any response',
   before_first_chunk: 'after the headers, before the first chunk',
   mid_stream: 'mid-stream',
