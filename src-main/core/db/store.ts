@@ -22,7 +22,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { OUTCOMES } from '../../common/record.js';
-import type { Outcome, Phase, RecordFilter, RequestRecord, RequestSummary } from '../../common/record.js';
+import type { ApiKind, CapturedBody, Outcome, Phase, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
@@ -64,21 +64,43 @@ export interface RecordsSummary {
   medianTtftMs: number | null;
 }
 
-export interface SessionSummary {
+/** One agent session, aggregated over all its requests (Store.sessions). */
+export interface SessionRow {
   sessionId: string;
+  /** the session id was inferred by Streamtap (no session header) */
+  inferred: boolean;
   /** client of the session's latest request */
   client: string | null;
+  /** first prompt of the session's longest conversation (its main thread) */
+  title: string | null;
   /** start of the first request */
   startedAt: number;
   /** last known activity: the latest end (or start, for requests without an end) */
   endedAt: number;
   requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** outcome, diagnosis and id of the latest request: how the session ended */
-  lastOutcome: Outcome;
-  lastDiagnosis: string;
+  /** sums over the session; null where no request reported the count */
+  usage: Usage;
   lastRequestId: string;
+  lastOutcome: Outcome;
+  lastTruncated: boolean;
+  lastDiagnosis: string;
+}
+
+/** The few columns of a session's request that cost, turn order and context need. */
+export interface SessionLedgerRow {
+  id: string;
+  sessionId: string;
+  turnId: string;
+  startedAt: number;
+  api: ApiKind;
+  outcome: Outcome;
+  upstream: string;
+  upstreamUrl: string;
+  /** the model the provider reported, else the one requested */
+  model: string | null;
+  inputTokens: number | null;
+  cachedTokens: number | null;
+  outputTokens: number | null;
 }
 
 export interface StoreStatus {
@@ -113,8 +135,17 @@ export interface Store {
   /** full records, read a page at a time (for exports) */
   iterate(filter: RecordFilter, order?: 'asc' | 'desc'): Generator<RequestRecord>;
   distinct(column: DistinctColumn): string[];
-  /** requests grouped by session id, latest activity first */
-  sessions(filter: RecordFilter, limit: number): SessionSummary[];
+  /** sessions with at least one request matching `filter`, each aggregated over all its
+   * requests, latest activity first; `limit` null = every one */
+  sessions(filter: RecordFilter, limit: number | null): SessionRow[];
+  /** every request of these sessions, oldest first, reduced to a ledger row */
+  sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[];
+  /** every attempt of these turns, oldest first */
+  turnAttempts(turnIds: readonly string[]): RequestSummary[];
+  /** the turn a request is an attempt of, null for an unknown request */
+  turnIdOf(id: string): string | null;
+  /** a request's captured body, without reading the rest of the record */
+  requestBody(id: string): CapturedBody | null;
   /** mark records left in_progress by a previous run as interrupted; call before taking traffic */
   recoverInterrupted(describe: InterruptedDescriber): number;
   deleteOlderThan(epochMs: number): number;
@@ -407,15 +438,31 @@ interface JoinedRow {
 
 interface RawSessionRow {
   session_id: string;
+  inferred: number;
   client: string | null;
+  title: string | null;
   id: string;
   outcome: Outcome;
+  truncated: number;
   diagnosis: string;
   first_started: number;
   last_active: number;
   n: number;
-  input_tokens: number;
-  output_tokens: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  reasoning_tokens: number | null;
+  cached_tokens: number | null;
+  total_tokens: number | null;
+  estimated: number;
+}
+
+/** Ids per IN (…) list: far below SQLite's bound-parameter limit. */
+const IN_CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
+  return out;
 }
 
 class SqliteStore implements Store {
@@ -868,42 +915,119 @@ class SqliteStore implements Store {
       .map((r) => r.v as string);
   }
 
-  sessions(filter: RecordFilter, limit: number): SessionSummary[] {
+  sessions(filter: RecordFilter, limit: number | null): SessionRow[] {
     this.beforeRead();
-    const n = Math.floor(limit);
-    if (!(n > 0)) return [];
-    const where = and(isNotNull(requests.sessionId), filterWhere(filter));
-    // Window functions give each session's totals and its latest request in one pass.
+    const n = limit === null ? null : Math.floor(limit);
+    if (n !== null && !(n > 0)) return [];
+    const matched = sql`select ${requests.sessionId} from ${requests} where ${and(isNotNull(requests.sessionId), filterWhere(filter))}`;
+    // Window functions give each session its totals, its latest request and its title
+    // in one pass over its rows.
     const rows = this.db.all<RawSessionRow>(sql`
-      select session_id, client, id, outcome, diagnosis, first_started, last_active, n, input_tokens, output_tokens
+      select session_id, inferred, client, title, id, outcome, truncated, diagnosis, first_started, last_active, n,
+        input_tokens, output_tokens, reasoning_tokens, cached_tokens, total_tokens, estimated
       from (
         select ${requests.sessionId} as session_id, ${requests.client} as client, ${requests.id} as id,
-          ${requests.outcome} as outcome, ${requests.diagnosis} as diagnosis, ${requests.startedAt} as started_at,
+          ${requests.outcome} as outcome, ${requests.truncated} as truncated, ${requests.diagnosis} as diagnosis,
           row_number() over (partition by ${requests.sessionId} order by ${requests.startedAt} desc, ${requests.id} desc) as rn,
+          first_value(${requests.firstPrompt}) over (
+            partition by ${requests.sessionId}
+            order by ${requests.firstPrompt} is null, coalesce(${requests.conversationMessages}, 0) desc, ${requests.startedAt} desc, ${requests.id} desc
+          ) as title,
+          max(${requests.sessionInferred}) over s as inferred,
           count(*) over s as n,
           min(${requests.startedAt}) over s as first_started,
           max(coalesce(${requests.endedAt}, ${requests.startedAt})) over s as last_active,
-          sum(coalesce(${requests.inputTokens}, 0)) over s as input_tokens,
-          sum(coalesce(${requests.outputTokens}, 0)) over s as output_tokens
+          sum(${requests.inputTokens}) over s as input_tokens,
+          sum(${requests.outputTokens}) over s as output_tokens,
+          sum(${requests.reasoningTokens}) over s as reasoning_tokens,
+          sum(${requests.cachedTokens}) over s as cached_tokens,
+          sum(${requests.totalTokens}) over s as total_tokens,
+          max(${requests.usageEstimated}) over s as estimated
         from ${requests}
-        where ${where}
+        where ${requests.sessionId} in (${matched})
         window s as (partition by ${requests.sessionId})
       )
       where rn = 1
-      order by started_at desc, id desc
-      limit ${n}`);
+      order by last_active desc, session_id desc
+      ${n === null ? sql`` : sql`limit ${n}`}`);
     return rows.map((r) => ({
       sessionId: r.session_id,
+      inferred: r.inferred === 1,
       client: r.client,
+      title: r.title,
       startedAt: r.first_started,
       endedAt: r.last_active,
       requests: r.n,
-      inputTokens: r.input_tokens,
-      outputTokens: r.output_tokens,
-      lastOutcome: r.outcome,
-      lastDiagnosis: r.diagnosis,
+      usage: {
+        inputTokens: r.input_tokens,
+        outputTokens: r.output_tokens,
+        reasoningTokens: r.reasoning_tokens,
+        cachedTokens: r.cached_tokens,
+        totalTokens: r.total_tokens,
+        estimated: r.estimated === 1,
+      },
       lastRequestId: r.id,
+      lastOutcome: r.outcome,
+      lastTruncated: r.outcome === 'completed' && r.truncated === 1,
+      lastDiagnosis: r.diagnosis,
     }));
+  }
+
+  sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[] {
+    this.beforeRead();
+    const out: SessionLedgerRow[] = [];
+    for (const ids of chunks(sessionIds)) {
+      const rows = this.db
+        .select({
+          id: requests.id,
+          sessionId: requests.sessionId,
+          turnId: requests.turnId,
+          startedAt: requests.startedAt,
+          api: requests.api,
+          outcome: requests.outcome,
+          upstream: requests.upstream,
+          upstreamUrl: requests.upstreamUrl,
+          model: sql<string | null>`coalesce(${requests.responseModel}, ${requests.model})`,
+          inputTokens: requests.inputTokens,
+          cachedTokens: requests.cachedTokens,
+          outputTokens: requests.outputTokens,
+        })
+        .from(requests)
+        .where(inArray(requests.sessionId, ids))
+        .all();
+      for (const r of rows) out.push({ ...r, sessionId: r.sessionId!, turnId: r.turnId ?? r.id });
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  turnAttempts(turnIds: readonly string[]): RequestSummary[] {
+    this.beforeRead();
+    const out: RequestSummary[] = [];
+    for (const ids of chunks(turnIds)) {
+      // Served by requests_turn_idx (turn_id, started_at, id).
+      const rows = this.db.select().from(requests).where(inArray(requests.turnId, ids)).orderBy(asc(requests.turnId), asc(requests.startedAt), asc(requests.id)).all();
+      for (const r of rows) out.push(rowToSummary(r));
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  turnIdOf(id: string): string | null {
+    this.beforeRead();
+    const row = this.db.select({ id: requests.id, turnId: requests.turnId }).from(requests).where(eq(requests.id, id)).get();
+    return row ? (row.turnId ?? row.id) : null;
+  }
+
+  requestBody(id: string): CapturedBody | null {
+    this.beforeRead();
+    const op = this.queue.get(id);
+    if (op?.kind === 'insert') return op.rec.requestBody;
+    if (op?.kind === 'update' && op.patch.requestBody) return op.patch.requestBody;
+    const row = this.db
+      .select({ text: requestBodies.requestBodyText, bytes: requestBodies.requestBodyBytes, truncated: requestBodies.requestBodyTruncated })
+      .from(requestBodies)
+      .where(eq(requestBodies.id, id))
+      .get();
+    return row ? { text: row.text, bytes: row.bytes, truncated: row.truncated } : null;
   }
 
   // ---- maintenance ----------------------------------------------------------------

@@ -28,6 +28,21 @@ import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
 export interface RecordSink {
   insert(rec: RequestRecord): void;
   update(id: string, patch: Partial<RequestRecord>): void;
+  /** places each record in its session and turn; without one (a bare store in tests)
+   * every record is a turn of its own */
+  readonly linker?: TurnLinker;
+}
+
+/** Places records in their agent session and turn (core/sessions/linker.ts). Called
+ * off the streaming path, once per record each: link() with the request body once it
+ * is on its way upstream (or at the end, with none, for a request whose body was never
+ * read), settled() when the record is final. */
+export interface TurnLinker {
+  /** sets sessionId (when the tool sent none), sessionInferred, turnId, attempt,
+   * turnFingerprint and conversation. `body` is the decoded request body and `json` its
+   * parse (null when it is not JSON). */
+  link(rec: RequestRecord, body: Buffer | null, json: unknown): void;
+  settled(rec: RequestRecord): void;
 }
 
 export type RecordChange =
@@ -100,6 +115,7 @@ export class Recording {
   private eventBytes = 0;
   private dirty = false;
   private finished = false;
+  private linked = false;
   isStream = false;
 
   constructor(
@@ -118,6 +134,12 @@ export class Recording {
       clientVersion: init.clientVersion,
       userAgent: init.userAgent,
       sessionId: init.sessionId,
+      sessionInferred: false,
+      // Its own turn until the linker has read the body.
+      turnId: init.id,
+      attempt: 1,
+      turnFingerprint: null,
+      conversation: null,
       credentialFingerprint: init.credentialFingerprint,
       upstream: init.upstream,
       upstreamUrl: init.upstreamUrl,
@@ -184,16 +206,35 @@ export class Recording {
       bytes: decoded.length,
       truncated: decoded.length > cap,
     };
+    let json: Record<string, unknown> | null = null;
     if (decoded.length > 0 && decoded.length <= 64 * 1024 * 1024 && (decoded[0] === 0x7b || decoded[0] === 0x20 || decoded[0] === 0x0a)) {
       try {
-        const json = JSON.parse(decoded.toString('utf8')) as Record<string, unknown>;
+        json = JSON.parse(decoded.toString('utf8')) as Record<string, unknown>;
         if (typeof json['model'] === 'string') r.model = json['model'].slice(0, 200);
         r.stream = r.stream || json['stream'] === true;
       } catch {
         // not JSON: recorded as text
       }
     }
-    this.sink.update(r.id, { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream });
+    const patch: Partial<RequestRecord> = { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream };
+    if (this.link(decoded.length > 0 ? decoded : null, json)) {
+      patch.sessionId = r.sessionId;
+      patch.sessionInferred = r.sessionInferred;
+      patch.turnId = r.turnId;
+      patch.attempt = r.attempt;
+      patch.turnFingerprint = r.turnFingerprint;
+      patch.conversation = r.conversation;
+    }
+    this.sink.update(r.id, patch);
+  }
+
+  /** Links the record to its session and turn, once; true when it did so now. */
+  private link(body: Buffer | null, json: unknown): boolean {
+    const linker = this.sink.linker;
+    if (!linker || this.linked) return false;
+    this.linked = true;
+    linker.link(this.record, body, json);
+    return true;
   }
 
   responseStarted(status: number, headers: Record<string, string>, contentType: string, contentEncoding: string): void {
@@ -410,9 +451,13 @@ export class Recording {
     r.endedAt = r.startedAt + Math.round(this.now());
     r.timings.durationMs = round(this.now());
     r.diagnosis = diagnose(r);
+    // A request whose body was never read (no route, refused upgrade, client gone during
+    // the upload) still belongs to a session and is a turn of its own.
+    this.link(null, null);
     // The whole record as the final patch: it no longer changes, so the store may keep
     // references to its parts (it copies the top level and skips the id).
     this.sink.update(r.id, r);
+    this.sink.linker?.settled(r);
     if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
