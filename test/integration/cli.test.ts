@@ -141,6 +141,9 @@ describe('streamtap sessions', () => {
     const order = doc.sessions.map((s) => s.title).filter((t) => t === 'one' || t === 'two' || t === 'three');
     expect(order).toEqual(['three', 'two', 'one']);
     for (const s of doc.sessions) expect(s.ending.recordId).toBe(s.turns[s.turns.length - 1]!.attempts.at(-1)!.recordId);
+    // the ids are those of the export's records
+    const exported = JSON.parse(cli(['export', '--db', db, '--session', byTitle['two']!.id]).stdout) as { records: { id: string; sessionId: string; sessionInferred: boolean; turnId: string; attempt: number }[] };
+    expect(exported.records).toEqual([expect.objectContaining({ id: byTitle['two']!.turns[0]!.attempts[0]!.recordId, sessionInferred: true, turnId: byTitle['two']!.turns[0]!.id, attempt: 1 })]);
   });
 
   it('filters by ending, and the table shows each ending with its diagnosis', () => {
