@@ -4,9 +4,10 @@
 // sessions/linker.ts); this module groups and judges them. Shared by the dashboard API
 // and the CLI, so both tell the same story.
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SessionDetail, SessionFilter, SessionSummary, SessionTurn, TurnAttempt, TurnAttempts, TurnContext } from '../common/contract.js';
 import type { RequestSummary, Usage } from '../common/record.js';
-import type { SessionLedgerRow, SessionRow, Store } from './db/store.js';
+import type { SessionLedgerRow, Store } from './db/store.js';
 import { contextWindow, costUsd, type ModelRef } from './sessions/catalog.js';
 import { contextRefusal } from './sessions/context-limit.js';
 import { isConversationApi } from './sessions/conversation.js';
@@ -17,12 +18,14 @@ export { clientName } from './sessions/client-name.js';
 export { SESSION_GAP_MS, RETRY_WINDOW_MS } from './sessions/linker.js';
 
 /** Sessions examined when the list is filtered by ending (endings are judged, not stored). */
-export const SESSION_SCAN_LIMIT = 5_000;
+export const SESSION_SCAN_LIMIT = 2_000;
 /** Requests read for one session's turns; a longer session shows its latest turns. */
 export const SESSION_READ_LIMIT = 20_000;
 /** A turn is flagged at this share of the context window. */
 export const NEAR_LIMIT = 0.9;
 const READ_PAGE = 1_000;
+/** Sessions summarised per round of queries (each round reads all their requests). */
+const SCAN_PAGE = 100;
 
 // ---- one session's facts, from its ledger -----------------------------------------
 
@@ -58,7 +61,7 @@ function refOf(r: Pick<SessionLedgerRow, 'upstream' | 'upstreamUrl' | 'model'>):
 function ledgerCost(rows: readonly SessionLedgerRow[]): number | null {
   let total: number | null = null;
   for (const r of rows) {
-    const c = costUsd(refOf(r), r, r.startedAt);
+    const c = costUsd(refOf(r), r.usage, r.startedAt);
     if (c !== null) total = (total ?? 0) + c;
   }
   return total;
@@ -68,34 +71,61 @@ function ledgerRow(r: RequestSummary): SessionLedgerRow {
   return {
     id: r.id,
     sessionId: r.sessionId ?? '',
+    sessionInferred: r.sessionInferred,
     turnId: r.turnId,
     startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    client: r.client,
     api: r.api,
     outcome: r.outcome,
+    truncated: r.truncated,
     upstream: r.upstream,
     upstreamUrl: r.upstreamUrl,
     model: r.responseModel ?? r.model,
-    inputTokens: r.usage.inputTokens,
-    cachedTokens: r.usage.cachedTokens,
-    outputTokens: r.usage.outputTokens,
+    usage: r.usage,
+    messages: r.conversation?.messages ?? null,
+    firstPrompt: r.conversation?.firstPrompt ?? null,
   };
 }
 
-/** The summary of one session: the same for the list and for one session's view. */
-function buildSummary(row: SessionRow, ledger: readonly SessionLedgerRow[], lastTurn: readonly Attempt[], now: number): SessionSummary {
+/** Each count summed; null where no request reported it. */
+export function sumUsage(usages: Iterable<Usage>): Usage {
+  const out: Usage = { inputTokens: null, outputTokens: null, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false };
+  for (const u of usages) {
+    for (const k of ['inputTokens', 'outputTokens', 'reasoningTokens', 'cachedTokens', 'totalTokens'] as const) {
+      if (u[k] !== null) out[k] = (out[k] ?? 0) + u[k]!;
+    }
+    out.estimated ||= u.estimated;
+  }
+  return out;
+}
+
+/** The title: the first prompt of the session's longest conversation (its main thread,
+ * not a side request such as a quota check), the latest of equals. */
+function title(ledger: readonly SessionLedgerRow[]): string | null {
+  let best: SessionLedgerRow | null = null;
+  for (const r of ledger) if (r.firstPrompt !== null && (best === null || (r.messages ?? 0) >= (best.messages ?? 0))) best = r;
+  return best?.firstPrompt ?? null;
+}
+
+/** The summary of one session from its ledger (oldest first) and its last turn's
+ * attempts: the same for the list and for one session's view. */
+function buildSummary(ledger: readonly SessionLedgerRow[], lastTurn: readonly Attempt[], now: number): SessionSummary {
+  const first = ledger[0]!;
+  const latest = ledger[ledger.length - 1]!;
   const order = turnOrder(ledger);
   const last = lastTurnId(ledger);
   let previousInputTokens: number | null = null;
+  let lastRow: SessionLedgerRow | null = null;
+  let endedAt = first.startedAt;
   for (let i = ledger.length - 1; i >= 0; i--) {
     const r = ledger[i]!;
-    if (r.turnId !== last && r.inputTokens !== null) {
-      previousInputTokens = r.inputTokens;
-      break;
-    }
+    endedAt = Math.max(endedAt, r.endedAt ?? r.startedAt);
+    if (r.turnId === last) lastRow ??= r;
+    else if (previousInputTokens === null && r.usage.inputTokens !== null) previousInputTokens = r.usage.inputTokens;
   }
-  const lastRow = [...ledger].reverse().find((r) => r.turnId === last);
   const ending = sessionEnding({
-    client: row.client,
+    client: latest.client,
     turnCount: order.ids.length,
     turnIndex: last !== null ? (order.index.get(last) ?? order.ids.length) : 0,
     attempts: lastTurn,
@@ -104,21 +134,20 @@ function buildSummary(row: SessionRow, ledger: readonly SessionLedgerRow[], last
     now,
   });
   return {
-    sessionId: row.sessionId,
-    inferred: row.inferred,
-    client: row.client,
-    title: row.title,
-    startedAt: row.startedAt,
-    endedAt: row.endedAt,
-    requests: row.requests,
+    sessionId: first.sessionId,
+    inferred: ledger.some((r) => r.sessionInferred),
+    client: latest.client,
+    title: title(ledger),
+    startedAt: first.startedAt,
+    endedAt,
+    requests: ledger.length,
     turnCount: order.ids.length,
-    usage: row.usage,
+    usage: sumUsage(ledger.map((r) => r.usage)),
     costUsd: ledgerCost(ledger),
     ending,
-    lastOutcome: row.lastOutcome,
-    lastTruncated: row.lastTruncated,
-    lastDiagnosis: row.lastDiagnosis,
-    lastRequestId: row.lastRequestId,
+    lastOutcome: latest.outcome,
+    lastTruncated: latest.outcome === 'completed' && latest.truncated,
+    lastRequestId: latest.id,
   };
 }
 
@@ -135,13 +164,28 @@ function byKey<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> 
 
 // ---- the list -----------------------------------------------------------------------
 
-/** Sessions with a request matching the filter, latest activity first. */
-export function listSessions(store: Store, filter: SessionFilter, limit: number, now = Date.now()): SessionSummary[] {
+/** Sessions with a request matching the filter, the one whose latest request started
+ * last first. Filtered by ending, sessions are judged a page at a time until `limit`
+ * match or SESSION_SCAN_LIMIT were examined. Between pages the event loop is given
+ * back: in the desktop app and `serve` the store is read on the loop that streams. */
+export async function listSessions(store: Store, filter: SessionFilter, limit: number, now = Date.now()): Promise<SessionSummary[]> {
   const { ending, ...records } = filter;
   const byEnding = ending !== undefined && ending.length > 0;
-  const rows = store.sessions(records, byEnding ? SESSION_SCAN_LIMIT : limit);
-  if (rows.length === 0) return [];
-  const ledgers = byKey(store.sessionLedger(rows.map((r) => r.sessionId)), (r) => r.sessionId);
+  const ids = store.sessionIds(records, byEnding ? SESSION_SCAN_LIMIT : limit);
+  const out: SessionSummary[] = [];
+  for (let i = 0; i < ids.length && out.length < limit; i += SCAN_PAGE) {
+    if (i > 0) await nextTurn();
+    for (const s of summaries(store, ids.slice(i, i + SCAN_PAGE), now)) {
+      if (byEnding && !ending.includes(s.ending.kind)) continue;
+      out.push(s);
+      if (out.length >= limit) break;
+    }
+  }
+  return out;
+}
+
+function summaries(store: Store, sessionIds: readonly string[], now: number): SessionSummary[] {
+  const ledgers = byKey(store.sessionLedger(sessionIds), (r) => r.sessionId);
   const lastTurns = new Map<string, string>();
   for (const [sessionId, ledger] of ledgers) {
     const t = lastTurnId(ledger);
@@ -149,12 +193,9 @@ export function listSessions(store: Store, filter: SessionFilter, limit: number,
   }
   const attempts = byKey(store.turnAttempts([...new Set(lastTurns.values())]), (r) => r.turnId);
   const out: SessionSummary[] = [];
-  for (const row of rows) {
-    const lastTurn = attempts.get(lastTurns.get(row.sessionId) ?? '') ?? [];
-    const s = buildSummary(row, ledgers.get(row.sessionId) ?? [], lastTurn, now);
-    if (byEnding && !ending.includes(s.ending.kind)) continue;
-    out.push(s);
-    if (out.length >= limit) break;
+  for (const id of sessionIds) {
+    const ledger = ledgers.get(id);
+    if (ledger) out.push(buildSummary(ledger, attempts.get(lastTurns.get(id) ?? '') ?? [], now));
   }
   return out;
 }
@@ -176,22 +217,6 @@ export function toTurnAttempt(r: RequestSummary): TurnAttempt {
     eventCount: r.eventCount,
     error: r.error,
     diagnosis: r.diagnosis,
-  };
-}
-
-function sumUsage(rs: readonly RequestSummary[]): Usage {
-  const sum = (k: 'inputTokens' | 'outputTokens' | 'reasoningTokens' | 'cachedTokens' | 'totalTokens'): number | null => {
-    let total: number | null = null;
-    for (const r of rs) if (r.usage[k] !== null) total = (total ?? 0) + r.usage[k]!;
-    return total;
-  };
-  return {
-    inputTokens: sum('inputTokens'),
-    outputTokens: sum('outputTokens'),
-    reasoningTokens: sum('reasoningTokens'),
-    cachedTokens: sum('cachedTokens'),
-    totalTokens: sum('totalTokens'),
-    estimated: rs.some((r) => r.usage.estimated),
   };
 }
 
@@ -237,22 +262,16 @@ function sessionRecords(store: Store, sessionId: string): { records: RequestSumm
 /** One session with its turns, or null when no request has this session id. */
 export async function getSession(store: Store, sessionId: string, opts: GetSessionOptions = {}): Promise<SessionDetail | null> {
   const now = opts.now ?? Date.now();
-  const row = store.sessions({ session: [sessionId] }, 1)[0];
-  if (!row) return null;
   const { records, truncated } = sessionRecords(store, sessionId);
+  if (records.length === 0) return null;
   const ledger = records.map(ledgerRow);
   const grouped = byKey(records, (r) => r.turnId);
   const last = lastTurnId(ledger);
-  const summary = buildSummary(row, ledger, last !== null ? (grouped.get(last) ?? []) : [], now);
+  const summary = buildSummary(ledger, last !== null ? (grouped.get(last) ?? []) : [], now);
   const turns: SessionTurn[] = [];
   for (const [id, attempts] of grouped) {
     const first = attempts[0]!;
     const final = attempts[attempts.length - 1]!;
-    let cost: number | null = null;
-    for (const a of attempts) {
-      const c = costUsd(refOf(ledgerRow(a)), ledgerRow(a), a.startedAt);
-      if (c !== null) cost = (cost ?? 0) + c;
-    }
     turns.push({
       id,
       index: turns.length + 1,
@@ -263,8 +282,8 @@ export async function getSession(store: Store, sessionId: string, opts: GetSessi
       prompt: first.conversation?.prompt ?? null,
       attempts: attempts.map(toTurnAttempt),
       context: await turnContext(store, attempts, opts.estimate ?? true),
-      usage: sumUsage(attempts),
-      costUsd: cost,
+      usage: sumUsage(attempts.map((a) => a.usage)),
+      costUsd: ledgerCost(attempts.map(ledgerRow)),
     });
   }
   return { ...summary, turns, turnsTruncated: truncated };

@@ -291,7 +291,7 @@ async function sessionsCommand(argv: string[]): Promise<void> {
       process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : sessionStory(session));
       return;
     }
-    const rows = listSessions(store, filter, limit);
+    const rows = await listSessions(store, filter, limit);
     if (format === 'json') {
       const doc: SessionsJson = { formatVersion: SESSIONS_FORMAT_VERSION, sessions: [] };
       // The JSON carries every turn and attempt; the input estimate (tokenizer) is not part of it.

@@ -323,7 +323,7 @@ describe('ending kinds for a single failed or live turn', () => {
     await reading;
     const store = openStore({ path: h.dbPath });
     try {
-      const [s] = listSessions(store, {}, 5);
+      const [s] = await listSessions(store, {}, 5);
       expect(s!.ending).toMatchObject({ kind: 'interrupted', diagnosis: 'Streamtap stopped (quit, crash or kill) while turn 1 was in flight, after 2 events; the partial answer was kept.' });
     } finally {
       store.close();

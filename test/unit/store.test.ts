@@ -368,50 +368,19 @@ describe('distinct and sessions', () => {
     expect(() => s.distinct('path' as never)).toThrow(/Unknown column/);
   });
 
-  it('groups requests by session, each over all its requests, latest activity first', () => {
+  it('lists session ids: those with a matching request, the session whose latest request started last first', () => {
     const s = open();
-    const usage = (i: number, o: number) => ({ inputTokens: i, outputTokens: o, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false });
-    const convo = (messages: number, firstPrompt: string) => ({ messages, tailHash: `t${messages}`, prompt: firstPrompt, firstPrompt });
-    s.insert(makeCompletedRecord({ id: 's1-a', sessionId: 's1', startedAt: 1_000, endedAt: 2_000, usage: usage(10, 1), conversation: convo(1, 'quota') }));
-    s.insert(makeRecord({ id: 's1-b', sessionId: 's1', startedAt: 3_000, endedAt: 9_000, client: 'Claude Code 2.1', outcome: 'upstream_disconnected', diagnosis: 'The provider dropped the stream.', usage: usage(5, 2), conversation: convo(3, 'fix the bug') }));
-    s.insert(makeCompletedRecord({ id: 's2-a', sessionId: 'inferred:s2-a', sessionInferred: true, startedAt: 5_000, endedAt: 6_000, usage: usage(1, 1), stopReason: 'max_tokens', truncated: true }));
+    s.insert(makeCompletedRecord({ id: 's1-a', sessionId: 's1', startedAt: 1_000, endedAt: 2_000 }));
+    s.insert(makeRecord({ id: 's1-b', sessionId: 's1', startedAt: 3_000, endedAt: 9_000, outcome: 'upstream_disconnected' }));
+    s.insert(makeCompletedRecord({ id: 's2-a', sessionId: 'inferred:s2-a', sessionInferred: true, startedAt: 5_000, endedAt: 6_000 }));
     s.insert(makeCompletedRecord({ id: 'none', sessionId: null, startedAt: 7_000 }));
-    expect(s.sessions({}, 10)).toEqual([
-      {
-        sessionId: 's1',
-        inferred: false,
-        client: 'Claude Code 2.1',
-        // the longest conversation's first prompt, not the earliest request's
-        title: 'fix the bug',
-        startedAt: 1_000,
-        endedAt: 9_000,
-        requests: 2,
-        usage: { inputTokens: 15, outputTokens: 3, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false },
-        lastOutcome: 'upstream_disconnected',
-        lastTruncated: false,
-        lastDiagnosis: 'The provider dropped the stream.',
-        lastRequestId: 's1-b',
-      },
-      {
-        sessionId: 'inferred:s2-a',
-        inferred: true,
-        client: 'Claude Code 2.0.14',
-        title: null,
-        startedAt: 5_000,
-        endedAt: 6_000,
-        requests: 1,
-        usage: { inputTokens: 1, outputTokens: 1, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false },
-        lastOutcome: 'completed',
-        lastTruncated: true,
-        lastDiagnosis: 'The answer completed normally.',
-        lastRequestId: 's2-a',
-      },
-    ]);
-    expect(s.sessions({}, 1).map((x) => x.sessionId)).toEqual(['s1']);
-    // A filter picks the sessions; each is still summed over all of its requests.
-    expect(s.sessions({ until: 2_000 }, 10)).toMatchObject([{ sessionId: 's1', requests: 2, lastRequestId: 's1-b' }]);
-    expect(s.sessions({ outcome: ['upstream_disconnected'] }, null).map((x) => x.sessionId)).toEqual(['s1']);
-    expect(s.sessions({ session: ['inferred:s2-a'] }, null).map((x) => x.sessionId)).toEqual(['inferred:s2-a']);
+    expect(s.sessionIds({}, 10)).toEqual(['inferred:s2-a', 's1']);
+    expect(s.sessionIds({}, 1)).toEqual(['inferred:s2-a']);
+    expect(s.sessionIds({}, 0)).toEqual([]);
+    // any matching request picks its session
+    expect(s.sessionIds({ until: 2_000 }, 10)).toEqual(['s1']);
+    expect(s.sessionIds({ outcome: ['upstream_disconnected'] }, 10)).toEqual(['s1']);
+    expect(s.sessionIds({ session: ['inferred:s2-a'] }, 10)).toEqual(['inferred:s2-a']);
   });
 
   it("reads sessions' ledgers, turns' attempts, a request's turn and its body", () => {
@@ -424,8 +393,8 @@ describe('distinct and sessions', () => {
       ['b1', 's2', 'b1'],
       ['a2', 's1', 'a1'],
     ]);
-    expect(s.sessionLedger(['s1'])[0]).toMatchObject({ model: 'claude-sonnet-4-5-20250929', upstream: 'anthropic', api: 'messages' });
-    expect(s.sessionLedger(['s1'])[1]).toMatchObject({ model: 'claude-sonnet-4-5', inputTokens: 9, cachedTokens: 4, outputTokens: 3, outcome: 'completed' });
+    expect(s.sessionLedger(['s1'])[0]).toMatchObject({ model: 'claude-sonnet-4-5-20250929', upstream: 'anthropic', api: 'messages', sessionInferred: false, messages: null });
+    expect(s.sessionLedger(['s1'])[1]).toMatchObject({ model: 'claude-sonnet-4-5', usage: { inputTokens: 9, cachedTokens: 4, outputTokens: 3 }, outcome: 'completed' });
     expect(s.turnAttempts(['a1']).map((r) => [r.id, r.attempt])).toEqual([
       ['a1', 1],
       ['a2', 2],

@@ -64,43 +64,27 @@ export interface RecordsSummary {
   medianTtftMs: number | null;
 }
 
-/** One agent session, aggregated over all its requests (Store.sessions). */
-export interface SessionRow {
-  sessionId: string;
-  /** the session id was inferred by Streamtap (no session header) */
-  inferred: boolean;
-  /** client of the session's latest request */
-  client: string | null;
-  /** first prompt of the session's longest conversation (its main thread) */
-  title: string | null;
-  /** start of the first request */
-  startedAt: number;
-  /** last known activity: the latest end (or start, for requests without an end) */
-  endedAt: number;
-  requests: number;
-  /** sums over the session; null where no request reported the count */
-  usage: Usage;
-  lastRequestId: string;
-  lastOutcome: Outcome;
-  lastTruncated: boolean;
-  lastDiagnosis: string;
-}
-
-/** The few columns of a session's request that cost, turn order and context need. */
+/** What the sessions list reads of each request of a session: enough for its totals,
+ * title, turns, ending and cost, without the heavy parts (evidence, timings, bodies). */
 export interface SessionLedgerRow {
   id: string;
   sessionId: string;
+  sessionInferred: boolean;
   turnId: string;
   startedAt: number;
+  endedAt: number | null;
+  client: string | null;
   api: ApiKind;
   outcome: Outcome;
+  truncated: boolean;
   upstream: string;
   upstreamUrl: string;
   /** the model the provider reported, else the one requested */
   model: string | null;
-  inputTokens: number | null;
-  cachedTokens: number | null;
-  outputTokens: number | null;
+  usage: Usage;
+  /** ConversationFacts.messages and .firstPrompt, for the session's title */
+  messages: number | null;
+  firstPrompt: string | null;
 }
 
 export interface StoreStatus {
@@ -135,9 +119,9 @@ export interface Store {
   /** full records, read a page at a time (for exports) */
   iterate(filter: RecordFilter, order?: 'asc' | 'desc'): Generator<RequestRecord>;
   distinct(column: DistinctColumn): string[];
-  /** sessions with at least one request matching `filter`, each aggregated over all its
-   * requests, latest activity first; `limit` null = every one */
-  sessions(filter: RecordFilter, limit: number | null): SessionRow[];
+  /** ids of the sessions with at least one request matching `filter`, the session
+   * whose latest request started last first */
+  sessionIds(filter: RecordFilter, limit: number): string[];
   /** every request of these sessions, oldest first, reduced to a ledger row */
   sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[];
   /** every attempt of these turns, oldest first */
@@ -436,24 +420,28 @@ interface JoinedRow {
   request_bodies: BodiesRow | null;
 }
 
-interface RawSessionRow {
-  session_id: string;
-  inferred: number;
-  client: string | null;
-  title: string | null;
+interface RawLedgerRow {
   id: string;
+  session_id: string;
+  session_inferred: number;
+  turn_id: string;
+  started_at: number;
+  ended_at: number | null;
+  client: string | null;
+  api: ApiKind;
   outcome: Outcome;
   truncated: number;
-  diagnosis: string;
-  first_started: number;
-  last_active: number;
-  n: number;
+  upstream: string;
+  upstream_url: string;
+  model: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   reasoning_tokens: number | null;
   cached_tokens: number | null;
   total_tokens: number | null;
-  estimated: number;
+  usage_estimated: number;
+  messages: number | null;
+  first_prompt: string | null;
 }
 
 /** Ids per IN (…) list: far below SQLite's bound-parameter limit. */
@@ -915,87 +903,70 @@ class SqliteStore implements Store {
       .map((r) => r.v as string);
   }
 
-  sessions(filter: RecordFilter, limit: number | null): SessionRow[] {
+  sessionIds(filter: RecordFilter, limit: number): string[] {
     this.beforeRead();
-    const n = limit === null ? null : Math.floor(limit);
-    if (n !== null && !(n > 0)) return [];
-    const matched = sql`select ${requests.sessionId} from ${requests} where ${and(isNotNull(requests.sessionId), filterWhere(filter))}`;
-    // Window functions give each session its totals, its latest request and its title
-    // in one pass over its rows.
-    const rows = this.db.all<RawSessionRow>(sql`
-      select session_id, inferred, client, title, id, outcome, truncated, diagnosis, first_started, last_active, n,
-        input_tokens, output_tokens, reasoning_tokens, cached_tokens, total_tokens, estimated
-      from (
-        select ${requests.sessionId} as session_id, ${requests.client} as client, ${requests.id} as id,
-          ${requests.outcome} as outcome, ${requests.truncated} as truncated, ${requests.diagnosis} as diagnosis,
-          row_number() over (partition by ${requests.sessionId} order by ${requests.startedAt} desc, ${requests.id} desc) as rn,
-          first_value(${requests.firstPrompt}) over (
-            partition by ${requests.sessionId}
-            order by ${requests.firstPrompt} is null, coalesce(${requests.conversationMessages}, 0) desc, ${requests.startedAt} desc, ${requests.id} desc
-          ) as title,
-          max(${requests.sessionInferred}) over s as inferred,
-          count(*) over s as n,
-          min(${requests.startedAt}) over s as first_started,
-          max(coalesce(${requests.endedAt}, ${requests.startedAt})) over s as last_active,
-          sum(${requests.inputTokens}) over s as input_tokens,
-          sum(${requests.outputTokens}) over s as output_tokens,
-          sum(${requests.reasoningTokens}) over s as reasoning_tokens,
-          sum(${requests.cachedTokens}) over s as cached_tokens,
-          sum(${requests.totalTokens}) over s as total_tokens,
-          max(${requests.usageEstimated}) over s as estimated
-        from ${requests}
-        where ${requests.sessionId} in (${matched})
-        window s as (partition by ${requests.sessionId})
-      )
-      where rn = 1
-      order by last_active desc, session_id desc
-      ${n === null ? sql`` : sql`limit ${n}`}`);
-    return rows.map((r) => ({
-      sessionId: r.session_id,
-      inferred: r.inferred === 1,
-      client: r.client,
-      title: r.title,
-      startedAt: r.first_started,
-      endedAt: r.last_active,
-      requests: r.n,
-      usage: {
-        inputTokens: r.input_tokens,
-        outputTokens: r.output_tokens,
-        reasoningTokens: r.reasoning_tokens,
-        cachedTokens: r.cached_tokens,
-        totalTokens: r.total_tokens,
-        estimated: r.estimated === 1,
-      },
-      lastRequestId: r.id,
-      lastOutcome: r.outcome,
-      lastTruncated: r.outcome === 'completed' && r.truncated === 1,
-      lastDiagnosis: r.diagnosis,
-    }));
+    const n = Math.floor(limit);
+    if (!(n > 0)) return [];
+    const where = filterWhere(filter);
+    // A session matches when any of its requests does; it is ordered by all of them.
+    const which = where
+      ? sql`${requests.sessionId} in (select ${requests.sessionId} from ${requests} where ${and(isNotNull(requests.sessionId), where)})`
+      : isNotNull(requests.sessionId);
+    // Grouped on requests_session_idx (session_id, started_at, id), which holds every
+    // column this reads: no table row is touched.
+    return this.db
+      .all<{ session_id: string }>(sql`
+        select ${requests.sessionId} as session_id from ${requests}
+        where ${which}
+        group by ${requests.sessionId}
+        order by max(${requests.startedAt}) desc, ${requests.sessionId} desc
+        limit ${n}`)
+      .map((r) => r.session_id);
   }
 
   sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[] {
     this.beforeRead();
     const out: SessionLedgerRow[] = [];
     for (const ids of chunks(sessionIds)) {
-      const rows = this.db
-        .select({
-          id: requests.id,
-          sessionId: requests.sessionId,
-          turnId: requests.turnId,
-          startedAt: requests.startedAt,
-          api: requests.api,
-          outcome: requests.outcome,
-          upstream: requests.upstream,
-          upstreamUrl: requests.upstreamUrl,
-          model: sql<string | null>`coalesce(${requests.responseModel}, ${requests.model})`,
-          inputTokens: requests.inputTokens,
-          cachedTokens: requests.cachedTokens,
-          outputTokens: requests.outputTokens,
-        })
-        .from(requests)
-        .where(inArray(requests.sessionId, ids))
-        .all();
-      for (const r of rows) out.push({ ...r, sessionId: r.sessionId!, turnId: r.turnId ?? r.id });
+      // Raw rows, not drizzle's mapped ones: a sessions list reads tens of thousands of
+      // these, and mapping each column through the schema doubled the time.
+      const rows = this.db.all<RawLedgerRow>(sql`
+        select ${requests.id} as id, ${requests.sessionId} as session_id, ${requests.sessionInferred} as session_inferred,
+          coalesce(${requests.turnId}, ${requests.id}) as turn_id, ${requests.startedAt} as started_at, ${requests.endedAt} as ended_at,
+          ${requests.client} as client, ${requests.api} as api, ${requests.outcome} as outcome, ${requests.truncated} as truncated,
+          ${requests.upstream} as upstream, ${requests.upstreamUrl} as upstream_url, coalesce(${requests.responseModel}, ${requests.model}) as model,
+          ${requests.inputTokens} as input_tokens, ${requests.outputTokens} as output_tokens, ${requests.reasoningTokens} as reasoning_tokens,
+          ${requests.cachedTokens} as cached_tokens, ${requests.totalTokens} as total_tokens, ${requests.usageEstimated} as usage_estimated,
+          ${requests.conversationMessages} as messages, ${requests.firstPrompt} as first_prompt
+        from ${requests}
+        where ${inArray(requests.sessionId, ids)}`);
+      for (const r of rows) {
+        out.push({
+          id: r.id,
+          sessionId: r.session_id,
+          sessionInferred: r.session_inferred === 1,
+          turnId: r.turn_id,
+          startedAt: r.started_at,
+          endedAt: r.ended_at,
+          client: r.client,
+          api: r.api,
+          outcome: r.outcome,
+          truncated: r.truncated === 1,
+          upstream: r.upstream,
+          upstreamUrl: r.upstream_url,
+          model: r.model,
+          usage: {
+            inputTokens: r.input_tokens,
+            outputTokens: r.output_tokens,
+            reasoningTokens: r.reasoning_tokens,
+            cachedTokens: r.cached_tokens,
+            totalTokens: r.total_tokens,
+            estimated: r.usage_estimated === 1,
+          },
+          messages: r.messages,
+          firstPrompt: r.first_prompt,
+        });
+      }
     }
     return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }

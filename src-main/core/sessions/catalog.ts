@@ -81,9 +81,17 @@ function pricingFor(ref: ModelRef): PriceOptions | null {
   return null;
 }
 
+/** Whether the catalog has a provider of this name (then the URL does not matter). */
+const namedProviders = new Map<string, boolean>();
+
 function entryFor(ref: ModelRef): Entry | null {
   if (!ref.model) return null;
-  const key = `${ref.upstream}\u0000${ref.upstreamUrl.replace(/^(\w+:\/\/[^/]+).*$/, '$1')}\u0000${ref.model}`;
+  let named = namedProviders.get(ref.upstream);
+  if (named === undefined) {
+    named = catalog().findProvider({ providerId: ref.upstream }) !== undefined;
+    namedProviders.set(ref.upstream, named);
+  }
+  const key = named ? `${ref.upstream}\u0000\u0000${ref.model}` : `${ref.upstream}\u0000${/^\w+:\/\/[^/]+/.exec(ref.upstreamUrl)?.[0] ?? ''}\u0000${ref.model}`;
   const known = entries.get(key);
   if (known !== undefined) return known;
   const { calcPrice } = catalog();

@@ -40,8 +40,11 @@ export interface EndingFacts {
   now: number;
 }
 
+// Made once: toLocaleString builds a formatter on every call.
+const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 export function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return INT.format(Math.round(n));
 }
 
 export function fmtDuration(ms: number | null): string {
