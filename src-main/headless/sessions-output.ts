@@ -66,7 +66,7 @@ export function fmtCost(usd: number | null): string {
 /** Three lines per session: when, who, size, cost, ending and id; the title; the diagnosis. */
 export function sessionTableEntry(s: SessionSummary): string {
   const tok = `${tokens(s.usage.inputTokens)}/${s.usage.estimated ? '~' : ''}${tokens(s.usage.outputTokens)} tok`;
-  const head = `${when(s.startedAt)}  ${pad(s.client ?? '-', 18)}${pad(`${s.requests} req`, 8)}${pad(`${s.turnCount} turn${s.turnCount === 1 ? '' : 's'}`, 10)}${pad(tok, 16)}${pad(fmtCost(s.costUsd), 9)}${pad(s.ending.kind, 23)}${s.inferred ? '(inferred) ' : ''}${s.sessionId}`;
+  const head = `${when(s.startedAt)}  ${pad(s.client ?? '-', 20)}${pad(`${s.requests} req`, 8)}${pad(`${s.turnCount} turn${s.turnCount === 1 ? '' : 's'}`, 10)}${pad(tok, 16)}${pad(fmtCost(s.costUsd), 9)}${pad(s.ending.kind, 23)}${s.inferred ? '(inferred) ' : ''}${s.sessionId}`;
   return `${head}\n${s.title ? `    "${s.title}"\n` : ''}    ${s.ending.diagnosis}\n`;
 }
 

@@ -40,7 +40,7 @@ const SYSTEM_REMINDER = '<system-reminder>\nThe user opened store.test.ts in the
 
 function claudeParams(prompt: string) {
   return {
-    model: 'claude-sonnet-4-5',
+    model: 'claude-haiku-4-5',
     max_tokens: 32_000,
     system: [{ type: 'text' as const, text: 'You are Claude Code, an interactive CLI tool.' }],
     messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: SYSTEM_REMINDER }, { type: 'text' as const, text: prompt }] }],
@@ -288,7 +288,7 @@ describe('ending kinds for a single failed or live turn', () => {
 
   it('truncated: the last answer hit the output token limit', async () => {
     const { h, api } = await harness();
-    await h.anthropic({ finishByLength: true }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'write a novel' }] });
+    await h.anthropic({ finishByLength: true }).messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'write a novel' }] });
     const [rec] = await h.waitForFinished(1);
     const s = await onlySession(api);
     expect(s.ending).toEqual({
@@ -296,7 +296,7 @@ describe('ending kinds for a single failed or live turn', () => {
       diagnosis: `The answer to turn 1 was cut off by the output token limit (stop reason: max_tokens) after ${rec!.usage.outputTokens} output tokens; Anthropic/JS stopped there.`,
       recordId: rec!.id,
     });
-    // priced at the catalog's rates for Claude Sonnet 4.5
+    // priced at the catalog's rates for Claude Haiku 4.5
     const expected = costUsd({ upstream: 'anthropic', upstreamUrl: rec!.upstreamUrl, model: rec!.responseModel ?? rec!.model }, rec!.usage, rec!.startedAt)!;
     expect(expected).toBeGreaterThan(0);
     expect(s.costUsd).toBeCloseTo(expected, 12);
