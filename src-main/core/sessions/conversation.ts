@@ -36,55 +36,80 @@ export interface ConversationRead {
 
 type Req = Pick<RequestRecord, 'api' | 'method' | 'path'>;
 
+/** A class rather than closures: this runs for every request, and a closure per call
+ * costs more than the reading itself for a small body. */
+class Read implements ConversationRead {
+  readonly fingerprint: string;
+  readonly facts: ConversationFacts | null;
+  private readonly hashes: (string | undefined)[] = [];
+
+  constructor(
+    api: ApiKind,
+    fingerprint: string,
+    private readonly messages: unknown[] | null,
+  ) {
+    this.fingerprint = fingerprint;
+    const n = messages?.length ?? 0;
+    this.facts =
+      messages && n > 0
+        ? {
+            messages: n,
+            tailHash: this.messageHash(n - 1)!,
+            prompt: lastPrompt(api, messages),
+            // one message: its prompt is both
+            firstPrompt: n === 1 ? lastPrompt(api, messages) : firstPrompt(api, messages),
+          }
+        : null;
+  }
+
+  messageHash(i: number): string | null {
+    const messages = this.messages;
+    if (!messages || i < 0 || i >= messages.length) return null;
+    return (this.hashes[i] ??= shortHash(JSON.stringify(withoutCacheControl(messages[i], 0)) ?? 'null'));
+  }
+}
+
 /**
  * Reads a request. `body` is the decoded request body (null when there was none) and
  * `json` its parse (undefined or null when it is not JSON).
  */
 export function readConversation(req: Req, body: Buffer | null, json: unknown): ConversationRead {
   const messages = isConversationApi(req.api) ? messageList(req.api, json) : null;
-  const cache = new Map<number, string | null>();
-  const messageHash = (i: number): string | null => {
-    if (!messages || i < 0 || i >= messages.length) return null;
-    let h = cache.get(i);
-    if (h === undefined) {
-      h = shortHash(JSON.stringify(withoutCacheControl(messages[i], 0)) ?? 'null');
-      cache.set(i, h);
-    }
-    return h;
-  };
-  const facts: ConversationFacts | null =
-    messages && messages.length > 0
-      ? {
-          messages: messages.length,
-          tailHash: messageHash(messages.length - 1)!,
-          prompt: lastPrompt(req.api, messages),
-          firstPrompt: firstPrompt(req.api, messages),
-        }
-      : null;
-  return { fingerprint: turnFingerprint(req, body, json), facts, messageHash };
+  return new Read(req.api, turnFingerprint(req, body, json), messages);
 }
 
 function shortHash(text: string): string {
   return hash('sha1', text, 'base64url').slice(0, 22);
 }
 
+/** Bodies up to this size are hashed in one call over a copy of the parts; larger ones
+ * part by part, without the copy. The same bytes give the same digest either way. */
+const ONE_SHOT_BYTES = 64 * 1024;
+
 function turnFingerprint(req: Req, body: Buffer | null, json: unknown): string {
-  const h = createHash('sha1');
-  h.update(`${req.api}\u0000${req.method}\u0000${req.path}\u0000`);
+  const parts: Buffer[] = [Buffer.from(`${req.api}\u0000${req.method}\u0000${req.path}\u0000`)];
   const members = body && json !== null && typeof json === 'object' && !Array.isArray(json) ? topLevelMembers(body) : null;
   if (body && members) {
-    const names = isConversationApi(req.api) ? TURN_MEMBERS : [...members.keys()].filter((k) => !ATTEMPT_MEMBERS.has(k)).sort();
+    const names = isConversationApi(req.api) ? TURN_MEMBERS : otherMembers(members);
     for (const name of names) {
       const range = members.get(name);
-      if (!range) continue;
-      h.update(`${name}\u0000`);
-      h.update(body.subarray(range[0], range[1]));
-      h.update('\u0000');
+      if (range) parts.push(Buffer.from(`${name}\u0000`), body.subarray(range[0], range[1]), SEPARATOR);
     }
   } else if (body) {
-    h.update(body);
+    parts.push(body);
   }
+  if (!body || body.length <= ONE_SHOT_BYTES) return hash('sha1', Buffer.concat(parts), 'base64url').slice(0, 22);
+  const h = createHash('sha1');
+  for (const p of parts) h.update(p);
   return h.digest('base64url').slice(0, 22);
+}
+
+const SEPARATOR = Buffer.from([0]);
+
+function otherMembers(members: Map<string, unknown>): string[] {
+  const names: string[] = [];
+  for (const k of members.keys()) if (!ATTEMPT_MEMBERS.has(k)) names.push(k);
+  return names.sort();
 }
 
 function messageList(api: ApiKind, json: unknown): unknown[] | null {
@@ -150,7 +175,9 @@ const INJECTED_PREFIXES = [
 export function typedText(text: string): string | null {
   const trimmed = text.trim();
   if (INJECTED_PREFIXES.some((p) => trimmed.startsWith(p))) return null;
-  const rest = trimmed.replace(INJECTED_BLOCK, ' ').replace(/\s+/g, ' ').trim();
+  // Most prompts have no tag at all: skip the tag scan for them.
+  const untagged = trimmed.includes('<') ? trimmed.replace(INJECTED_BLOCK, ' ') : trimmed;
+  const rest = untagged.replace(/\s+/g, ' ').trim();
   if (rest === '') return null;
   if (rest.length <= PROMPT_CHARS) return rest;
   const cut = rest.slice(0, PROMPT_CHARS - 1);

@@ -74,8 +74,8 @@ function valueEnd(buf: Buffer, i: number): number {
 }
 
 /**
- * The top-level members of the JSON object in `buf`: key (as written, escapes not
- * decoded) → [start, end) of its value's bytes. Null when `buf` is not an object.
+ * The top-level members of the JSON object in `buf`: key (its bytes as written, read
+ * as latin1, escapes not decoded) → [start, end) of its value's bytes. Null when `buf` is not an object.
  * A key written twice keeps its last value, as JSON.parse does.
  */
 export function topLevelMembers(buf: Buffer): Map<string, [number, number]> | null {
@@ -88,7 +88,8 @@ export function topLevelMembers(buf: Buffer): Map<string, [number, number]> | nu
     if (buf[i] !== QUOTE) return null;
     const keyEnd = stringEnd(buf, i);
     if (keyEnd === -1) return null;
-    const key = buf.toString('utf8', i + 1, keyEnd - 1);
+    // latin1: cheaper than utf8, and a key is only compared with ASCII names or sorted.
+    const key = buf.toString('latin1', i + 1, keyEnd - 1);
     i = skipSpace(buf, keyEnd);
     if (buf[i] !== COLON) return null;
     const start = skipSpace(buf, i + 1);
