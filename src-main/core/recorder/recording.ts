@@ -233,7 +233,14 @@ export class Recording {
     const linker = this.sink.linker;
     if (!linker || this.linked) return false;
     this.linked = true;
-    linker.link(this.record, body, json);
+    try {
+      linker.link(this.record, body, json);
+    } catch {
+      // Linking runs outside any request handler (setImmediate): a bug in it must cost
+      // the record its turn, never the proxy its process. It stays a turn of its own.
+      this.record.turnId = this.record.id;
+      this.record.attempt = 1;
+    }
     return true;
   }
 
@@ -457,7 +464,11 @@ export class Recording {
     // The whole record as the final patch: it no longer changes, so the store may keep
     // references to its parts (it copies the top level and skips the id).
     this.sink.update(r.id, r);
-    this.sink.linker?.settled(r);
+    try {
+      this.sink.linker?.settled(r);
+    } catch {
+      // as in link(): the record is written; only later linking to it may suffer
+    }
     if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
