@@ -111,6 +111,7 @@ export interface SessionSummary {
   /** the latest request (which need not be the one that decided the ending) */
   lastOutcome: Outcome | null;
   lastTruncated: boolean;
+  lastDiagnosis: string | null;
   lastRequestId: string | null;
 }
 

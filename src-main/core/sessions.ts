@@ -79,6 +79,7 @@ function ledgerRow(r: RequestSummary): SessionLedgerRow {
     api: r.api,
     outcome: r.outcome,
     truncated: r.truncated,
+    diagnosis: r.diagnosis,
     upstream: r.upstream,
     upstreamUrl: r.upstreamUrl,
     model: r.responseModel ?? r.model,
@@ -147,6 +148,7 @@ function buildSummary(ledger: readonly SessionLedgerRow[], lastTurn: readonly At
     ending,
     lastOutcome: latest.outcome,
     lastTruncated: latest.outcome === 'completed' && latest.truncated,
+    lastDiagnosis: latest.diagnosis,
     lastRequestId: latest.id,
   };
 }

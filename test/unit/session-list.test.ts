@@ -44,6 +44,7 @@ describe('listSessions', () => {
       usage: { inputTokens: 243, outputTokens: 51, cachedTokens: 50, reasoningTokens: null, totalTokens: null, estimated: false },
       lastRequestId: 't2b',
       lastOutcome: 'completed',
+      lastDiagnosis: 'The answer completed normally.',
       ending: { kind: 'completed', diagnosis: 'Completed, after one dropped stream retried without streaming.', recordId: 't2b' },
     });
     expect(cc!.costUsd).toBeGreaterThan(0);

@@ -77,6 +77,7 @@ export interface SessionLedgerRow {
   api: ApiKind;
   outcome: Outcome;
   truncated: boolean;
+  diagnosis: string;
   upstream: string;
   upstreamUrl: string;
   /** the model the provider reported, else the one requested */
@@ -431,6 +432,7 @@ interface RawLedgerRow {
   api: ApiKind;
   outcome: Outcome;
   truncated: number;
+  diagnosis: string;
   upstream: string;
   upstream_url: string;
   model: string | null;
@@ -934,7 +936,7 @@ class SqliteStore implements Store {
         select ${requests.id} as id, ${requests.sessionId} as session_id, ${requests.sessionInferred} as session_inferred,
           coalesce(${requests.turnId}, ${requests.id}) as turn_id, ${requests.startedAt} as started_at, ${requests.endedAt} as ended_at,
           ${requests.client} as client, ${requests.api} as api, ${requests.outcome} as outcome, ${requests.truncated} as truncated,
-          ${requests.upstream} as upstream, ${requests.upstreamUrl} as upstream_url, coalesce(${requests.responseModel}, ${requests.model}) as model,
+          ${requests.diagnosis} as diagnosis, ${requests.upstream} as upstream, ${requests.upstreamUrl} as upstream_url, coalesce(${requests.responseModel}, ${requests.model}) as model,
           ${requests.inputTokens} as input_tokens, ${requests.outputTokens} as output_tokens, ${requests.reasoningTokens} as reasoning_tokens,
           ${requests.cachedTokens} as cached_tokens, ${requests.totalTokens} as total_tokens, ${requests.usageEstimated} as usage_estimated,
           ${requests.conversationMessages} as messages, ${requests.firstPrompt} as first_prompt
@@ -952,6 +954,7 @@ class SqliteStore implements Store {
           api: r.api,
           outcome: r.outcome,
           truncated: r.truncated === 1,
+          diagnosis: r.diagnosis,
           upstream: r.upstream,
           upstreamUrl: r.upstream_url,
           model: r.model,

@@ -57,7 +57,7 @@ export function SessionsView() {
               </div>
               <div className="session-end">
                 <span className="faint">ended:</span> <Ending s={s} />
-                <span className="session-diagnosis">{s.ending.diagnosis}</span>
+                <span className="session-diagnosis">{s.lastDiagnosis ?? ''}</span>
               </div>
               <div className="session-id faint mono">{s.sessionId}</div>
             </div>
