@@ -149,14 +149,20 @@ export function scaleRecord(i: number, startedAt: number): RequestRecord {
   const input = logUniform(rand, 800, 180_000);
   const output = answer ? Math.ceil(answer.length / 4) : 0;
   const bytesOut = evs.reduce((a, e) => a + e.data.length + 8, 0) || (answer ? answer.length + 300 : 0);
+  const id = newId(startedAt);
   const rec: RequestRecord = {
-    id: newId(startedAt),
+    id,
     startedAt,
     endedAt: startedAt + duration,
     client: client.label,
     clientVersion: client.label.split(' ').at(-1) ?? null,
     userAgent: client.userAgent,
     sessionId,
+    sessionInferred: false,
+    turnId: id,
+    attempt: 1,
+    turnFingerprint: null,
+    conversation: null,
     credentialFingerprint: `fp-${(group % 7).toString(16).padStart(8, '0')}`,
     upstream: client.upstream,
     upstreamUrl: `https://api.${client.upstream}.com${client.path}`,

@@ -5,7 +5,7 @@
 // processes: no node:* and no electron imports.
 
 import { z } from 'zod';
-import { API_KINDS, OUTCOMES, type EventTicks, type Outcome, type RequestRecord, type RequestSummary } from './record.js';
+import { API_KINDS, OUTCOMES, type ApiKind, type EventTicks, type Outcome, type ProviderError, type RequestRecord, type RequestSummary, type Usage } from './record.js';
 
 const outcome = z.enum(OUTCOMES);
 const strList = z.array(z.string().max(500)).max(200);
@@ -23,6 +23,31 @@ export const RecordFilterSchema = z
     text: z.string().max(1000).optional(),
   })
   .strict();
+
+/** How an agent session ended (DESIGN.md, "Sessions, turns and attempts"): an outcome
+ * of its last attempt, or what the attempts of its last turn add up to. */
+export const SESSION_ENDINGS = [
+  'completed',
+  'in_progress',
+  'gave_up_after_retries',
+  'rate_limited',
+  'context_exhausted',
+  'client_aborted',
+  'upstream_error',
+  'upstream_disconnected',
+  'upstream_unreachable',
+  'timeout',
+  'truncated',
+  'interrupted',
+] as const;
+export type SessionEndingKind = (typeof SESSION_ENDINGS)[number];
+
+/** Sessions that had a request matching the record filter (any of their requests), and
+ * whose ending is one of `ending`. */
+export const SessionFilterSchema = RecordFilterSchema.extend({
+  ending: z.array(z.enum(SESSION_ENDINGS)).max(SESSION_ENDINGS.length).optional(),
+}).strict();
+export type SessionFilter = z.infer<typeof SessionFilterSchema>;
 
 const cursor = z.object({ startedAt: z.number(), id: z.string().max(100) }).strict();
 
@@ -66,20 +91,102 @@ export interface HistogramResult {
   failed: number[];
 }
 
+export interface SessionEnding {
+  kind: SessionEndingKind;
+  /** one sentence in the session's terms ("Codex gave up after 6 attempts in 6.3 s: …") */
+  diagnosis: string;
+  /** the request that decided it: the last attempt of the last turn */
+  recordId: string | null;
+}
+
 export interface SessionSummary {
   sessionId: string;
-  /** true when grouped by client + credential + time gap (no session header) */
+  /** true when Streamtap inferred the session (the tool sent no session header) */
   inferred: boolean;
+  /** client of the session's latest request */
   client: string | null;
+  /** the first prompt the user typed (not the system prompt, not injected reminders) */
+  title: string | null;
   startedAt: number;
+  /** last activity: the latest end (or start, for a request still in flight) */
   endedAt: number | null;
   requests: number;
-  inputTokens: number;
-  outputTokens: number;
+  turnCount: number;
+  /** summed over the session's requests; a count is null when no request reported it */
+  usage: Usage;
+  /** at the model catalog's prices; null when no request could be priced */
+  costUsd: number | null;
+  ending: SessionEnding;
+  /** the latest request (which need not be the one that decided the ending) */
   lastOutcome: Outcome | null;
   lastTruncated: boolean;
   lastDiagnosis: string | null;
   lastRequestId: string | null;
+}
+
+/** One try of a turn. */
+export interface TurnAttempt {
+  recordId: string;
+  /** 1-based */
+  attempt: number;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: Outcome;
+  truncated: boolean;
+  stream: boolean;
+  httpStatus: number | null;
+  ttftMs: number | null;
+  durationMs: number | null;
+  eventCount: number;
+  error: ProviderError | null;
+  /** the record's own diagnosis: why this attempt failed, or how it completed */
+  diagnosis: string;
+}
+
+/** A turn's input against the model's context window. */
+export interface TurnContext {
+  /** input tokens of the turn (cached ones included) */
+  inputTokens: number | null;
+  /** true when counted by Streamtap's tokenizer from the request body, because no attempt reported usage */
+  estimated: boolean;
+  /** the model's context window, from the provider's refusal when it named it, else the model catalog */
+  window: number | null;
+  /** inputTokens / window */
+  fraction: number | null;
+  /** at 90 % of the window or more */
+  nearLimit: boolean;
+  /** the provider refused the turn because it did not fit the context window */
+  refused: boolean;
+}
+
+/** One logical request of the tool, with the attempts that carried it. */
+export interface SessionTurn {
+  /** the turn id: its first attempt's record id */
+  id: string;
+  /** 1-based, in the order the turns started */
+  index: number;
+  startedAt: number;
+  endedAt: number | null;
+  api: ApiKind;
+  model: string | null;
+  /** the latest prompt the user had typed when the turn was sent */
+  prompt: string | null;
+  attempts: TurnAttempt[];
+  context: TurnContext;
+  usage: Usage;
+  costUsd: number | null;
+}
+
+export interface SessionDetail extends SessionSummary {
+  turns: SessionTurn[];
+  /** the session has more requests than one read returns; the oldest turns are left out */
+  turnsTruncated: boolean;
+}
+
+/** A record's turn: every attempt of it, the record's own included, in order. */
+export interface TurnAttempts {
+  turnId: string;
+  attempts: TurnAttempt[];
 }
 
 export interface Facets {
@@ -150,9 +257,11 @@ export const CHANNELS = {
     z.object({ filter: RecordFilterSchema, buckets: z.number().int().min(1).max(500) }).strict(),
   ),
   'requests.facets': channel<z.ZodObject<Record<string, never>>, Facets>(z.object({}).strict()),
-  'sessions.list': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; limit: z.ZodNumber }>, SessionSummary[]>(
-    z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000) }).strict(),
+  'requests.attempts': channel<z.ZodObject<{ id: z.ZodString }>, TurnAttempts | null>(z.object({ id: z.string().min(1).max(100) }).strict()),
+  'sessions.list': channel<z.ZodObject<{ filter: typeof SessionFilterSchema; limit: z.ZodNumber }>, SessionSummary[]>(
+    z.object({ filter: SessionFilterSchema, limit: z.number().int().min(1).max(1000) }).strict(),
   ),
+  'sessions.get': channel<z.ZodObject<{ id: z.ZodString }>, SessionDetail | null>(z.object({ id: z.string().min(1).max(300) }).strict()),
   'export.run': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; format: typeof ExportFormatSchema; exportId: z.ZodString }>, ExportResult>(
     z.object({ filter: RecordFilterSchema, format: ExportFormatSchema, exportId: z.string().min(1).max(64) }).strict(),
   ),

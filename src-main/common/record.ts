@@ -110,6 +110,24 @@ export interface CapturedBody {
   truncated: boolean;
 }
 
+/** What Streamtap read from a request's conversation (messages, or Responses input
+ * items) to place it in its session and its turn (core/sessions/conversation.ts). */
+export interface ConversationFacts {
+  /** how many messages (or input items) the request carried */
+  messages: number;
+  /** hash of the last message: a later request holding the same message at the same
+   * place continues this conversation */
+  tailHash: string;
+  /** the latest prompt the user typed (not the system prompt, not injected reminders,
+   * not tool results), whitespace collapsed and cut to PROMPT_CHARS */
+  prompt: string | null;
+  /** the first prompt the user typed in this conversation */
+  firstPrompt: string | null;
+}
+
+/** Prompts are kept to this many characters: enough to recognise a turn by. */
+export const PROMPT_CHARS = 300;
+
 /** The full record of one proxied request. This is what the store holds, what the
  * dashboard shows and (after mapping) what exports carry. */
 export interface RequestRecord {
@@ -119,7 +137,21 @@ export interface RequestRecord {
   client: string | null; // "Claude Code 2.0.14"
   clientVersion: string | null;
   userAgent: string | null;
+  /** the agent session: the id the tool sent in a header, or one Streamtap inferred
+   * (`inferred:<id of the session's first request>`) when the tool sent none */
   sessionId: string | null;
+  /** true when sessionId was inferred (by client, credential, conversation continuity and time gap) */
+  sessionInferred: boolean;
+  /** the turn (one logical request of the tool) this request is an attempt of: the id of
+   * the turn's first attempt, so the first attempt's own id */
+  turnId: string;
+  /** 1-based: which try of its turn this request was (SDK retries, Codex reconnects,
+   * Claude Code's non-streaming retry) */
+  attempt: number;
+  /** hash of what makes the turn (model, system prompt, messages or input, tools; not the
+   * stream flag or per-attempt settings); null until the request body was read */
+  turnFingerprint: string | null;
+  conversation: ConversationFacts | null;
   /** a hash of the credential (never the credential), used to group sessions */
   credentialFingerprint: string | null;
   upstream: string; // upstream name

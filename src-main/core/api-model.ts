@@ -11,9 +11,7 @@ import type { AppStatus, Handlers, SettingsInput, SetupInfo } from '../common/co
 import { SettingsInputSchema } from '../common/contract.js';
 import type { Core } from './create-core.js';
 import { parseSettings, readSettingsFile, writeSettingsFile } from './settings.js';
-import { clientName, listSessions } from './sessions.js';
-
-export { clientName, inferSessions, listSessions, SESSION_GAP_MS, INFERENCE_WINDOW_MS, INFERENCE_MAX_ROWS } from './sessions.js';
+import { attemptsOf, clientName, getSession, listSessions } from './sessions.js';
 
 export type ApiModel = Omit<Handlers, 'export.run'>;
 
@@ -106,6 +104,7 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       const events = core.liveEvents(id);
       return events ? { ...record, events } : record;
     },
+    'requests.attempts': ({ id }) => attemptsOf(store, id),
     'requests.summary': ({ filter }) => store.summary(filter),
     'requests.histogram': ({ filter, buckets }) => store.histogram(filter, buckets),
     'requests.facets': () => ({
@@ -114,7 +113,8 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       upstreams: store.distinct('upstream'),
       sessions: store.distinct('session_id'),
     }),
-    'sessions.list': ({ filter, limit }) => listSessions(core.store, filter, limit),
+    'sessions.list': ({ filter, limit }) => listSessions(store, filter, limit),
+    'sessions.get': ({ id }) => getSession(store, id),
     'status.get': () => buildAppStatus(core, opts.runtime),
     'recording.setPaused': ({ paused }) => {
       core.setPaused(paused);

@@ -9,6 +9,7 @@ import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
 import { preloadTokenizer } from './recorder/tokens.js';
+import { createSessionLinker } from './sessions/linker.js';
 
 export interface CoreStatus {
   listening: boolean;
@@ -114,9 +115,10 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     async start() {
       store.recoverInterrupted(describeInterrupted);
       applyRetention();
+      const linker = createSessionLinker(store);
       proxy = new ProxyServer({
         config,
-        sink: store,
+        sink: { insert: (rec) => store.insert(rec), update: (id, patch) => store.update(id, patch), linker },
         onChange: (c) => {
           for (const l of changeListeners) l(c);
         },

@@ -11,10 +11,12 @@ import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstre
 import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { openStore, StoreOpenError } from '../core/db/store.js';
-import { listSessions } from '../core/sessions.js';
+import { getSession, listSessions } from '../core/sessions.js';
+import { SESSION_ENDINGS, type SessionEndingKind, type SessionFilter } from '../common/contract.js';
 import { OUTCOMES, type Outcome, type RecordFilter, type RequestSummary } from '../common/record.js';
 import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
 import { startDashboard, TOKEN_FILE } from './dashboard-server.js';
+import { SESSIONS_FORMAT_VERSION, sessionJson, sessionStory, sessionTableEntry, type SessionsJson } from './sessions-output.js';
 
 class UsageError extends Error {}
 
@@ -68,7 +70,10 @@ commands:
             --db FILE  --format json|jsonl|har  --out FILE (default: stdout)  --events
             filters: --since T --until T (ISO date or 30m, 2h, 7d ago) --outcome LIST
                      --truncated --model LIST --client LIST --upstream LIST --session LIST --text S
-  sessions  list agent sessions and how each one ended   (--db FILE --limit N, filters)
+  sessions  agent sessions, newest first, and how each one ended
+            --db FILE  --limit N (default 50)  filters, and --ending LIST
+            --format table|json   json: schema/sessions.schema.json
+            --show ID             one session's story: its ending, turns and attempts
   tail      the latest requests, one line each            (--db FILE --limit N, filters)
             --follow, -f          then print each request as it settles, until Ctrl-C
 `;
@@ -348,29 +353,56 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length);
 }
 
-function parseLimit(text: string | undefined, fallback: number): number {
-  const limit = Number(text ?? fallback);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got "${text}"`);
-  return limit;
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive whole number, got "${value}"`);
+  return n;
 }
 
-function sessionsCommand(argv: string[]): void {
-  const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' } }, strict: true });
-  const filter = filterFromFlags(values);
-  const limit = parseLimit(values.limit, 50);
+async function sessionsCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...FILTER_OPTIONS, limit: { type: 'string' }, ending: { type: 'string', multiple: true }, format: { type: 'string' }, show: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const format = values.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`);
+  const limit = positiveInt(values.limit, '--limit', 50);
+  const filter: SessionFilter = filterFromFlags(values);
+  const endings = list(values.ending);
+  if (endings) {
+    for (const e of endings) {
+      if (!(SESSION_ENDINGS as readonly string[]).includes(e)) throw new UsageError(`--ending: unknown ending "${e}" (one of ${SESSION_ENDINGS.join(', ')})`);
+    }
+    filter.ending = endings as SessionEndingKind[];
+  }
   const store = openExisting(values.db);
   try {
-    const rows = listSessions(store, filter, limit);
+    if (values.show !== undefined) {
+      const session = await getSession(store, values.show);
+      if (!session) throw new Error(`no session "${values.show}" in ${store.path} (see "streamtap sessions" for the ids)`);
+      const doc: SessionsJson = { formatVersion: SESSIONS_FORMAT_VERSION, sessions: [sessionJson(session)] };
+      process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : sessionStory(session));
+      return;
+    }
+    const rows = await listSessions(store, filter, limit);
+    if (format === 'json') {
+      const doc: SessionsJson = { formatVersion: SESSIONS_FORMAT_VERSION, sessions: [] };
+      // The JSON carries every turn and attempt; the input estimate (tokenizer) is not part of it.
+      for (const s of rows) {
+        const detail = await getSession(store, s.sessionId, { estimate: false });
+        if (detail) doc.sessions.push(sessionJson(detail));
+      }
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      return;
+    }
     if (rows.length === 0) {
       process.stdout.write('no sessions\n');
       return;
     }
-    for (const s of rows) {
-      const when = new Date(s.startedAt).toISOString().replace('T', ' ').slice(0, 19);
-      process.stdout.write(
-        `${when}  ${pad(s.client ?? '-', 18)} ${pad(String(s.requests) + ' req', 8)} ${pad(`${s.inputTokens}/${s.outputTokens} tok`, 16)} ${pad(s.lastTruncated ? 'truncated' : (s.lastOutcome ?? '-'), 22)} ${s.inferred ? '(no session header) ' : ''}${s.sessionId}\n    ${s.lastDiagnosis ?? ''}\n`,
-      );
-    }
+    for (const s of rows) process.stdout.write(sessionTableEntry(s));
   } finally {
     store.close();
   }
@@ -390,7 +422,7 @@ const FOLLOW_WINDOW = 500;
 async function tailCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } }, strict: true });
   const filter = filterFromFlags(values);
-  const limit = parseLimit(values.limit, 20);
+  const limit = positiveInt(values.limit, '--limit', 20);
   const store = openExisting(values.db);
   try {
     // Without --follow: the latest requests, settled or not. With it: then every
@@ -434,7 +466,7 @@ export async function main(argv: string[]): Promise<void> {
         await exportCommand(rest);
         return;
       case 'sessions':
-        sessionsCommand(rest);
+        await sessionsCommand(rest);
         return;
       case 'tail':
         await tailCommand(rest);

@@ -122,6 +122,69 @@ describe('streamtap export', () => {
   }, 90_000);
 });
 
+describe('streamtap sessions', () => {
+  function sessionsValidator() {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    return ajv.compile(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/sessions.schema.json'), 'utf8')));
+  }
+  type SessionsDoc = { formatVersion: number; sessions: { id: string; title: string | null; turns: { id: string; attempts: { recordId: string; outcome: string }[] }[]; ending: { kind: string; diagnosis: string; recordId: string } }[] };
+
+  it('--format json prints every session, newest first, in the documented shape', () => {
+    const r = cli(['sessions', '--db', db, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as SessionsDoc;
+    const validate = sessionsValidator();
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(doc.formatVersion).toBe(1);
+    const byTitle = Object.fromEntries(doc.sessions.map((s) => [s.title, s]));
+    expect(byTitle['one']).toMatchObject({ id: 'sess-1', ending: { kind: 'completed' } });
+    expect(byTitle['two']!.ending).toMatchObject({ kind: 'rate_limited', diagnosis: 'The provider rate-limited the last request of turn 1 (429, retry after 7 s); node stopped.' });
+    expect(byTitle['three']!.ending.kind).toBe('truncated');
+    // newest first: the order the requests were sent, reversed
+    const order = doc.sessions.map((s) => s.title).filter((t) => t === 'one' || t === 'two' || t === 'three');
+    expect(order).toEqual(['three', 'two', 'one']);
+    for (const s of doc.sessions) expect(s.ending.recordId).toBe(s.turns[s.turns.length - 1]!.attempts.at(-1)!.recordId);
+    // the ids are those of the export's records
+    const exported = JSON.parse(cli(['export', '--db', db, '--session', byTitle['two']!.id]).stdout) as { records: { id: string; sessionId: string; sessionInferred: boolean; turnId: string; attempt: number }[] };
+    expect(exported.records).toEqual([expect.objectContaining({ id: byTitle['two']!.turns[0]!.attempts[0]!.recordId, sessionInferred: true, turnId: byTitle['two']!.turns[0]!.id, attempt: 1 })]);
+  });
+
+  it('filters by ending, and the table shows each ending with its diagnosis', () => {
+    const only = JSON.parse(cli(['sessions', '--db', db, '--format', 'json', '--ending', 'rate_limited,truncated']).stdout) as SessionsDoc;
+    expect(only.sessions.map((s) => s.ending.kind).sort()).toEqual(['rate_limited', 'truncated']);
+    const table = cli(['sessions', '--db', db, '--limit', '10']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/rate_limited\s+\(inferred\) inferred:/);
+    expect(table.stdout).toContain('    "two"\n    The provider rate-limited the last request of turn 1 (429, retry after 7 s); node stopped.\n');
+    expect(table.stdout).toMatch(/completed\s+sess-1\n/);
+  });
+
+  it("--show ID prints one session's story", () => {
+    const r = cli(['sessions', '--db', db, '--show', 'sess-1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Session sess-1\n/);
+    expect(r.stdout).toContain('"one"');
+    expect(r.stdout).toMatch(/\nEnded: completed \(request [0-9a-f-]+\)\n {2}Completed: one turn, answered normally/);
+    expect(r.stdout).toMatch(/\nTurn 1 .* gpt-5 {2}context ~\d+ of 400,000 \(0 %\) {2}\$0\.\d{4}\n {2}"one"\n {2}#1 completed\s+stream\s+200 /);
+    const json = JSON.parse(cli(['sessions', '--db', db, '--show', 'sess-1', '--format', 'json']).stdout) as SessionsDoc;
+    expect(sessionsValidator()(json)).toBe(true);
+    expect(json.sessions.map((s) => s.id)).toEqual(['sess-1']);
+  });
+
+  it('a bad --ending or --limit is a usage error; an unknown session is one clear line', () => {
+    const bad = cli(['sessions', '--db', db, '--ending', 'exploded']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown ending "exploded"');
+    expectOneCleanLine(bad.stderr);
+    expect(cli(['sessions', '--db', db, '--limit', '0']).code).toBe(2);
+    const missing = cli(['sessions', '--db', db, '--show', 'nope']);
+    expect(missing.code).toBe(1);
+    expectOneCleanLine(missing.stderr);
+    expect(missing.stderr).toContain('no session "nope"');
+  });
+});
+
 describe('streamtap tail --follow', () => {
   it('prints each request as it settles, recorded by the running server, until Ctrl-C', async () => {
     const tail = spawn(process.execPath, [...CLI, 'tail', '--db', db, '--follow', '--limit', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

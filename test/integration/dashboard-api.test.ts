@@ -8,7 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppStatus, LiveEvent, SessionSummary, SettingsInput, SetupInfo } from '../../src-main/common/contract.js';
+import type { AppStatus, LiveEvent, SessionDetail, SessionSummary, SettingsInput, SetupInfo, TurnAttempts } from '../../src-main/common/contract.js';
 import type { RequestSummary } from '../../src-main/common/record.js';
 import { resolveConfig } from '../../src-main/core/config.js';
 import { createCore, type Core } from '../../src-main/core/create-core.js';
@@ -419,18 +419,26 @@ describe('the channels over HTTP', () => {
     expect(f.clients.some((c) => c.startsWith('Claude Code'))).toBe(true);
   });
 
-  it('sessions.list groups by session header, and infers the rest by client and credential', async () => {
-    await proxiedChat({ headers: { 'x-claude-code-session-id': 'sess-42' } });
-    await proxiedChat({ headers: { 'x-claude-code-session-id': 'sess-42' } });
+  it('sessions.list groups by session header, and infers the rest by client, credential and conversation', async () => {
+    await proxiedChat();
+    const first = await proxiedChat({ headers: { 'x-claude-code-session-id': 'sess-42' } });
+    const second = await proxiedChat({ headers: { 'x-claude-code-session-id': 'sess-42' } });
     const sessions = await callOk<SessionSummary[]>('sessions.list', { filter: {}, limit: 50 });
     const explicit = sessions.find((s) => s.sessionId === 'sess-42');
-    expect(explicit).toMatchObject({ inferred: false, requests: 2, lastOutcome: 'completed', lastTruncated: false });
+    expect(explicit).toMatchObject({ inferred: false, requests: 2, turnCount: 2, title: 'say hello', lastOutcome: 'completed', lastTruncated: false, ending: { kind: 'completed', recordId: second } });
     const inferred = sessions.filter((s) => s.inferred);
-    // every header-less request so far came from one credential and one tool, minutes apart at most
+    // every header-less request so far re-sent one conversation, from one credential and one tool
     expect(inferred).toHaveLength(1);
-    expect(inferred[0]!.requests).toBeGreaterThanOrEqual(3);
+    expect(inferred[0]!.requests).toBeGreaterThanOrEqual(1);
     expect(inferred[0]!.sessionId).toMatch(/^inferred:/);
     expect(inferred[0]!.lastOutcome).toBe('completed');
+    // one session's turns, and a record's siblings, over HTTP
+    const detail = await callOk<SessionDetail>('sessions.get', { id: 'sess-42' });
+    expect(detail.turns.map((t) => t.attempts.map((a) => a.recordId))).toEqual([[first], [second]]);
+    expect(await callOk<TurnAttempts>('requests.attempts', { id: second })).toMatchObject({ turnId: second, attempts: [{ recordId: second, attempt: 1 }] });
+    expect(await callOk('sessions.get', { id: 'no-such-session' })).toBeNull();
+    const bad = await call('sessions.list', { filter: { ending: ['exploded'] }, limit: 5 });
+    expect(bad.status).toBe(400);
   });
 
   it('settings.set refuses bad settings with invalid_settings and writes nothing', async () => {

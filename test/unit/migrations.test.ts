@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeSync, truncateSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestBodies, requests } from '../../src-main/core/db/schema.js';
@@ -118,6 +120,44 @@ describe('migrations', () => {
     db.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('future', Date.now() + 10 * 365 * 86_400_000);
     db.close();
     expect(() => openStore({ path: file })).toThrow(/written by a newer version of Streamtap/);
+  });
+
+  it('give rows recorded before sessions existed a turn of their own and the inferred session they were shown in', () => {
+    // A database as the first release left it: only 0000_init applied.
+    const first = join(dir, 'migrations-0000');
+    cpSync(defaultMigrationsFolder(), first, { recursive: true });
+    const journalFile = join(first, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }));
+    const file = join(dir, 'old.db');
+    const db = new Database(file);
+    migrate(drizzle({ client: db }), { migrationsFolder: first });
+    const insert = db.prepare(
+      `insert into requests (id, started_at, ended_at, client, credential_fingerprint, session_id, upstream, upstream_url, api, method, path, stream, outcome, evidence)
+       values (?, ?, ?, ?, ?, ?, 'openai', 'https://api.openai.com/v1/chat/completions', 'chat.completions', 'POST', '/v1/chat/completions', 1, 'completed', '{}')`,
+    );
+    const min = 60_000;
+    insert.run('a', 0, 1_000, 'OpenAI/JS 6.3.0', 'k1', null);
+    insert.run('b', 10 * min, 11 * min, 'OpenAI/JS 6.3.0', 'k1', null); // 10 minutes later: same session
+    insert.run('c', 42 * min, 43 * min, 'OpenAI/JS 6.3.0', 'k1', null); // 31 minutes after b ended: a new one
+    insert.run('d', 5 * min, 6 * min, 'OpenAI/JS 6.3.0', 'k2', null); // another key
+    insert.run('e', 7 * min, 8 * min, 'Claude Code 2.0.14', 'k1', 'cc-1'); // a session header
+    db.close();
+
+    const store = openStore({ path: file });
+    try {
+      const got = Object.fromEntries(store.list({}, { limit: 10 }).map((r) => [r.id, [r.sessionId, r.sessionInferred, r.turnId, r.attempt]]));
+      expect(got).toEqual({
+        a: ['inferred:a', true, 'a', 1],
+        b: ['inferred:a', true, 'b', 1],
+        c: ['inferred:c', true, 'c', 1],
+        d: ['inferred:d', true, 'd', 1],
+        e: ['cc-1', false, 'e', 1],
+      });
+    } finally {
+      store.close();
+    }
+    expect(inspect(file).requests).toEqual(declared(requests));
   });
 
   it('leave a foreign file byte for byte as it was: no switch to WAL, no lock file', () => {
@@ -255,3 +295,4 @@ describe('one recorder per database', () => {
     openStore({ path: file }).close();
   }, 30_000);
 });
+

@@ -394,41 +394,40 @@ describe('distinct and sessions', () => {
     expect(() => s.distinct('path' as never)).toThrow(/Unknown column/);
   });
 
-  it('groups requests by session id with totals and how the session ended', () => {
+  it('lists session ids: those with a matching request, the session whose latest request started last first', () => {
     const s = open();
-    const usage = (i: number, o: number) => ({ inputTokens: i, outputTokens: o, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false });
-    s.insert(makeCompletedRecord({ id: 's1-a', sessionId: 's1', startedAt: 1_000, endedAt: 2_000, usage: usage(10, 1) }));
-    s.insert(makeRecord({ id: 's1-b', sessionId: 's1', startedAt: 3_000, endedAt: 9_000, client: 'Claude Code 2.1', outcome: 'upstream_disconnected', diagnosis: 'The provider dropped the stream.', usage: usage(5, 2) }));
-    s.insert(makeCompletedRecord({ id: 's2-a', sessionId: 's2', startedAt: 5_000, endedAt: 6_000, usage: usage(1, 1) }));
+    s.insert(makeCompletedRecord({ id: 's1-a', sessionId: 's1', startedAt: 1_000, endedAt: 2_000 }));
+    s.insert(makeRecord({ id: 's1-b', sessionId: 's1', startedAt: 3_000, endedAt: 9_000, outcome: 'upstream_disconnected' }));
+    s.insert(makeCompletedRecord({ id: 's2-a', sessionId: 'inferred:s2-a', sessionInferred: true, startedAt: 5_000, endedAt: 6_000 }));
     s.insert(makeCompletedRecord({ id: 'none', sessionId: null, startedAt: 7_000 }));
-    expect(s.sessions({}, 10)).toEqual([
-      {
-        sessionId: 's2',
-        client: 'Claude Code 2.0.14',
-        startedAt: 5_000,
-        endedAt: 6_000,
-        requests: 1,
-        inputTokens: 1,
-        outputTokens: 1,
-        lastOutcome: 'completed',
-        lastDiagnosis: 'The answer completed normally.',
-        lastRequestId: 's2-a',
-      },
-      {
-        sessionId: 's1',
-        client: 'Claude Code 2.1',
-        startedAt: 1_000,
-        endedAt: 9_000,
-        requests: 2,
-        inputTokens: 15,
-        outputTokens: 3,
-        lastOutcome: 'upstream_disconnected',
-        lastDiagnosis: 'The provider dropped the stream.',
-        lastRequestId: 's1-b',
-      },
+    expect(s.sessionIds({}, 10)).toEqual(['inferred:s2-a', 's1']);
+    expect(s.sessionIds({}, 1)).toEqual(['inferred:s2-a']);
+    expect(s.sessionIds({}, 0)).toEqual([]);
+    // any matching request picks its session
+    expect(s.sessionIds({ until: 2_000 }, 10)).toEqual(['s1']);
+    expect(s.sessionIds({ outcome: ['upstream_disconnected'] }, 10)).toEqual(['s1']);
+    expect(s.sessionIds({ session: ['inferred:s2-a'] }, 10)).toEqual(['inferred:s2-a']);
+  });
+
+  it("reads sessions' ledgers, turns' attempts, a request's turn and its body", () => {
+    const s = open();
+    s.insert(makeRecord({ id: 'a1', sessionId: 's1', turnId: 'a1', attempt: 1, startedAt: 1_000, outcome: 'upstream_disconnected', responseModel: 'claude-sonnet-4-5-20250929' }));
+    s.insert(makeRecord({ id: 'a2', sessionId: 's1', turnId: 'a1', attempt: 2, startedAt: 2_000, outcome: 'completed', usage: { inputTokens: 9, outputTokens: 3, reasoningTokens: null, cachedTokens: 4, totalTokens: 12, estimated: false } }));
+    s.insert(makeRecord({ id: 'b1', sessionId: 's2', turnId: 'b1', startedAt: 1_500 }));
+    expect(s.sessionLedger(['s1', 's2']).map((r) => [r.id, r.sessionId, r.turnId])).toEqual([
+      ['a1', 's1', 'a1'],
+      ['b1', 's2', 'b1'],
+      ['a2', 's1', 'a1'],
     ]);
-    expect(s.sessions({}, 1).map((x) => x.sessionId)).toEqual(['s2']);
-    expect(s.sessions({ until: 2_000 }, 10)).toMatchObject([{ sessionId: 's1', requests: 1, lastRequestId: 's1-a' }]);
+    expect(s.sessionLedger(['s1'])[0]).toMatchObject({ model: 'claude-sonnet-4-5-20250929', upstream: 'anthropic', api: 'messages', sessionInferred: false, messages: null });
+    expect(s.sessionLedger(['s1'])[1]).toMatchObject({ model: 'claude-sonnet-4-5', usage: { inputTokens: 9, cachedTokens: 4, outputTokens: 3 }, outcome: 'completed' });
+    expect(s.turnAttempts(['a1']).map((r) => [r.id, r.attempt])).toEqual([
+      ['a1', 1],
+      ['a2', 2],
+    ]);
+    expect([s.turnIdOf('a2'), s.turnIdOf('b1'), s.turnIdOf('nope')]).toEqual(['a1', 'b1', null]);
+    expect(s.requestBody('a1')).toEqual(makeRecord().requestBody);
+    expect(s.requestBody('nope')).toBeNull();
   });
 });
 

@@ -31,6 +31,16 @@ const WRITERS: Writers = {
   clientVersion: (v, o) => void (o.main.clientVersion = v),
   userAgent: (v, o) => void (o.main.userAgent = v),
   sessionId: (v, o) => void (o.main.sessionId = v),
+  sessionInferred: (v, o) => void (o.main.sessionInferred = v),
+  turnId: (v, o) => void (o.main.turnId = v),
+  attempt: (v, o) => void (o.main.attempt = v),
+  turnFingerprint: (v, o) => void (o.main.turnFingerprint = v),
+  conversation: (v, o) => {
+    o.main.conversationMessages = v?.messages ?? null;
+    o.main.conversationTail = v?.tailHash ?? null;
+    o.main.prompt = v?.prompt ?? null;
+    o.main.firstPrompt = v?.firstPrompt ?? null;
+  },
   credentialFingerprint: (v, o) => void (o.main.credentialFingerprint = v),
   upstream: (v, o) => void (o.main.upstream = v),
   upstreamUrl: (v, o) => void (o.main.upstreamUrl = v),
@@ -123,6 +133,15 @@ function summaryFields(r: RequestsRow): SummaryBase {
     clientVersion: r.clientVersion,
     userAgent: r.userAgent,
     sessionId: r.sessionId,
+    sessionInferred: r.sessionInferred,
+    // Rows written before turns existed were backfilled; a row is its own turn otherwise.
+    turnId: r.turnId ?? r.id,
+    attempt: r.attempt,
+    turnFingerprint: r.turnFingerprint,
+    conversation:
+      r.conversationTail !== null
+        ? { messages: r.conversationMessages ?? 0, tailHash: r.conversationTail, prompt: r.prompt, firstPrompt: r.firstPrompt }
+        : null,
     credentialFingerprint: r.credentialFingerprint,
     upstream: r.upstream,
     upstreamUrl: r.upstreamUrl,

@@ -37,6 +37,18 @@ export const requests = sqliteTable(
     clientVersion: text('client_version'),
     userAgent: text('user_agent'),
     sessionId: text('session_id'),
+    // Added with sessions and turns (migration 0001). session_id then holds inferred
+    // session ids too; session_inferred tells them apart. turn_id is null only in rows a
+    // migration has not backfilled (never after 0002).
+    sessionInferred: integer('session_inferred', { mode: 'boolean' }).notNull().default(false),
+    turnId: text('turn_id'),
+    attempt: integer('attempt').notNull().default(1),
+    turnFingerprint: text('turn_fingerprint'),
+    // ConversationFacts, flattened; conversation_tail null = no conversation
+    conversationMessages: integer('conversation_messages'),
+    conversationTail: text('conversation_tail'),
+    prompt: text('prompt'),
+    firstPrompt: text('first_prompt'),
     credentialFingerprint: text('credential_fingerprint'),
     upstream: text('upstream').notNull(),
     upstreamUrl: text('upstream_url').notNull(),
@@ -94,6 +106,8 @@ export const requests = sqliteTable(
     index('requests_client_idx').on(t.client, t.startedAt, t.id),
     index('requests_session_idx').on(t.sessionId, t.startedAt, t.id),
     index('requests_upstream_idx').on(t.upstream, t.startedAt, t.id),
+    // a turn's attempts, in order (sessions, and a record's sibling attempts)
+    index('requests_turn_idx').on(t.turnId, t.startedAt, t.id),
   ],
 );
 

@@ -22,7 +22,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { OUTCOMES } from '../../common/record.js';
-import type { Outcome, Phase, RecordFilter, RequestRecord, RequestSummary } from '../../common/record.js';
+import type { ApiKind, CapturedBody, Outcome, Phase, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
@@ -79,21 +79,28 @@ export interface RecordsSummary {
   medianTtftMs: number | null;
 }
 
-export interface SessionSummary {
+/** What the sessions list reads of each request of a session: enough for its totals,
+ * title, turns, ending and cost, without the heavy parts (evidence, timings, bodies). */
+export interface SessionLedgerRow {
+  id: string;
   sessionId: string;
-  /** client of the session's latest request */
-  client: string | null;
-  /** start of the first request */
+  sessionInferred: boolean;
+  turnId: string;
   startedAt: number;
-  /** last known activity: the latest end (or start, for requests without an end) */
-  endedAt: number;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** outcome, diagnosis and id of the latest request: how the session ended */
-  lastOutcome: Outcome;
-  lastDiagnosis: string;
-  lastRequestId: string;
+  endedAt: number | null;
+  client: string | null;
+  api: ApiKind;
+  outcome: Outcome;
+  truncated: boolean;
+  diagnosis: string;
+  upstream: string;
+  upstreamUrl: string;
+  /** the model the provider reported, else the one requested */
+  model: string | null;
+  usage: Usage;
+  /** ConversationFacts.messages and .firstPrompt, for the session's title */
+  messages: number | null;
+  firstPrompt: string | null;
 }
 
 export interface StoreStatus {
@@ -131,8 +138,17 @@ export interface Store {
   /** full records, read a page at a time (for exports) */
   iterate(filter: RecordFilter, order?: 'asc' | 'desc'): Generator<RequestRecord>;
   distinct(column: DistinctColumn): string[];
-  /** requests grouped by session id, latest activity first */
-  sessions(filter: RecordFilter, limit: number): SessionSummary[];
+  /** ids of the sessions with at least one request matching `filter`, the session
+   * whose latest request started last first */
+  sessionIds(filter: RecordFilter, limit: number): string[];
+  /** every request of these sessions, oldest first, reduced to a ledger row */
+  sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[];
+  /** every attempt of these turns, oldest first */
+  turnAttempts(turnIds: readonly string[]): RequestSummary[];
+  /** the turn a request is an attempt of, null for an unknown request */
+  turnIdOf(id: string): string | null;
+  /** a request's captured body, without reading the rest of the record */
+  requestBody(id: string): CapturedBody | null;
   /** mark records left in_progress by a previous run as interrupted; call before taking traffic */
   recoverInterrupted(describe: InterruptedDescriber): number;
   deleteOlderThan(epochMs: number): number;
@@ -456,17 +472,38 @@ interface JoinedRow {
   request_bodies: BodiesRow | null;
 }
 
-interface RawSessionRow {
-  session_id: string;
-  client: string | null;
+interface RawLedgerRow {
   id: string;
+  session_id: string;
+  session_inferred: number;
+  turn_id: string;
+  started_at: number;
+  ended_at: number | null;
+  client: string | null;
+  api: ApiKind;
   outcome: Outcome;
+  truncated: number;
   diagnosis: string;
-  first_started: number;
-  last_active: number;
-  n: number;
-  input_tokens: number;
-  output_tokens: number;
+  upstream: string;
+  upstream_url: string;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  reasoning_tokens: number | null;
+  cached_tokens: number | null;
+  total_tokens: number | null;
+  usage_estimated: number;
+  messages: number | null;
+  first_prompt: string | null;
+}
+
+/** Ids per IN (…) list: far below SQLite's bound-parameter limit. */
+const IN_CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
+  return out;
 }
 
 class SqliteStore implements Store {
@@ -986,42 +1023,103 @@ class SqliteStore implements Store {
       .map((r) => r.v as string);
   }
 
-  sessions(filter: RecordFilter, limit: number): SessionSummary[] {
+  sessionIds(filter: RecordFilter, limit: number): string[] {
     this.beforeRead();
     const n = Math.floor(limit);
     if (!(n > 0)) return [];
-    const where = and(isNotNull(requests.sessionId), filterWhere(filter));
-    // Window functions give each session's totals and its latest request in one pass.
-    const rows = this.db.all<RawSessionRow>(sql`
-      select session_id, client, id, outcome, diagnosis, first_started, last_active, n, input_tokens, output_tokens
-      from (
-        select ${requests.sessionId} as session_id, ${requests.client} as client, ${requests.id} as id,
-          ${requests.outcome} as outcome, ${requests.diagnosis} as diagnosis, ${requests.startedAt} as started_at,
-          row_number() over (partition by ${requests.sessionId} order by ${requests.startedAt} desc, ${requests.id} desc) as rn,
-          count(*) over s as n,
-          min(${requests.startedAt}) over s as first_started,
-          max(coalesce(${requests.endedAt}, ${requests.startedAt})) over s as last_active,
-          sum(coalesce(${requests.inputTokens}, 0)) over s as input_tokens,
-          sum(coalesce(${requests.outputTokens}, 0)) over s as output_tokens
+    const where = filterWhere(filter);
+    // A session matches when any of its requests does; it is ordered by all of them.
+    const which = where
+      ? sql`${requests.sessionId} in (select ${requests.sessionId} from ${requests} where ${and(isNotNull(requests.sessionId), where)})`
+      : isNotNull(requests.sessionId);
+    // Grouped on requests_session_idx (session_id, started_at, id), which holds every
+    // column this reads: no table row is touched.
+    return this.db
+      .all<{ session_id: string }>(sql`
+        select ${requests.sessionId} as session_id from ${requests}
+        where ${which}
+        group by ${requests.sessionId}
+        order by max(${requests.startedAt}) desc, ${requests.sessionId} desc
+        limit ${n}`)
+      .map((r) => r.session_id);
+  }
+
+  sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[] {
+    this.beforeRead();
+    const out: SessionLedgerRow[] = [];
+    for (const ids of chunks(sessionIds)) {
+      // Raw rows, not drizzle's mapped ones: a sessions list reads tens of thousands of
+      // these, and mapping each column through the schema doubled the time.
+      const rows = this.db.all<RawLedgerRow>(sql`
+        select ${requests.id} as id, ${requests.sessionId} as session_id, ${requests.sessionInferred} as session_inferred,
+          coalesce(${requests.turnId}, ${requests.id}) as turn_id, ${requests.startedAt} as started_at, ${requests.endedAt} as ended_at,
+          ${requests.client} as client, ${requests.api} as api, ${requests.outcome} as outcome, ${requests.truncated} as truncated,
+          ${requests.diagnosis} as diagnosis, ${requests.upstream} as upstream, ${requests.upstreamUrl} as upstream_url, coalesce(${requests.responseModel}, ${requests.model}) as model,
+          ${requests.inputTokens} as input_tokens, ${requests.outputTokens} as output_tokens, ${requests.reasoningTokens} as reasoning_tokens,
+          ${requests.cachedTokens} as cached_tokens, ${requests.totalTokens} as total_tokens, ${requests.usageEstimated} as usage_estimated,
+          ${requests.conversationMessages} as messages, ${requests.firstPrompt} as first_prompt
         from ${requests}
-        where ${where}
-        window s as (partition by ${requests.sessionId})
-      )
-      where rn = 1
-      order by started_at desc, id desc
-      limit ${n}`);
-    return rows.map((r) => ({
-      sessionId: r.session_id,
-      client: r.client,
-      startedAt: r.first_started,
-      endedAt: r.last_active,
-      requests: r.n,
-      inputTokens: r.input_tokens,
-      outputTokens: r.output_tokens,
-      lastOutcome: r.outcome,
-      lastDiagnosis: r.diagnosis,
-      lastRequestId: r.id,
-    }));
+        where ${inArray(requests.sessionId, ids)}`);
+      for (const r of rows) {
+        out.push({
+          id: r.id,
+          sessionId: r.session_id,
+          sessionInferred: r.session_inferred === 1,
+          turnId: r.turn_id,
+          startedAt: r.started_at,
+          endedAt: r.ended_at,
+          client: r.client,
+          api: r.api,
+          outcome: r.outcome,
+          truncated: r.truncated === 1,
+          diagnosis: r.diagnosis,
+          upstream: r.upstream,
+          upstreamUrl: r.upstream_url,
+          model: r.model,
+          usage: {
+            inputTokens: r.input_tokens,
+            outputTokens: r.output_tokens,
+            reasoningTokens: r.reasoning_tokens,
+            cachedTokens: r.cached_tokens,
+            totalTokens: r.total_tokens,
+            estimated: r.usage_estimated === 1,
+          },
+          messages: r.messages,
+          firstPrompt: r.first_prompt,
+        });
+      }
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  turnAttempts(turnIds: readonly string[]): RequestSummary[] {
+    this.beforeRead();
+    const out: RequestSummary[] = [];
+    for (const ids of chunks(turnIds)) {
+      // Served by requests_turn_idx (turn_id, started_at, id).
+      const rows = this.db.select().from(requests).where(inArray(requests.turnId, ids)).orderBy(asc(requests.turnId), asc(requests.startedAt), asc(requests.id)).all();
+      for (const r of rows) out.push(rowToSummary(r));
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  turnIdOf(id: string): string | null {
+    this.beforeRead();
+    const row = this.db.select({ id: requests.id, turnId: requests.turnId }).from(requests).where(eq(requests.id, id)).get();
+    return row ? (row.turnId ?? row.id) : null;
+  }
+
+  requestBody(id: string): CapturedBody | null {
+    this.beforeRead();
+    const op = this.queue.get(id);
+    if (op?.kind === 'insert') return op.rec.requestBody;
+    if (op?.kind === 'update' && op.patch.requestBody) return op.patch.requestBody;
+    const row = this.db
+      .select({ text: requestBodies.requestBodyText, bytes: requestBodies.requestBodyBytes, truncated: requestBodies.requestBodyTruncated })
+      .from(requestBodies)
+      .where(eq(requestBodies.id, id))
+      .get();
+    return row ? { text: row.text, bytes: row.bytes, truncated: row.truncated } : null;
   }
 
   // ---- maintenance ----------------------------------------------------------------

@@ -30,6 +30,9 @@ export interface HarNameValue {
 export interface HarStreamtap {
   id: string;
   sessionId: string | null;
+  sessionInferred: boolean;
+  turnId: string;
+  attempt: number;
   client: string | null;
   upstream: string;
   api: ExportRecord['api'];
@@ -167,6 +170,9 @@ export function toHarEntry(r: RequestRecord, opts: ToExportOptions = {}): HarEnt
     _streamtap: {
       id: x.id,
       sessionId: x.sessionId,
+      sessionInferred: x.sessionInferred,
+      turnId: x.turnId,
+      attempt: x.attempt,
       client: x.client,
       upstream: x.upstream,
       api: x.api,

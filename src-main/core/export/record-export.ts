@@ -98,6 +98,9 @@ export interface ExportRecord {
   clientVersion: string | null;
   userAgent: string | null;
   sessionId: string | null;
+  sessionInferred: boolean;
+  turnId: string;
+  attempt: number;
   upstream: string;
   upstreamUrl: string;
   api: ApiKind;
@@ -255,6 +258,9 @@ export function toExportRecord(r: RequestRecord, opts: ToExportOptions = {}): Ex
     clientVersion: r.clientVersion,
     userAgent: r.userAgent,
     sessionId: r.sessionId,
+    sessionInferred: r.sessionInferred,
+    turnId: r.turnId,
+    attempt: r.attempt,
     upstream: r.upstream,
     upstreamUrl: redactQuery(r.upstreamUrl),
     api: r.api,

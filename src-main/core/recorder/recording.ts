@@ -30,6 +30,21 @@ import { RequestBodyCapture, type CapturedRequest } from './request-body.js';
 export interface RecordSink {
   insert(rec: RequestRecord): void;
   update(id: string, patch: Partial<RequestRecord>): void;
+  /** places each record in its session and turn; without one (a bare store in tests)
+   * every record is a turn of its own */
+  readonly linker?: TurnLinker;
+}
+
+/** Places records in their agent session and turn (core/sessions/linker.ts). Called
+ * off the streaming path, once per record each: link() with the request body once it
+ * is on its way upstream (or at the end, with none, for a request whose body was never
+ * read), settled() when the record is final. */
+export interface TurnLinker {
+  /** sets sessionId (when the tool sent none), sessionInferred, turnId, attempt,
+   * turnFingerprint and conversation. `body` is the decoded request body and `json` its
+   * parse (null when it is not JSON). */
+  link(rec: RequestRecord, body: Buffer | null, json: unknown): void;
+  settled(rec: RequestRecord): void;
 }
 
 export type RecordChange =
@@ -108,6 +123,7 @@ export class Recording {
   private ticksStoredAt = 0;
   private dirty = false;
   private finished = false;
+  private linked = false;
   isStream = false;
 
   constructor(
@@ -126,6 +142,12 @@ export class Recording {
       clientVersion: init.clientVersion,
       userAgent: init.userAgent,
       sessionId: init.sessionId,
+      sessionInferred: false,
+      // Its own turn until the linker has read the body.
+      turnId: init.id,
+      attempt: 1,
+      turnFingerprint: null,
+      conversation: null,
       credentialFingerprint: init.credentialFingerprint,
       upstream: init.upstream,
       upstreamUrl: init.upstreamUrl,
@@ -186,7 +208,32 @@ export class Recording {
     r.requestBody = captured.body;
     if (captured.model !== null) r.model = captured.model;
     r.stream = r.stream || captured.stream;
-    this.sink.update(r.id, { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream });
+    const patch: Partial<RequestRecord> = { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream };
+    if (this.link(captured.bytes.length > 0 ? captured.bytes : null, linkableJson(captured))) {
+      patch.sessionId = r.sessionId;
+      patch.sessionInferred = r.sessionInferred;
+      patch.turnId = r.turnId;
+      patch.attempt = r.attempt;
+      patch.turnFingerprint = r.turnFingerprint;
+      patch.conversation = r.conversation;
+    }
+    this.sink.update(r.id, patch);
+  }
+
+  /** Links the record to its session and turn, once; true when it did so now. */
+  private link(body: Buffer | null, json: unknown): boolean {
+    const linker = this.sink.linker;
+    if (!linker || this.linked) return false;
+    this.linked = true;
+    try {
+      linker.link(this.record, body, json);
+    } catch {
+      // Linking runs outside any request handler (setImmediate): a bug in it must cost
+      // the record its turn, never the proxy its process. It stays a turn of its own.
+      this.record.turnId = this.record.id;
+      this.record.attempt = 1;
+    }
+    return true;
   }
 
   responseStarted(status: number, headers: Record<string, string>, contentType: string, contentEncoding: string): void {
@@ -421,14 +468,39 @@ export class Recording {
     r.endedAt = r.startedAt + Math.round(this.now());
     r.timings.durationMs = round(this.now());
     r.diagnosis = diagnose(r);
+    // A request whose body was never read (no route, refused upgrade, client gone during
+    // the upload) still belongs to a session and is a turn of its own.
+    this.link(null, null);
     // The whole record as the final patch: it no longer changes, so the store may keep
     // references to its parts (it copies the top level and skips the id).
     this.sink.update(r.id, r);
+    try {
+      this.sink.linker?.settled(r);
+    } catch {
+      // as in link(): the record is written; only later linking to it may suffer
+    }
     if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
     this.decoder = null;
     this.bodyParts = [];
+  }
+}
+
+/** Bodies up to this size are parsed for the session linker (conversation continuity
+ * and the title need the messages). A parse costs ~2 ms per MiB on the proxy's thread;
+ * a larger or cut body is linked by its bytes alone (its turn fingerprint), never
+ * parsed here. */
+const LINK_PARSE_MAX_BYTES = 2 * 1024 * 1024;
+
+function linkableJson(c: CapturedRequest): unknown {
+  const b = c.bytes;
+  if (c.body.truncated || b.length === 0 || b.length > LINK_PARSE_MAX_BYTES) return null;
+  if (b[0] !== 0x7b && b[0] !== 0x20 && b[0] !== 0x0a && b[0] !== 0x0d && b[0] !== 0x09) return null;
+  try {
+    return JSON.parse(c.body.text) as unknown;
+  } catch {
+    return null;
   }
 }
 

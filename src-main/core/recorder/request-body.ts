@@ -190,6 +190,8 @@ function decodeJsonString(bytes: number[]): string | null {
 
 export interface CapturedRequest {
   body: CapturedBody;
+  /** the kept, decoded bytes `body.text` was made from (the session linker reads them) */
+  bytes: Buffer;
   model: string | null;
   /** `stream: true` at the body's top level */
   stream: boolean;
@@ -274,10 +276,11 @@ export class RequestBodyCapture {
   }
 
   private result(): CapturedRequest {
-    const text = this.parts.length === 1 ? this.parts[0]!.toString('utf8') : Buffer.concat(this.parts).toString('utf8');
+    const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     this.parts.length = 0;
     return {
-      body: { text, bytes: this.decodedBytes, truncated: this.truncated },
+      body: { text: bytes.toString('utf8'), bytes: this.decodedBytes, truncated: this.truncated },
+      bytes,
       model: this.scanner.model !== null ? this.scanner.model.slice(0, 200) : null,
       stream: this.scanner.stream === true,
     };

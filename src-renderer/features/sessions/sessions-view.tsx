@@ -48,7 +48,7 @@ export function SessionsView() {
                 <span className="num">{countOf(s.requests, 'request')}</span>
                 <span className="faint">·</span>
                 <span className="num">
-                  {formatTokens(s.inputTokens)} in / {formatTokens(s.outputTokens)} out
+                  {formatTokens(s.usage.inputTokens)} in / {formatTokens(s.usage.outputTokens)} out
                 </span>
                 {s.inferred ? (
                   <span className="tag" title="No session header: grouped by client, credential and time gap">
