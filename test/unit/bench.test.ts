@@ -131,7 +131,7 @@ describe('bench measuring', () => {
 
 describe('bench scale records', () => {
   it('are deterministic in their index and carry the rare word exactly every RARE_EVERY records', () => {
-    const strip = (i: number) => ({ ...scaleRecord(i, 1_700_000_000_000), id: '' });
+    const strip = (i: number) => ({ ...scaleRecord(i, 1_700_000_000_000), id: '', turnId: '' });
     expect(strip(12_345)).toEqual(strip(12_345));
     expect(strip(12_345)).not.toEqual(strip(12_346));
     expect(scaleRecord(RARE_EVERY * 3, 0).requestBody.text).toContain(RARE_WORD);
