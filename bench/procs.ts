@@ -199,6 +199,8 @@ export function processName(pid: number): string | null {
 export function streamtapNodeArgs(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const words = pkg.scripts['streamtap']!.trim().split(/\s+/);
+  // `exec node …`: the shell hands its process over to node (so npm's signals reach it).
+  if (words[0] === 'exec') words.shift();
   if (words[0] !== 'node') throw new Error(`package.json's "streamtap" script does not start with node: ${pkg.scripts['streamtap']}`);
   return words.slice(1);
 }

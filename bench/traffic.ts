@@ -208,6 +208,9 @@ async function startStreamtap(dir: string, name: string, upstreamUrl: string): P
   // The user's own STREAMTAP_* settings must not change what is measured.
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STREAMTAP_')) env[k] = v;
   env['STREAMTAP_DATA_DIR'] = path.join(dir, `${name}-data`);
+  // An empty settings file of its own: defaults, and never the user's settings.json.
+  const settings = path.join(dir, `${name}-settings.json`);
+  fs.writeFileSync(settings, '{}\n');
   const proc = spawnProcess(
     process.execPath,
     [
@@ -218,7 +221,7 @@ async function startStreamtap(dir: string, name: string, upstreamUrl: string): P
       '--db',
       db,
       '--settings',
-      path.join(dir, `${name}-settings.json`),
+      settings,
       '--upstream',
       `openai=${upstreamUrl}`,
       '--upstream',
@@ -268,6 +271,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
   let paused: Awaited<ReturnType<typeof startStreamtap>> | null = null;
   let nginx: Nginx | null = null;
   let reader: StorageReader | null = null;
+  let nginxStart: ReturnType<typeof startNginx> | null = null;
   const onSignal = () => {
     abandonStarted();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -280,7 +284,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
     upstream = spawnProcess(process.execPath, ['--import', 'tsx', 'bench/upstream.ts'], { what: 'the fake provider' });
     const upstreamUrl = await waitForLine(upstream, /upstream (http:\/\/127\.0\.0\.1:\d+)/);
     const upstreamPid = upstream.pid;
-    const nginxStart = startNginx(path.join(dir, 'nginx'), Number(new URL(upstreamUrl).port));
+    nginxStart = startNginx(path.join(dir, 'nginx'), Number(new URL(upstreamUrl).port));
     [recording, paused] = await Promise.all([startStreamtap(dir, 'recording', upstreamUrl), startStreamtap(dir, 'paused', upstreamUrl)]);
     await pauseRecording(paused.url, paused.token);
     const n = await nginxStart;
@@ -506,6 +510,13 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
     reader?.close();
     for (const p of pools) await p.close().catch(() => undefined);
     await Promise.all([recording && stopProcess(recording.proc.child), paused && stopProcess(paused.proc.child), nginx?.stop(), upstream && stopProcess(upstream.child)]);
+    // A start that failed half way (one Streamtap refused to start) leaves the others
+    // unassigned above: stop them too, so a failed run never leaves processes behind.
+    if (!nginx && nginxStart) {
+      const n = await nginxStart.catch(() => null);
+      if (n && typeof n !== 'string') await n.stop();
+    }
+    abandonStarted();
     fs.rmSync(dir, { recursive: true, force: true });
     raw.durationS = Math.round((performance.now() - t0) / 100) / 10;
   }
