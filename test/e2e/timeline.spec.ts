@@ -60,7 +60,8 @@ test('the summary, chips, filter and badges count and name every outcome the sam
 test('columns sort, failed rows say why, rows from other days carry their date, and a chart shows failures over time', async ({ page, streamtap }, testInfo) => {
   // Seeded through a second connection (WAL): known durations, TTFTs and tokens, and
   // one request from yesterday.
-  const store = openStore({ path: path.join(streamtap.dataDir, 't.db'), maxQueue: 1_000 });
+  // Not a recorder, so it does not take the recorder's lock the server holds.
+  const store = openStore({ path: path.join(streamtap.dataDir, 't.db'), maxQueue: 1_000, lock: false });
   const now = Date.now();
   const durations = [900, 4_200, 300, 12_500, 1_700];
   durations.forEach((d, i) => {
