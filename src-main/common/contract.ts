@@ -5,24 +5,9 @@
 // processes: no node:* and no electron imports.
 
 import { z } from 'zod';
-import { API_KINDS, OUTCOMES, type ApiKind, type EventTicks, type Outcome, type ProviderError, type RequestRecord, type RequestSummary, type Usage } from './record.js';
+import { API_KINDS, OUTCOMES, RecordFilterSchema, type ApiKind, type EventTicks, type Outcome, type ProviderError, type RequestRecord, type RequestSummary, type Usage } from './record.js';
 
-const outcome = z.enum(OUTCOMES);
-const strList = z.array(z.string().max(500)).max(200);
 
-export const RecordFilterSchema = z
-  .object({
-    since: z.number().finite().optional(),
-    until: z.number().finite().optional(),
-    outcome: z.array(outcome).max(OUTCOMES.length).optional(),
-    truncated: z.boolean().optional(),
-    model: strList.optional(),
-    client: strList.optional(),
-    upstream: strList.optional(),
-    session: strList.optional(),
-    text: z.string().max(1000).optional(),
-  })
-  .strict();
 
 /** How an agent session ended (DESIGN.md, "Sessions, turns and attempts"): an outcome
  * of its last attempt, or what the attempts of its last turn add up to. */
@@ -219,7 +204,7 @@ export interface SetupInfo {
   clientsSeen: { client: string; lastSeen: number }[];
 }
 
-export type ExportResult = { status: 'saved'; count: number; path: string } | { status: 'canceled' } | { status: 'downloaded'; count: number };
+export type ExportResult = { status: 'saved'; count: number; path: string } | { status: 'canceled' } | { status: 'downloaded'; count: number | null };
 
 /** One record change on `live.events`; a live stream's progress carries the event
  * arrivals since its previous push (`ticks`), never the event bodies. */

@@ -2,6 +2,8 @@
 // server and the renderer. No node:* and no electron imports here (lint enforces it),
 // so the renderer can import these types as they are.
 
+import { z } from 'zod';
+
 /** Outcome names exactly as in DESIGN.md. `truncated` is not an outcome: it is
  * `completed` with a length stop reason, flagged by `RequestRecord.truncated`. */
 export const OUTCOMES = [
@@ -226,22 +228,31 @@ export function emptyEvidence(): Evidence {
   };
 }
 
-/** Filters understood by the store, the exporters, the CLI and the dashboard. */
-export interface RecordFilter {
-  since?: number; // epoch ms, inclusive
-  until?: number; // epoch ms, exclusive
-  outcome?: Outcome[];
-  /** "truncated" (completed, stopped by length) picked like an outcome: alone it selects
-   * truncated records only; with `outcome` it adds them (outcome in list OR truncated);
-   * false excludes them */
-  truncated?: boolean;
-  model?: string[];
-  client?: string[];
-  upstream?: string[];
-  session?: string[];
-  /** substring search in request and response bodies */
-  text?: string;
-}
+/** A filter's list of values (models, clients, …): bounded so a request cannot make the
+ * store build an unbounded query. */
+export const FILTER_VALUES = z.array(z.string().max(500)).max(200);
+
+/** Filters understood by the store, the exporters, the CLI and the dashboard: the one
+ * definition, validated at every door (IPC, HTTP, CLI flags) and typed from it.
+ * - `since`/`until`: epoch ms, inclusive/exclusive.
+ * - `truncated` (completed, stopped by length) is picked like an outcome: alone it
+ *   selects truncated records only; with `outcome` it adds them (outcome in list OR
+ *   truncated); false excludes them.
+ * - `text`: substring search in request and response bodies. */
+export const RecordFilterSchema = z
+  .object({
+    since: z.number().finite().optional(),
+    until: z.number().finite().optional(),
+    outcome: z.array(z.enum(OUTCOMES)).max(OUTCOMES.length).optional(),
+    truncated: z.boolean().optional(),
+    model: FILTER_VALUES.optional(),
+    client: FILTER_VALUES.optional(),
+    upstream: FILTER_VALUES.optional(),
+    session: FILTER_VALUES.optional(),
+    text: z.string().max(1000).optional(),
+  })
+  .strict();
+export type RecordFilter = z.infer<typeof RecordFilterSchema>;
 
 const PREVIEW_CHARS = 200;
 

@@ -90,12 +90,24 @@ export function writeSettingsFile(file: string, settings: Settings): void {
   fs.renameSync(tmp, file);
 }
 
+/** The defaults overridden by every value the settings give. A plain spread would let a
+ * key present with the value undefined (possible from IPC, which keeps such keys)
+ * replace a default with undefined. */
+function withDefaults<T extends object>(defaults: T, given: { [K in keyof T]?: T[K] | undefined }): T {
+  const out = { ...defaults };
+  for (const key of Object.keys(given) as (keyof T)[]) {
+    const value = given[key];
+    if (value !== undefined) out[key] = value as T[keyof T];
+  }
+  return out;
+}
+
 export function settingsToConfig(settings: Settings): Partial<CoreConfig> {
   const out: Partial<CoreConfig> = {};
   if (settings.port !== undefined) out.port = settings.port;
   if (settings.upstreams) out.upstreams = normalizeUpstreams(settings.upstreams);
-  if (settings.timeouts) out.timeouts = { ...DEFAULT_TIMEOUTS, ...settings.timeouts };
-  if (settings.limits) out.limits = { ...DEFAULT_LIMITS, ...settings.limits };
+  if (settings.timeouts) out.timeouts = withDefaults(DEFAULT_TIMEOUTS, settings.timeouts);
+  if (settings.limits) out.limits = withDefaults(DEFAULT_LIMITS, settings.limits);
   if (settings.retentionDays !== undefined) out.retentionDays = settings.retentionDays;
   return out;
 }

@@ -24,7 +24,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ExportFormatSchema,
-  RecordFilterSchema,
   dispatch,
   type ApiError,
   type ExportFormat,
@@ -32,7 +31,7 @@ import {
   type LiveEvent,
   type SettingsInput,
 } from '../common/contract.js';
-import type { RecordFilter } from '../common/record.js';
+import { RecordFilterSchema, type RecordFilter } from '../common/record.js';
 import { ApiModelError, buildAppStatus, createApiModel } from '../core/api-model.js';
 import { contentTypeFor } from '../core/content-types.js';
 import type { Core } from '../core/create-core.js';

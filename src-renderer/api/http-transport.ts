@@ -191,8 +191,8 @@ export function createHttpTransport(token: string): RendererApi {
         link.click();
         link.remove();
         // The count is not known yet: the server streams the file and reports it through
-        // export.progress events for this exportId; -1 means "not known here".
-        const result: ExportResult = { status: 'downloaded', count: -1 };
+        // export.progress events for this exportId.
+        const result: ExportResult = { status: 'downloaded', count: null };
         return Promise.resolve(result as ChannelResult<C>);
       }
       return post(channel, args);

@@ -563,9 +563,9 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
             set({ exports: get().exports.filter((j) => j.id !== id) });
             break;
           case 'downloaded': {
-            const known = result.count >= 0;
-            update({ mode: 'download', ...(known ? { state: 'done', written: result.count } : {}) });
-            if (!known) {
+            const { count } = result;
+            update({ mode: 'download', ...(count !== null ? { state: 'done', written: count } : {}) });
+            if (count === null) {
               // Progress events normally finish the job; if none come (a tiny export, or
               // a server that does not report), stop showing a spinner after a while.
               const quiet = (): void => {

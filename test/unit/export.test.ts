@@ -253,7 +253,7 @@ async function exportToString(
   meta: { filters?: RecordFilter; includeEvents?: boolean } = {},
 ): Promise<string> {
   const { out, text } = collector();
-  const m = { filters: meta.filters ?? {}, includeEvents: meta.includeEvents, exportedAt: new Date(T0 + 3_600_000) };
+  const m = { filters: meta.filters ?? {}, exportedAt: new Date(T0 + 3_600_000), ...(meta.includeEvents === undefined ? {} : { includeEvents: meta.includeEvents }) };
   if (kind === 'json') await writeJsonExport(records, out, m);
   else if (kind === 'jsonl') await writeJsonlExport(records, out, m);
   else await writeHarExport(records, out, m);

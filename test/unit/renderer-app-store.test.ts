@@ -39,7 +39,7 @@ function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean
         case 'status.get':
           return answer(null);
         case 'export.run':
-          return answer({ status: 'downloaded', count: -1 });
+          return answer({ status: 'downloaded', count: null });
         default:
           throw new Error(`unexpected ${channel}`);
       }

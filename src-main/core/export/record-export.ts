@@ -137,7 +137,7 @@ export interface ExportRecord {
 
 export interface ToExportOptions {
   /** include the raw SSE event log (large); omitted by default */
-  includeEvents?: boolean;
+  includeEvents?: boolean | undefined;
 }
 
 // ---------------------------------------------------------------------------

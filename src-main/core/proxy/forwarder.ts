@@ -130,7 +130,7 @@ export function forward(dispatcher: Dispatcher, req: ForwardRequest, sink: Forwa
       method: req.method as Dispatcher.HttpMethod,
       headers: req.headers,
       // undici takes an async iterable body (documented; its types list only Readable).
-      body: req.body as Dispatcher.DispatchOptions['body'],
+      body: req.body as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
     },
     handler,
   );

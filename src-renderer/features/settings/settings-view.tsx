@@ -192,7 +192,7 @@ export function SettingsView() {
   );
 }
 
-function FieldRow({ label, error, hint, htmlFor, children }: { label: string; error?: string; hint?: ReactNode; htmlFor: string; children: ReactNode }) {
+function FieldRow({ label, error, hint, htmlFor, children }: { label: string; error?: string | undefined; hint?: ReactNode; htmlFor: string; children: ReactNode }) {
   return (
     <div className="field">
       <label htmlFor={htmlFor} className="field-label">
