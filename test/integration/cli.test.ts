@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { openStore } from '../../src-main/core/db/store.js';
 import { userCwd } from '../../src-main/headless/cli.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = ['--import', 'tsx', 'src-main/headless/cli.ts'];
@@ -66,8 +67,15 @@ beforeAll(async () => {
   await send('/v1/chat/completions', { model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'one' }] }, { 'x-claude-code-session-id': 'sess-1' });
   await send('/v1/messages', { model: 'claude-sonnet-4-6', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'two' }] }, scenarioHeader({ status: 429, retryAfter: 7 }));
   await send('/v1/responses', { model: 'gpt-5', stream: true, input: 'three' }, scenarioHeader({ finishByLength: true }));
-  // settle: the last record is written within a flush interval
-  await new Promise((r) => setTimeout(r, 300));
+  // The server writes on its own thread: wait until all three are settled in the file.
+  await waitUntil('the three requests to be written', () => {
+    const store = openStore({ path: db, readOnly: true, lock: false });
+    try {
+      return store.list({}, { limit: 10 }).filter((r) => r.outcome !== 'in_progress').length === 3;
+    } finally {
+      store.close();
+    }
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -190,10 +198,7 @@ describe('streamtap tail --follow', () => {
     const tail = spawn(process.execPath, [...CLI, 'tail', '--db', db, '--follow', '--limit', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     tail.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 100 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
-      return re.test(out);
-    };
+    const waitFor = (re: RegExp) => waitUntil(`tail to print ${re}`, () => re.test(out), { detail: () => `printed: ${out}` });
     try {
       expect(await waitFor(/\n/)).toBe(true); // the latest request, printed at once
       const res = await fetch(`${serverUrl}/v1/chat/completions`, {
@@ -295,13 +300,6 @@ describe('a failing database', () => {
       ((await (await fetch(`${serverUrl}/__streamtap/api/call/status.get`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-streamtap-token': token }, body: '{}' })).json()) as {
         result: { storeDegraded: boolean; problem: string | null };
       }).result;
-    const until = async (cond: () => boolean | Promise<boolean>) => {
-      for (let i = 0; i < 200; i++) {
-        if (await cond()) return true;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return false;
-    };
     const locker = new Database(db);
     locker.exec('BEGIN EXCLUSIVE');
     try {
@@ -309,13 +307,13 @@ describe('a failing database', () => {
         const res = await fetch(`${serverUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-locked', messages: [] }) });
         await res.text();
       }
-      expect(await until(() => /recording degraded/.test(err))).toBe(true);
+      await waitUntil('the degraded line', () => /recording degraded/.test(err));
       expect((await status()).problem).toMatch(/^Recording is degraded/);
     } finally {
       locker.exec('ROLLBACK');
       locker.close();
     }
-    expect(await until(() => /recording recovered/.test(err))).toBe(true);
+    await waitUntil('the recovered line', () => /recording recovered/.test(err));
     expect(err.match(/recording degraded/g)).toHaveLength(1);
     expect(await status()).toMatchObject({ storeDegraded: false, problem: null });
   });

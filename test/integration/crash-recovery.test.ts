@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream } from '../fixtures/fake-upstream.js';
 import { openStore } from '../../src-main/core/db/store.js';
-import { sleep } from './harness.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
@@ -67,8 +67,17 @@ it('a SIGKILL mid-stream leaves the row interrupted with the partial text after 
     if (done) break;
     received += decoder.decode(value, { stream: true });
   }
-  // Let a checkpoint land (every 200 ms, flushed within 50 ms), then kill without warning.
-  await sleep(600);
+  // Wait until a checkpoint with some of the text is in the file (checkpoints every
+  // 200 ms, flushed within 50 ms), then kill without warning.
+  await waitUntil('a checkpoint with partial text', () => {
+    const reader = openStore({ path: db, readOnly: true, lock: false });
+    try {
+      const [row] = reader.list({}, { limit: 1 });
+      return row !== undefined && (reader.get(row.id)?.responseText.length ?? 0) > 5;
+    } finally {
+      reader.close();
+    }
+  });
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
   await reader.read().catch(() => undefined);

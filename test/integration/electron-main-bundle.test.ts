@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closedPort, PROJECT_FILES, ROOT } from '../fixtures/electron-stand-in.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 const fake = await vi.hoisted(async () => {
   // vi.hoisted runs before the imports above: it loads what it needs itself.
@@ -161,13 +162,7 @@ const fake = await vi.hoisted(async () => {
 
 vi.mock('electron', () => fake.module);
 
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; events: ${fake.events.join(' | ')}; errors: ${fake.errorBoxes.join(' | ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const appState = (): string => `events: ${fake.events.join(' | ')}; errors: ${fake.errorBoxes.join(' | ')}`;
 
 const roles = (items: { role?: string; submenu?: unknown }[]): string[] =>
   items.flatMap((i) => [...(i.role ? [i.role] : []), ...(Array.isArray(i.submenu) ? roles(i.submenu as never) : [])]);
@@ -195,9 +190,9 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
     fake.app.appPath = dir;
 
     await import(pathToFileURL(path.join(dir, 'out', 'main', 'index.js')).href);
-    await waitUntil(() => fake.events.includes('tray') && fake.events.some((e) => e.startsWith('load ')) && fake.ipc.size > 0, 60_000, 'the app to start');
+    await waitUntil('the app to start', () => fake.events.includes('tray') && fake.events.some((e) => e.startsWith('load ')) && fake.ipc.size > 0, { timeoutMs: 60_000, detail: appState });
     const tray = () => ((globalThis as Record<symbol, unknown>)[Symbol.for('streamtap.tray')] as () => { tooltip: string } | null)();
-    await waitUntil(() => tray()?.tooltip.includes(`127.0.0.1:${port}`) === true, 30_000, 'the tray to show the port');
+    await waitUntil('the tray to show the port', () => tray()?.tooltip.includes(`127.0.0.1:${port}`) === true, { timeoutMs: 30_000, detail: appState });
   }, 120_000);
 
   afterAll(() => {
@@ -238,14 +233,13 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
     const list = fake.ipc.get('streamtap:requests.list')!;
     let rows: { path: string; outcome: string }[] = [];
     await waitUntil(
-      () => {
-        void list({ senderFrame: win.webContents.mainFrame }, { filter: {}, limit: 10 }).then((reply) => {
-          rows = (reply as { ok: boolean; result: typeof rows }).result ?? [];
-        });
+      'the row over IPC',
+      async () => {
+        const reply = await list({ senderFrame: win.webContents.mainFrame }, { filter: {}, limit: 10 });
+        rows = (reply as { ok: boolean; result: typeof rows }).result ?? [];
         return rows.length === 1;
       },
-      10_000,
-      'the row over IPC',
+      { timeoutMs: 10_000, detail: appState },
     );
     expect(rows[0]).toMatchObject({ path: '/v1/models', outcome: 'upstream_unreachable' });
     // a frame that is not the window's is refused
@@ -256,7 +250,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
   it('quits after writing: the row is on disk and nothing is left in progress', async () => {
     const started = Date.now();
     fake.app.quit();
-    await waitUntil(() => fake.events.includes('quit'), 10_000, 'the quit to go through');
+    await waitUntil('the quit to go through', () => fake.events.includes('quit'), { timeoutMs: 10_000, detail: appState });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(fake.app.quits()).toBe(2); // held once for the stop, then quit for real
     expect(fake.events).toContain('tray destroyed');

@@ -6,8 +6,9 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawRequest, sleep, startHarness, SECRET_ANTHROPIC_KEY, SECRET_OPENAI_KEY, type Harness } from './harness.js';
+import { rawRequest, startHarness, SECRET_ANTHROPIC_KEY, SECRET_OPENAI_KEY, type Harness } from './harness.js';
 import { scenarioHeader, startFakeUpstream, startHangingServer, startRefusingPort, ZSTD_SUPPORTED, type ContentEncoding, type FakeUpstream, type HangingServer } from '../fixtures/fake-upstream.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 let h: Harness | null = null;
 let hanging: HangingServer | null = null;
@@ -211,8 +212,7 @@ describe('cancellation and sockets', () => {
     ac.abort();
     await h.fake.waitForAbort(0, 3_000);
     // the aborted socket is gone, not parked in the pool
-    for (let i = 0; i < 50 && h.fake.openSockets() >= openBefore; i++) await sleep(20);
-    expect(h.fake.openSockets()).toBeLessThan(openBefore);
+    await waitUntil('the aborted socket to close', () => h!.fake.openSockets() < openBefore, { timeoutMs: 1_000 });
     const next = await rawRequest(h.url, { path: '/v1/chat/completions', body: { ...CHAT, stream: false } });
     await next.text();
     await h.fake.waitForRequests(2);
@@ -250,8 +250,7 @@ describe('failures before a response', () => {
     const [rec] = await h.waitForFinished(1);
     expect(rec).toMatchObject({ outcome: 'timeout', phase: 'before_response' });
     expect(rec!.diagnosis).toMatch(/header timeout/);
-    for (let i = 0; i < 50 && hanging.openSockets() > 0; i++) await sleep(20);
-    expect(hanging.openSockets()).toBe(0);
+    await waitUntil('the timed-out socket to close', () => hanging!.openSockets() === 0, { timeoutMs: 1_000 });
   });
 
   it('a stream that goes silent past the idle timeout: both sides closed, outcome timeout', async () => {

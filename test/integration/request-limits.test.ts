@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
 import { scenarioHeader, startRefusingPort } from '../fixtures/fake-upstream.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 let h: Harness | null = null;
 const servers: net.Server[] = [];
@@ -184,7 +185,7 @@ describe('request bodies', () => {
     await new Promise((r) => sock.once('connect', r));
     sock.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"model":"left-early",`);
     // Wait until the proxy has the row (the request arrived), then leave.
-    for (let i = 0; i < 100 && h.core.store.count({}) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil('the row for the arriving request', () => h!.core.store.count({}) > 0);
     sock.destroy();
     const [rec] = await h.waitForFinished(1);
     expect(rec).toMatchObject({ outcome: 'client_aborted', phase: 'request_body', httpStatus: null, model: 'left-early' });

@@ -14,6 +14,7 @@ import { costUsd } from '../../src-main/core/sessions/catalog.js';
 import { claudeCode, claudeCodeTurn, codex, codexTurn } from '../fixtures/agent-tools.js';
 import { startRefusingPort, type Scenario } from '../fixtures/fake-upstream.js';
 import { SECRET_ANTHROPIC_KEY, SECRET_OPENAI_KEY, startHarness, type Harness } from './harness.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -309,14 +310,11 @@ describe('ending kinds for a single failed or live turn', () => {
       for await (const _ of stream) void _;
     })().catch(() => undefined);
     await h.fake.waitForRequests(1);
-    let live: SessionSummary | undefined;
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      // bounded poll: the checkpoint that records the first events lands within 50 ms
-      live = ((await api['sessions.list']({ filter: {}, limit: 5 })) as SessionSummary[])[0];
-      if (live?.ending.diagnosis.includes('events so far')) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // The checkpoint that records the first events lands within 50 ms.
+    const live = await waitUntil('the live session to show its first events', async () => {
+      const first = ((await api['sessions.list']({ filter: {}, limit: 5 })) as SessionSummary[])[0];
+      return first?.ending.diagnosis.includes('events so far') ? first : undefined;
+    }, { timeoutMs: 5_000 });
     expect(live?.ending.kind).toBe('in_progress');
     expect(live?.ending.diagnosis).toMatch(/^Turn 1 is still running: streaming for \d+\.\d s \(2 events so far\)\.$/);
     await h.core.stop();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 import { openStore } from '../../src-main/core/db/store.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let child: ChildProcess | null = null;
@@ -108,17 +109,16 @@ function records(db: string) {
 
 it('SIGTERM to npm: stops accepting at once, lets a stream in flight finish, records a stalled one interrupted, exits 0', async () => {
   const s = await serve(2);
-  const finishing = await openStream(s.url, { chunks: 12, chunkDelayMs: 100, text: 'finishing in time ' });
+  // One stream held until the port has closed, then let go to finish within the drain;
+  // one that stays stalled until the drain timeout.
+  const finishing = await openStream(s.url, { chunks: 12, stallAfterEvents: 4, stallUntil: 'after-sigterm', text: 'finishing in time ' });
   const stalled = await openStream(s.url, { chunks: 10, stallAfterEvents: 3 });
+  await fake!.waitForStall('after-sigterm');
   const signalledAt = Date.now();
   child!.kill('SIGTERM');
   // The port stops accepting right away, while the streams go on.
-  let refused = false;
-  for (let i = 0; i < 40 && !refused; i++) {
-    refused = !(await portAcceptsConnections(s.port));
-    if (!refused) await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(refused).toBe(true);
+  await waitUntil('the port to refuse connections', async () => !(await portAcceptsConnections(s.port)), { timeoutMs: 2_000 });
+  fake!.release('after-sigterm');
   const done = await finishing.rest;
   expect(done.broken).toBe(false);
   expect(done.text).toContain('data: [DONE]');
@@ -141,7 +141,10 @@ it('a second SIGINT stops at once, without waiting out the drain timeout', async
   const stalled = await openStream(s.url, { chunks: 10, stallAfterEvents: 2 });
   child!.kill('SIGINT');
   // Wait for the first one to be taken (it prints a line), then send the second.
-  for (let i = 0; i < 100 && !/SIGINT, stopping/.test(s.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil('the first SIGINT to be taken', () => /SIGINT, stopping/.test(s.stderr()));
+  // Time is the input here: a signal within 300 ms of the first is the same Ctrl-C
+  // (REPEATED_SIGNAL_MS in cli.ts: npm and the shell both forward it), so the second
+  // keypress must come later than that.
   await new Promise((r) => setTimeout(r, 400));
   const secondAt = Date.now();
   child!.kill('SIGINT');

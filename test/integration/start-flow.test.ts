@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPort, makeTempProject, readLaunches, runProjectScript, startElectronMirror, type ElectronMirror, type ScriptRun, type TempProject } from '../fixtures/electron-stand-in.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 const ELECTRON_VERSION = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/electron/package.json'), 'utf8')).version as string;
 const ABI = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/electron/abi_version'), 'utf8').trim();
@@ -25,13 +26,6 @@ const NO_SANDBOX = AS_ROOT ? ['--no-sandbox'] : [];
 
 const runStart = (project: TempProject, env: Record<string, string>, args: string[] = []) => runScript('start.mjs', project, env, args);
 
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 // Each test builds the app and runs the start script (several seconds on a busy machine).
 describe.skipIf(process.platform === 'win32')('npm start on a fresh install', { timeout: 120_000 }, () => {
@@ -150,7 +144,7 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', { 
     child.stdout.resume();
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
-      await waitUntil(() => readLaunches(launchLog).length === 1, 90_000, 'the stand-in Electron to start');
+      await waitUntil('the stand-in Electron to start', () => readLaunches(launchLog).length === 1, { timeoutMs: 90_000 });
       const groupId = child.pid!;
       process.kill(-groupId, 'SIGINT'); // the terminal's Ctrl+C, to the whole foreground group
       process.kill(groupId, 'SIGINT'); // npm forwarding the same Ctrl+C to its child

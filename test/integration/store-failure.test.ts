@@ -4,7 +4,8 @@
 
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { rawRequest, sleep, startHarness, type Harness } from './harness.js';
+import { rawRequest, startHarness, type Harness } from './harness.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -12,14 +13,6 @@ afterEach(async () => {
   h = null;
 });
 
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(25);
-  }
-  return cond();
-}
 
 it('keeps forwarding while the database is locked, reports degraded, then records everything', async () => {
   h = await startHarness();
@@ -40,14 +33,14 @@ it('keeps forwarding while the database is locked, reports degraded, then record
       answers.push(await res.text());
     }
     for (const a of answers) expect(a).toContain('event: message_stop');
-    expect(await until(() => h!.core.status().store.degraded, 3_000)).toBe(true);
+    await waitUntil('the store to report degraded', () => h!.core.status().store.degraded, { timeoutMs: 3_000 });
     // While a retry is in flight its writes are not counted as queued: wait for a moment between retries.
-    expect(await until(() => h!.core.status().store.queued > 0, 3_000)).toBe(true);
+    await waitUntil('writes to queue up', () => h!.core.status().store.queued > 0, { timeoutMs: 3_000 });
   } finally {
     locker.exec('ROLLBACK');
     locker.close();
   }
-  expect(await until(() => !h!.core.status().store.degraded && h!.core.status().store.queued === 0, 10_000)).toBe(true);
+  await waitUntil('the store to recover and drain its queue', () => !h!.core.status().store.degraded && h!.core.status().store.queued === 0);
   expect(statuses).toContain(true);
   expect(statuses.at(-1)).toBe(false);
   const recs = await h.waitForFinished(4);

@@ -174,8 +174,9 @@ describe('write queue', () => {
     expect(peek<{ n: number }>('select count(*) as n from request_bodies where length(request_body_text) = ?', text.length)[0]!.n).toBe(5);
   });
 
-  it('writes 1000 queued updates in one fast flush', () => {
-    const s = open();
+  it('writes 1000 queued updates in one batch per flush', () => {
+    let batches = 0;
+    const s = (store = openStore({ path: join(dir, 'db', 'streamtap.db'), flushIntervalMs: 60_000, faultInjector: () => void batches++ }));
     const ids: string[] = [];
     for (let i = 0; i < 1000; i++) {
       const r = makeRecord();
@@ -191,14 +192,15 @@ describe('write queue', () => {
           timings: { firstByteMs: 1, ttftMs: 2, lastEventMs: n, durationMs: null },
         });
       }
-      const t0 = performance.now();
+      batches = 0;
       expect(s.flush()).toBe(true);
-      return performance.now() - t0;
+      expect(batches).toBe(1);
     };
-    round(1); // warm-up: statement preparation, JIT
-    const ms = Math.min(round(2), round(3));
-    // Typically a few ms; the bound is loose because CI machines are shared.
-    expect(ms).toBeLessThan(250);
+    // How fast it is belongs to the benchmark (npm run bench); this proves that a round of
+    // 1000 updates is one write batch, not 1000.
+    round(1);
+    round(2);
+    round(3);
     expect(peek<{ n: number }>('select count(*) as n from requests where event_count = 3')[0]!.n).toBe(1000);
   });
 });
