@@ -125,7 +125,7 @@ type FilterValues = {
   text?: string;
 };
 
-export function filterFromFlags(v: FilterValues): RecordFilter {
+function filterFromFlags(v: FilterValues): RecordFilter {
   const f: RecordFilter = {};
   if (v.since) f.since = parseTime(v.since, '--since');
   if (v.until) f.until = parseTime(v.until, '--until');
@@ -488,7 +488,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-// Run only as a program (the tests import filterFromFlags).
+// Run only as a program (the tests import userCwd).
 const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (invoked.endsWith(`${path.sep}cli.ts`) || invoked.endsWith(`${path.sep}cli.js`) || invoked.endsWith(`${path.sep}streamtap.js`)) {
   void main(process.argv.slice(2));

@@ -24,8 +24,6 @@ export interface WriteExecutor {
   submit(ops: WriteOp[], done: (result: WriteResult) => void): void;
   /** Blocks until every submitted batch has called `done`; false on timeout. */
   drainSync(timeoutMs: number): boolean;
-  /** Whether a batch is still running. */
-  busy(): boolean;
   /** Closes the writer's connection, waiting at most `timeoutMs` (default 5 s) for it. */
   close(timeoutMs?: number): void;
 }
@@ -89,7 +87,6 @@ export function createInlineExecutor(db: Database.Database): WriteExecutor {
   return {
     submit: (ops, done) => done(run(ops)),
     drainSync: () => true,
-    busy: () => false,
     close: () => undefined,
   };
 }
@@ -225,7 +222,6 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
       post({ type: 'batch', ops }, done, transfer);
     },
     drainSync,
-    busy: () => pending.size > 0,
     close: (timeoutMs = 5_000) => {
       if (!workerError) {
         post({ type: 'close' }, () => undefined);

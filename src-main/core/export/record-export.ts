@@ -67,7 +67,6 @@ export interface ExportEvent {
 
 /** How `request.body` is to be read: parsed JSON, plain text, or no body at all. */
 export type ExportBodyFormat = 'json' | 'text' | 'none';
-export const BODY_FORMATS = ['json', 'text', 'none'] as const satisfies readonly ExportBodyFormat[];
 
 export interface ExportRequest {
   headers: Record<string, string>;

@@ -1,8 +1,9 @@
 // The interface between the proxy's recording pipeline and the per-API parsers.
-// The proxy tees upstream bytes: it writes each chunk to the client first, then feeds
-// the same bytes to an SseParser and each parsed event to the API's assembler.
+// The proxy writes each upstream chunk to the client first; the recording then decodes
+// it (gzip/br/zstd), feeds it to an SseParser and each parsed event to the API's
+// assembler (recorder/recording.ts).
 
-import type { ApiKind, ProviderError, ToolCall } from '../../common/record.js';
+import type { ProviderError, ToolCall } from '../../common/record.js';
 
 export interface SseEvent {
   /** the `event:` field, or null when the event had none */
@@ -60,5 +61,3 @@ export interface StreamAssembler {
   onEvent(ev: SseEvent): EventEffect;
   snapshot(): Assembled;
 }
-
-export type AssemblerFactory = (api: ApiKind) => StreamAssembler;

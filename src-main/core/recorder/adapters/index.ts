@@ -22,10 +22,6 @@ export { DEFAULT_MAX_CHARS, DEFAULT_MAX_TOOL_CALLS } from './shared.js';
 class CountingAssembler extends JsonStreamAssembler {
   protected override readonly countsBadJson = false;
 
-  constructor(options?: AssemblerOptions) {
-    super(options);
-  }
-
   protected override onDone(effect: EventEffect): void {
     effect.terminal = true;
     this.b.terminalSeen = true;
