@@ -99,6 +99,21 @@ export function forward(dispatcher: Dispatcher, req: ForwardRequest, sink: Forwa
   let controller: Dispatcher.DispatchController | null = null;
   let pendingAbort: Error | null = null;
   let done = false;
+  // undici calls onResponseData once per HTTP chunk, and one socket read often holds
+  // dozens (an upstream writing back to back: 200 small SSE chunks arrive in a few
+  // reads). They are gathered until the read has been parsed (process.nextTick runs
+  // before any other I/O callback) and handed on as one buffer: one client write and
+  // one pass of the recorder per read instead of per chunk.
+  let pending: Buffer[] = [];
+  let flushQueued = false;
+  const flush = (): void => {
+    flushQueued = false;
+    if (pending.length === 0) return;
+    const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    pending = [];
+    if (done) return;
+    if (!sink.onData(chunk)) controller?.pause();
+  };
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(c) {
       controller = c;
@@ -110,15 +125,22 @@ export function forward(dispatcher: Dispatcher, req: ForwardRequest, sink: Forwa
       sink.onStart(status, headers as Record<string, string | string[] | undefined>, statusText);
     },
     onResponseData(c, chunk) {
-      if (!sink.onData(chunk)) c.pause();
+      controller = c;
+      pending.push(chunk);
+      if (!flushQueued) {
+        flushQueued = true;
+        process.nextTick(flush);
+      }
     },
     onResponseEnd() {
       if (done) return;
+      flush(); // the body's last bytes go out before its end
       done = true;
       sink.onEnd();
     },
     onResponseError(_c, err) {
       if (done) return;
+      flush(); // what arrived before the break is the client's, and the record's
       done = true;
       sink.onError(err);
     },
@@ -137,6 +159,7 @@ export function forward(dispatcher: Dispatcher, req: ForwardRequest, sink: Forwa
   return {
     abort(reason) {
       if (done) return;
+      pending = [];
       if (controller) controller.abort(reason);
       else pendingAbort = reason;
     },
