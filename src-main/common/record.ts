@@ -254,6 +254,43 @@ export const RecordFilterSchema = z
   .strict();
 export type RecordFilter = z.infer<typeof RecordFilterSchema>;
 
+/** What the filter looks at in a record: its summary fields, and its bodies when known. */
+export type FilterSubject = Pick<RequestSummary, 'startedAt' | 'outcome' | 'truncated' | 'model' | 'client' | 'upstream' | 'sessionId'> & {
+  /** the stored request body text and response text; absent in a summary */
+  bodies?: { request: string; response: string };
+};
+
+/** ASCII-only lower case, as SQLite's LIKE compares. */
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/**
+ * The filter rule, once: does this record pass? The store compiles the same rule to SQL
+ * (core/db/filter-sql.ts) and one table-driven test runs every case through both. Empty
+ * lists and an empty text mean "no constraint", like an unset field. A text search on a
+ * subject without bodies answers 'unknown' (the live view asks the store then).
+ */
+export function matchesRecordFilter(r: FilterSubject, f: RecordFilter): boolean | 'unknown' {
+  if (f.since !== undefined && r.startedAt < f.since) return false;
+  if (f.until !== undefined && r.startedAt >= f.until) return false;
+  const isTruncated = r.outcome === 'completed' && r.truncated;
+  if (f.outcome?.length && f.truncated === true) {
+    if (!f.outcome.includes(r.outcome) && !isTruncated) return false;
+  } else {
+    if (f.outcome?.length && !f.outcome.includes(r.outcome)) return false;
+    if (f.truncated !== undefined && isTruncated !== f.truncated) return false;
+  }
+  if (f.model?.length && (r.model === null || !f.model.includes(r.model))) return false;
+  if (f.client?.length && (r.client === null || !f.client.includes(r.client))) return false;
+  if (f.upstream?.length && !f.upstream.includes(r.upstream)) return false;
+  if (f.session?.length && (r.sessionId === null || !f.session.includes(r.sessionId))) return false;
+  if (f.text) {
+    if (r.bodies === undefined) return 'unknown';
+    const needle = asciiLower(f.text);
+    return asciiLower(r.bodies.request).includes(needle) || asciiLower(r.bodies.response).includes(needle);
+  }
+  return true;
+}
+
 const PREVIEW_CHARS = 200;
 
 /** The timeline's view of a record (drops the heavy parts). */

@@ -5,8 +5,7 @@
 // one array copy, even with 100,000 rows loaded. Pure.
 
 import type { LiveRecordChange } from '../../src-main/common/contract.js';
-import type { RecordFilter, RequestSummary } from '../../src-main/common/record.js';
-import { matchesFilter } from './ui-filter.js';
+import { matchesRecordFilter, type RecordFilter, type RequestSummary } from '../../src-main/common/record.js';
 
 export type RowChange = LiveRecordChange;
 
@@ -53,7 +52,7 @@ export function mergeChanges(rows: RequestSummary[], changes: readonly RowChange
   for (const { summary } of changes) {
     const list: RequestSummary[] = out ?? rows;
     const at = findRow(list, summary);
-    const match = matchesFilter(summary, filter);
+    const match = matchesRecordFilter(summary, filter);
     if (at >= 0) {
       if (match === false) {
         out ??= rows.slice();

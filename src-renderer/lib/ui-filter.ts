@@ -1,11 +1,9 @@
 // The timeline's filter as the user sets it (badge kinds, a relative time range, text)
-// and its translation to the contract's RecordFilter. Also decides whether a live row
-// belongs in the current list, so a row that starts streaming under a filter appears
-// without a re-query. Pure.
+// and its translation to the contract's RecordFilter (whether a live row belongs in the
+// list is common/record.ts's matchesRecordFilter, the same rule the store runs). Pure.
 
-import type { RecordFilter, RequestSummary } from '../../src-main/common/record.js';
-import type { Outcome } from '../../src-main/common/record.js';
-import { badgeKind, type BadgeKind } from './outcome.js';
+import type { Outcome, RecordFilter } from '../../src-main/common/record.js';
+import type { BadgeKind } from './outcome.js';
 
 export const TIME_RANGES = [
   { id: '15m', label: 'Last 15 min', ms: 15 * 60_000 },
@@ -76,23 +74,4 @@ export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
   const text = f.text.trim();
   if (text) out.text = text.slice(0, 1000);
   return out;
-}
-
-/** Would the server's filter include this row? 'unknown' when it depends on bodies (text search). */
-export function matchesFilter(r: RequestSummary, f: RecordFilter): boolean | 'unknown' {
-  if (f.since !== undefined && r.startedAt < f.since) return false;
-  if (f.until !== undefined && r.startedAt >= f.until) return false;
-  const isTrunc = badgeKind(r) === 'truncated';
-  if (f.outcome?.length && f.truncated === true) {
-    if (!f.outcome.includes(r.outcome) && !isTrunc) return false;
-  } else {
-    if (f.outcome?.length && !f.outcome.includes(r.outcome)) return false;
-    if (f.truncated !== undefined && isTrunc !== f.truncated) return false;
-  }
-  if (f.model?.length && (r.model === null || !f.model.includes(r.model))) return false;
-  if (f.client?.length && (r.client === null || !f.client.includes(r.client))) return false;
-  if (f.upstream?.length && !f.upstream.includes(r.upstream)) return false;
-  if (f.session?.length && (r.sessionId === null || !f.session.includes(r.sessionId))) return false;
-  if (f.text) return 'unknown';
-  return true;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { badgeFor, isStalled, silentForMs, STALL_MS } from '../../src-renderer/lib/outcome.js';
-import { EMPTY_UI_FILTER, matchesFilter, sessionFilter, toRecordFilter } from '../../src-renderer/lib/ui-filter.js';
+import { matchesRecordFilter } from '../../src-main/common/record.js';
+import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter } from '../../src-renderer/lib/ui-filter.js';
 import { summaryFixture } from './renderer-fixtures.js';
 
 const NOW = 1_700_000_100_000;
@@ -26,35 +27,14 @@ describe('toRecordFilter', () => {
   it('"truncated" + another outcome selects either, exactly (outcome in list OR truncated)', () => {
     const f = toRecordFilter({ ...EMPTY_UI_FILTER, outcomes: ['truncated', 'client_aborted'] }, NOW);
     expect(f).toEqual({ outcome: ['client_aborted'], truncated: true });
-    expect(matchesFilter(summaryFixture({ outcome: 'completed', truncated: true }), f)).toBe(true);
-    expect(matchesFilter(summaryFixture({ outcome: 'client_aborted', truncated: false }), f)).toBe(true);
-    expect(matchesFilter(summaryFixture({ outcome: 'completed', truncated: false }), f)).toBe(false);
+    expect(matchesRecordFilter(summaryFixture({ outcome: 'completed', truncated: true }), f)).toBe(true);
+    expect(matchesRecordFilter(summaryFixture({ outcome: 'client_aborted', truncated: false }), f)).toBe(true);
+    expect(matchesRecordFilter(summaryFixture({ outcome: 'completed', truncated: false }), f)).toBe(false);
   });
 
   it('passes facets through and trims the search text', () => {
     const f = toRecordFilter({ ...EMPTY_UI_FILTER, models: ['m'], clients: ['c'], upstreams: ['u'], sessions: ['s'], text: '  needle ' }, NOW);
     expect(f).toEqual({ model: ['m'], client: ['c'], upstream: ['u'], session: ['s'], text: 'needle' });
-  });
-});
-
-describe('matchesFilter', () => {
-  const r = summaryFixture({ startedAt: NOW, outcome: 'completed', truncated: true, model: 'gpt', client: 'Codex', upstream: 'openai', sessionId: 's1' });
-
-  it('agrees with the filter fields it can judge locally', () => {
-    expect(matchesFilter(r, {})).toBe(true);
-    expect(matchesFilter(r, { since: NOW + 1 })).toBe(false);
-    expect(matchesFilter(r, { until: NOW })).toBe(false);
-    expect(matchesFilter(r, { outcome: ['completed'] })).toBe(true);
-    expect(matchesFilter(r, { truncated: true })).toBe(true);
-    expect(matchesFilter(r, { truncated: false })).toBe(false);
-    expect(matchesFilter(r, { model: ['other'] })).toBe(false);
-    expect(matchesFilter(r, { client: ['Codex'], upstream: ['openai'], session: ['s1'] })).toBe(true);
-    expect(matchesFilter({ ...r, sessionId: null }, { session: ['s1'] })).toBe(false);
-  });
-
-  it('cannot judge a body search and says so', () => {
-    expect(matchesFilter(r, { text: 'x' })).toBe('unknown');
-    expect(matchesFilter(r, { text: 'x', model: ['nope'] })).toBe(false);
   });
 });
 
@@ -109,7 +89,7 @@ describe('sessionFilter', () => {
   it('filters an inferred session (no header) by its client and time span, which its id cannot match', () => {
     const ui = sessionFilter({ ...base, sessionId: 'inferred:r1', inferred: true }, NOW);
     expect(toRecordFilter(ui, NOW)).toEqual({ client: ['Aider 0.86.1'], since: NOW - 60_000, until: NOW - 999 });
-    expect(matchesFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 30_000 }), toRecordFilter(ui, NOW))).toBe(true);
-    expect(matchesFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 120_000 }), toRecordFilter(ui, NOW))).toBe(false);
+    expect(matchesRecordFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 30_000 }), toRecordFilter(ui, NOW))).toBe(true);
+    expect(matchesRecordFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 120_000 }), toRecordFilter(ui, NOW))).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lt, not, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -23,6 +23,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { OUTCOMES } from '../../common/record.js';
 import type { ApiKind, CapturedBody, Outcome, Phase, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
+import { filterWhere } from './filter-sql.js';
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
@@ -365,42 +366,6 @@ function reason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const line = msg.split('\n', 1)[0]!.trim();
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
-}
-
-// ---------------------------------------------------------------------------------
-// Filters (shared by list, count, summary, iterate, sessions)
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
-
-/** Empty arrays and an empty text mean "no constraint", like an unset field. */
-function filterWhere(f: RecordFilter): SQL | undefined {
-  const c: (SQL | undefined)[] = [];
-  if (f.since !== undefined) c.push(gte(requests.startedAt, f.since));
-  if (f.until !== undefined) c.push(lt(requests.startedAt, f.until));
-  const truncated = and(eq(requests.outcome, 'completed'), eq(requests.truncated, true))!;
-  // "truncated" is picked like an outcome (a badge of its own): with an outcome list it
-  // widens the selection (outcome in list OR truncated); alone it selects truncated only.
-  if (f.outcome?.length && f.truncated === true) c.push(or(inArray(requests.outcome, f.outcome), truncated));
-  else {
-    if (f.outcome?.length) c.push(inArray(requests.outcome, f.outcome));
-    if (f.truncated !== undefined) c.push(f.truncated ? truncated : not(truncated));
-  }
-  if (f.model?.length) c.push(inArray(requests.model, f.model));
-  if (f.client?.length) c.push(inArray(requests.client, f.client));
-  if (f.upstream?.length) c.push(inArray(requests.upstream, f.upstream));
-  if (f.session?.length) c.push(inArray(requests.sessionId, f.session));
-  if (f.text) {
-    // Substring search over the bodies, which live in the other table. LIKE with a
-    // leading % cannot use an index: this scans the bodies of the rows that pass the
-    // other filters. ASCII case-insensitive (SQLite LIKE).
-    const pattern = `%${escapeLike(f.text)}%`;
-    c.push(sql`exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and (${
-      requestBodies.requestBodyText
-    } like ${pattern} escape '\\' or ${requestBodies.responseText} like ${pattern} escape '\\'))`);
-  }
-  return and(...c);
 }
 
 // ---------------------------------------------------------------------------------

@@ -1,0 +1,44 @@
+// The record filter compiled to SQL: the same rule as common/record.ts's
+// matchesRecordFilter (the live view's), proven equal by test/unit/record-filter.test.ts,
+// which runs every case through both. Used by list, count, summary, histogram, iterate
+// and sessions.
+
+import { and, eq, gte, inArray, lt, not, or, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { RecordFilter } from '../../common/record.js';
+import { requestBodies, requests } from './schema.js';
+
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+/** Empty arrays and an empty text mean "no constraint", like an unset field. */
+export function filterWhere(f: RecordFilter): SQL | undefined {
+  const c: (SQL | undefined)[] = [];
+  if (f.since !== undefined) c.push(gte(requests.startedAt, f.since));
+  if (f.until !== undefined) c.push(lt(requests.startedAt, f.until));
+  const truncated = and(eq(requests.outcome, 'completed'), eq(requests.truncated, true))!;
+  // "truncated" is picked like an outcome (a badge of its own): with an outcome list it
+  // widens the selection (outcome in list OR truncated); alone it selects truncated only.
+  if (f.outcome?.length && f.truncated === true) c.push(or(inArray(requests.outcome, f.outcome), truncated));
+  else {
+    if (f.outcome?.length) c.push(inArray(requests.outcome, f.outcome));
+    if (f.truncated !== undefined) c.push(f.truncated ? truncated : not(truncated));
+  }
+  if (f.model?.length) c.push(inArray(requests.model, f.model));
+  if (f.client?.length) c.push(inArray(requests.client, f.client));
+  if (f.upstream?.length) c.push(inArray(requests.upstream, f.upstream));
+  if (f.session?.length) c.push(inArray(requests.sessionId, f.session));
+  if (f.text) {
+    // Substring search over the bodies, which live in the other table. LIKE with a
+    // leading % cannot use an index: this scans the bodies of the rows that pass the
+    // other filters. ASCII case-insensitive (SQLite LIKE).
+    const pattern = `%${escapeLike(f.text)}%`;
+    c.push(sql`exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and (${
+      requestBodies.requestBodyText
+    } like ${pattern} escape '\\' or ${requestBodies.responseText} like ${pattern} escape '\\'))`);
+  }
+  return and(...c);
+}
+
