@@ -5,6 +5,7 @@
 // processes: no node:* and no electron imports.
 
 import { z } from 'zod';
+import { SettingsSchema, type Settings } from './settings.js';
 import { API_KINDS, OUTCOMES, RecordFilterSchema, type ApiKind, type EventTicks, type Outcome, type ProviderError, type RequestRecord, type RequestSummary, type Usage } from './record.js';
 
 
@@ -39,24 +40,6 @@ const cursor = z.object({ startedAt: z.number(), id: z.string().max(100) }).stri
 export const ExportFormatSchema = z.enum(['json', 'jsonl', 'har']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
-export const SettingsInputSchema = z
-  .object({
-    port: z.number().int().min(1).max(65535),
-    upstreams: z.record(z.string().max(64), z.string().max(2000)),
-    timeouts: z.object({ headersMs: z.number().int().positive(), idleMs: z.number().int().positive(), connectMs: z.number().int().positive() }).strict(),
-    limits: z
-      .object({
-        requestBodyBytes: z.number().int().min(1024),
-        responseBodyBytes: z.number().int().min(1024),
-        textChars: z.number().int().min(1024),
-        eventBytes: z.number().int().min(1024),
-        eventCount: z.number().int().min(10),
-      })
-      .strict(),
-    retentionDays: z.number().int().min(0),
-  })
-  .strict();
-export type SettingsInput = z.infer<typeof SettingsInputSchema>;
 
 export interface SummaryStats {
   requests: number;
@@ -252,8 +235,8 @@ export const CHANNELS = {
   ),
   'status.get': channel<z.ZodObject<Record<string, never>>, AppStatus>(z.object({}).strict()),
   'recording.setPaused': channel<z.ZodObject<{ paused: z.ZodBoolean }>, AppStatus>(z.object({ paused: z.boolean() }).strict()),
-  'settings.get': channel<z.ZodObject<Record<string, never>>, SettingsInput>(z.object({}).strict()),
-  'settings.set': channel<typeof SettingsInputSchema, SettingsInput>(SettingsInputSchema),
+  'settings.get': channel<z.ZodObject<Record<string, never>>, Settings>(z.object({}).strict()),
+  'settings.set': channel<typeof SettingsSchema, Settings>(SettingsSchema),
   'setup.info': channel<z.ZodObject<Record<string, never>>, SetupInfo>(z.object({}).strict()),
 } as const;
 

@@ -7,11 +7,11 @@
 // `export.run` is left to the transports: in Electron it needs a save dialog, in the
 // browser it is a download from the HTTP server.
 
-import type { AppStatus, Handlers, SettingsInput, SetupInfo } from '../common/contract.js';
-import { SettingsInputSchema } from '../common/contract.js';
+import type { AppStatus, Handlers, SetupInfo } from '../common/contract.js';
 import type { Core } from './create-core.js';
 import { parseSettings, readSettingsFile, writeSettingsFile } from './settings.js';
 import { attemptsOf, clientName, getSession, listSessions } from './sessions.js';
+import { SettingsSchema, type Settings } from '../common/settings.js';
 
 export type ApiModel = Omit<Handlers, 'export.run'>;
 
@@ -21,7 +21,7 @@ export interface ApiModelOptions {
   settingsFile: string;
   /** applies saved settings to the running app (the Electron shell restarts the proxy
    * on the new port). Records are never lost: the store stays open throughout. */
-  applySettings?: (s: SettingsInput) => Promise<void>;
+  applySettings?: (s: Settings) => Promise<void>;
 }
 
 /** An error the contract's dispatch() passes through with its code (never a stack). */
@@ -75,7 +75,7 @@ export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = 
 }
 
 /** The configuration in effect, in the settings form. */
-export function currentSettings(core: Core): SettingsInput {
+export function currentSettings(core: Core): Settings {
   const c = core.config;
   // Port 0 ("any free port", tests) is not a valid setting: report the port in use.
   const port = c.port === 0 ? (core.status().port ?? 0) : c.port;
@@ -92,7 +92,7 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
   const { store } = core;
   // Headless has no way to re-bind the port it is served on: saved settings apply at
   // the next start, and settings.get shows what was saved rather than the old values.
-  let savedNotApplied: SettingsInput | null = null;
+  let savedNotApplied: Settings | null = null;
 
   return {
     'requests.list': ({ filter, limit, before }) => store.list(filter, before ? { limit, before } : { limit }),
@@ -148,8 +148,8 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
   };
 }
 
-function validateSettings(input: unknown): SettingsInput {
-  const parsed = SettingsInputSchema.safeParse(input);
+function validateSettings(input: unknown): Settings {
+  const parsed = SettingsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'settings';

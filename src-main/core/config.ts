@@ -2,6 +2,8 @@
 // file, CLI flags (`--upstream name=URL`) and the environment; this module merges and
 // validates them. Plain Node, no electron.
 
+import type { Limits, Timeouts } from '../common/settings.js';
+
 export const DEFAULT_PORT = 7788;
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -9,28 +11,6 @@ export const DEFAULT_UPSTREAMS: Readonly<Record<string, string>> = {
   openai: 'https://api.openai.com',
   anthropic: 'https://api.anthropic.com',
 };
-
-export interface Limits {
-  /** max bytes of a request body kept in the record (the whole body is always forwarded) */
-  requestBodyBytes: number;
-  /** max bytes of a non-stream response body kept */
-  responseBodyBytes: number;
-  /** max characters kept for reassembled text / reasoning */
-  textChars: number;
-  /** max bytes of raw SSE event data kept per request */
-  eventBytes: number;
-  /** max number of raw events kept per request */
-  eventCount: number;
-}
-
-export interface Timeouts {
-  /** ms to wait for upstream response headers (reasoning models think for minutes) */
-  headersMs: number;
-  /** ms without any body byte mid-stream before Streamtap gives up */
-  idleMs: number;
-  /** ms to establish the TCP/TLS connection */
-  connectMs: number;
-}
 
 export interface CoreConfig {
   host: string;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import { SettingsFileSchema, type SettingsFile } from '../common/settings.js';
 import { ConfigError, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateUpstream, withoutUserinfo, type CoreConfig } from './config.js';
 
 export const APP_NAME = 'Streamtap';
@@ -25,35 +25,10 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   }
 }
 
-const positiveMs = z.number().int().positive();
-
-export const SettingsSchema = z
-  .object({
-    port: z.number().int().min(1).max(65535).optional(),
-    upstreams: z.record(z.string(), z.string()).optional(),
-    timeouts: z
-      .object({ headersMs: positiveMs.optional(), idleMs: positiveMs.optional(), connectMs: positiveMs.optional() })
-      .strict()
-      .optional(),
-    limits: z
-      .object({
-        requestBodyBytes: z.number().int().min(1024).optional(),
-        responseBodyBytes: z.number().int().min(1024).optional(),
-        textChars: z.number().int().min(1024).optional(),
-        eventBytes: z.number().int().min(1024).optional(),
-        eventCount: z.number().int().min(10).optional(),
-      })
-      .strict()
-      .optional(),
-    retentionDays: z.number().int().min(0).optional(),
-  })
-  .strict();
-
-export type Settings = z.infer<typeof SettingsSchema>;
 
 /** Validates settings; the error names the field and what was wrong. */
-export function parseSettings(input: unknown, source = 'settings'): Settings {
-  const result = SettingsSchema.safeParse(input);
+export function parseSettings(input: unknown, source = 'settings'): SettingsFile {
+  const result = SettingsFileSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
@@ -63,7 +38,7 @@ export function parseSettings(input: unknown, source = 'settings'): Settings {
   return result.data;
 }
 
-export function readSettingsFile(file: string): Settings {
+export function readSettingsFile(file: string): SettingsFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -82,7 +57,7 @@ export function readSettingsFile(file: string): Settings {
 }
 
 /** Writes atomically (temp file + rename) so a crash never leaves half a file. */
-export function writeSettingsFile(file: string, settings: Settings): void {
+export function writeSettingsFile(file: string, settings: SettingsFile): void {
   parseSettings(settings, file);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -102,7 +77,7 @@ function withDefaults<T extends object>(defaults: T, given: { [K in keyof T]?: T
   return out;
 }
 
-export function settingsToConfig(settings: Settings): Partial<CoreConfig> {
+export function settingsToConfig(settings: SettingsFile): Partial<CoreConfig> {
   const out: Partial<CoreConfig> = {};
   if (settings.port !== undefined) out.port = settings.port;
   if (settings.upstreams) out.upstreams = normalizeUpstreams(settings.upstreams);

@@ -7,12 +7,13 @@
 // registered once, against `handlers`, which always reach the current core (calls
 // that arrive mid-swap wait for it to finish).
 
-import { CHANNEL_NAMES, type AppStatus, type ChannelName, type Handlers, type LiveEvent, type SettingsInput } from '../common/contract.js';
+import { CHANNEL_NAMES, type AppStatus, type ChannelName, type Handlers, type LiveEvent } from '../common/contract.js';
 import { buildAppStatus, createApiModel, type ApiModel } from '../core/api-model.js';
 import { resolveConfig, type CoreConfig } from '../core/config.js';
 import { createCore, PortInUseError, type Core, type CoreOptions } from '../core/create-core.js';
 import { createLiveFeed } from '../core/live-feed.js';
-import { settingsToConfig, type Settings } from '../core/settings.js';
+import { settingsToConfig } from '../core/settings.js';
+import type { Settings, SettingsFile } from '../common/settings.js';
 
 export interface CoreHostOptions {
   settingsFile: string;
@@ -36,7 +37,7 @@ export interface CoreHost {
   start(): Promise<AppStatus>;
   /** stops the current core and starts one with these settings; on failure the
    * previous configuration is restored and the error rethrown */
-  applySettings(settings: SettingsInput): Promise<void>;
+  applySettings(settings: Settings): Promise<void>;
   /** `flushTimeoutMs` bounds the store's final write (see Core.stop) */
   stop(opts?: { flushTimeoutMs?: number }): Promise<void>;
   /** writes what is queued now, synchronously, waiting at most `timeoutMs`: for an OS
@@ -49,7 +50,7 @@ export const DESKTOP_PORT_HINT = 'choose another port in Settings';
 
 /** The desktop app's config: the settings file only (no flags, no environment), so
  * what the Settings view shows is what runs. */
-export function configFromSettings(settings: Settings, dbPath: string): CoreConfig {
+export function configFromSettings(settings: SettingsFile, dbPath: string): CoreConfig {
   return resolveConfig({ ...settingsToConfig(settings), dbPath });
 }
 
@@ -90,7 +91,7 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
     }
   };
 
-  async function applySettings(settings: SettingsInput): Promise<void> {
+  async function applySettings(settings: Settings): Promise<void> {
     if (stopped) throw new Error('Streamtap is shutting down');
     while (swapping) await swapping.catch(() => {});
     // Validate before touching the running core: a bad value leaves it as it was.

@@ -22,15 +22,7 @@ import fs, { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ExportFormatSchema,
-  dispatch,
-  type ApiError,
-  type ExportFormat,
-  type Handlers,
-  type LiveEvent,
-  type SettingsInput,
-} from '../common/contract.js';
+import { ExportFormatSchema, dispatch, type ApiError, type ExportFormat, type Handlers, type LiveEvent } from '../common/contract.js';
 import { RecordFilterSchema, type RecordFilter } from '../common/record.js';
 import { ApiModelError, buildAppStatus, createApiModel } from '../core/api-model.js';
 import { contentTypeFor } from '../core/content-types.js';
@@ -40,6 +32,7 @@ import { createLiveFeed } from '../core/live-feed.js';
 import { DASHBOARD_PREFIX } from '../core/proxy/server.js';
 import { isLoopbackHost } from '../core/proxy/security.js';
 import { SETTINGS_FILE, defaultDataDir } from '../core/settings.js';
+import { type Settings } from '../common/settings.js';
 
 export interface DashboardOptions {
   /** the built renderer; default out/renderer at the repo root (electron-vite's output) */
@@ -53,7 +46,7 @@ export interface DashboardOptions {
   /** the settings file `settings.set` writes; default settings.json in the data folder */
   settingsFile?: string;
   /** applies saved settings to the running server; without it they apply at the next start */
-  applySettings?: (s: SettingsInput) => Promise<void>;
+  applySettings?: (s: Settings) => Promise<void>;
   /** SSE heartbeat period (a comment line keeps proxies and idle timers from closing it) */
   heartbeatMs?: number;
   /** live-feed coalescing interval */

@@ -1,9 +1,8 @@
 // The settings form: text fields in the units people think in (seconds, KiB) mapped to
-// the contract's SettingsInput (ms, bytes), validated with the contract's own
-// SettingsInputSchema so the window and the core agree on what is valid. Errors are
+// common/settings.ts's Settings (ms, bytes), validated with its own SettingsSchema so the window and the core agree on what is valid. Errors are
 // keyed by form field, worded for a person. Pure.
 
-import { SettingsInputSchema, type SettingsInput } from '../../src-main/common/contract.js';
+import { SettingsSchema, type Settings } from '../../src-main/common/settings.js';
 
 export interface UpstreamRow {
   name: string;
@@ -29,7 +28,7 @@ export type FieldErrors = Record<string, string>;
 
 const trimNum = (n: number): string => String(Number.isInteger(n) ? n : Number(n.toFixed(3)));
 
-export function toForm(s: SettingsInput): SettingsForm {
+export function toForm(s: Settings): SettingsForm {
   return {
     port: String(s.port),
     upstreams: Object.entries(s.upstreams).map(([name, url]) => ({ name, url })),
@@ -78,7 +77,7 @@ function parseNumber(text: string): number | null {
   return Number(t);
 }
 
-export type FormResult = { ok: true; value: SettingsInput } | { ok: false; errors: FieldErrors };
+export type FormResult = { ok: true; value: Settings } | { ok: false; errors: FieldErrors };
 
 export function validateForm(form: SettingsForm): FormResult {
   const errors: FieldErrors = {};
@@ -126,7 +125,7 @@ export function validateForm(form: SettingsForm): FormResult {
   for (const key of ['port', 'textChars', 'eventCount', 'retentionDays'] as const) {
     if (!errors[key] && !Number.isInteger(Number(form[key].trim()))) errors[key] = `Enter ${FIELD_HINT[key]}.`;
   }
-  const parsed = SettingsInputSchema.safeParse(value);
+  const parsed = SettingsSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String).join('.');
@@ -143,5 +142,5 @@ export function validateForm(form: SettingsForm): FormResult {
     }
   }
   if (Object.keys(errors).length) return { ok: false, errors };
-  return { ok: true, value: parsed.success ? parsed.data : (value as SettingsInput) };
+  return { ok: true, value: parsed.success ? parsed.data : (value as Settings) };
 }

@@ -8,7 +8,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppStatus, LiveEvent, SessionDetail, SessionSummary, SettingsInput, SetupInfo, TurnAttempts } from '../../src-main/common/contract.js';
+import type { AppStatus, LiveEvent, SessionDetail, SessionSummary, SetupInfo, TurnAttempts } from '../../src-main/common/contract.js';
+import type { Settings } from '../../src-main/common/settings.js';
 import type { RequestSummary } from '../../src-main/common/record.js';
 import { resolveConfig } from '../../src-main/core/config.js';
 import { createCore, type Core } from '../../src-main/core/create-core.js';
@@ -457,7 +458,7 @@ describe('the channels over HTTP', () => {
   });
 
   it('settings.set refuses bad settings with invalid_settings and writes nothing', async () => {
-    const current = await callOk<SettingsInput>('settings.get', {});
+    const current = await callOk<Settings>('settings.get', {});
     expect(current.upstreams).toMatchObject({ openai: fake.url });
     expect(current.port).toBe(port);
     const r = await call('settings.set', { ...current, upstreams: { openai: 'ftp://example.com' } });
@@ -469,11 +470,11 @@ describe('the channels over HTTP', () => {
   });
 
   it('settings.set writes the settings file, and settings.get shows what was saved', async () => {
-    const current = await callOk<SettingsInput>('settings.get', {});
+    const current = await callOk<Settings>('settings.get', {});
     const next = { ...current, retentionDays: 30 };
-    expect(await callOk<SettingsInput>('settings.set', next)).toEqual(next);
+    expect(await callOk<Settings>('settings.set', next)).toEqual(next);
     expect(JSON.parse(fs.readFileSync(settingsFile, 'utf8'))).toEqual(next);
-    expect(await callOk<SettingsInput>('settings.get', {})).toEqual(next);
+    expect(await callOk<Settings>('settings.get', {})).toEqual(next);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
@@ -481,7 +482,7 @@ describe('the channels over HTTP', () => {
     const file = path.join(dir, 'settings-apply.json');
     fs.writeFileSync(file, JSON.stringify({ retentionDays: 7 }));
     let fail = true;
-    const applied: SettingsInput[] = [];
+    const applied: Settings[] = [];
     const withApply = await startDashboard(core, {
       rendererDir: path.join(dir, 'renderer'),
       settingsFile: file,
@@ -490,7 +491,7 @@ describe('the channels over HTTP', () => {
         applied.push(s);
       },
     });
-    const current = await callOk<SettingsInput>('settings.get', {});
+    const current = await callOk<Settings>('settings.get', {});
     mounted = withApply;
     try {
       const r = await request(

@@ -8,7 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LiveEvent, SettingsInput } from '../../src-main/common/contract.js';
+import type { LiveEvent } from '../../src-main/common/contract.js';
+import type { Settings } from '../../src-main/common/settings.js';
 import { currentSettings } from '../../src-main/core/api-model.js';
 import { configFromSettings, createCoreHost, type CoreHost } from '../../src-main/electron/core-host.js';
 
@@ -91,7 +92,7 @@ describe('core host', () => {
     const { host: h, settingsFile } = await makeHost(first, dead);
     await h.start();
     const second = await freePort();
-    const settings: SettingsInput = { ...currentSettings(h.core()), port: second };
+    const settings: Settings = { ...currentSettings(h.core()), port: second };
     await h.handlers['settings.set'](settings);
     const status = await h.handlers['status.get']({});
     expect(status).toMatchObject({ listening: true, port: second, problem: null });

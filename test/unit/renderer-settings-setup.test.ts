@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { SettingsInput } from '../../src-main/common/contract.js';
+import type { Settings } from '../../src-main/common/settings.js';
 import { toForm, validateForm } from '../../src-renderer/lib/settings-form.js';
 import { seenFor, toolSetups } from '../../src-renderer/lib/snippets.js';
 import { exportUrl, extractToken } from '../../src-renderer/lib/token.js';
 
-const SETTINGS: SettingsInput = {
+const SETTINGS: Settings = {
   port: 7788,
   upstreams: { openai: 'https://api.openai.com', anthropic: 'https://api.anthropic.com' },
   timeouts: { headersMs: 600_000, idleMs: 300_000, connectMs: 10_000 },

@@ -5,7 +5,7 @@
 
 import zlib from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
-import type { Timeouts } from '../config.js';
+import type { Timeouts } from '../../common/settings.js';
 
 export function createDispatcher(timeouts: Timeouts): Agent {
   return new Agent({

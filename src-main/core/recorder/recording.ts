@@ -17,7 +17,7 @@ import {
   type RequestRecord,
   type RequestSummary,
 } from '../../common/record.js';
-import type { Limits } from '../config.js';
+import type { Limits } from '../../common/settings.js';
 import { SseParser } from './sse-parser.js';
 import { createAssembler, parseNonStreamBody } from './adapters/index.js';
 import { parseProviderError } from './provider-error.js';

@@ -1,5 +1,5 @@
 // Settings: port, upstreams, timeouts, capture limits, retention. Checked here with the
-// contract's SettingsInputSchema (per-field messages), saved with settings.set, and the
+// contract's SettingsSchema (per-field messages), saved with settings.set, and the
 // core's own refusal shown as it comes back.
 
 import { useEffect, useState, type ReactNode } from 'react';
