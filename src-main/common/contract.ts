@@ -37,8 +37,24 @@ export type SessionFilter = z.infer<typeof SessionFilterSchema>;
 
 const cursor = z.object({ startedAt: z.number(), id: z.string().max(100) }).strict();
 
-export const ExportFormatSchema = z.enum(['json', 'jsonl', 'har']);
+/** The export formats, once: what the Export buttons, the save dialog, the download
+ * and the CLI call them, their file extension and media type. */
+export const EXPORT_FORMATS = {
+  json: { label: 'JSON', name: 'JSON', title: 'One JSON document with every matching record', ext: 'json', mediaType: 'application/json; charset=utf-8' },
+  jsonl: { label: 'JSONL', name: 'JSON Lines', title: 'JSON Lines: one record per line, for large sets', ext: 'jsonl', mediaType: 'application/x-ndjson; charset=utf-8' },
+  har: { label: 'HAR', name: 'HAR', title: 'HTTP Archive, for browser dev tools and HAR viewers', ext: 'har', mediaType: 'application/json; charset=utf-8' },
+} as const;
+export const ExportFormatSchema = z.enum(Object.keys(EXPORT_FORMATS) as [keyof typeof EXPORT_FORMATS, ...(keyof typeof EXPORT_FORMATS)[]]);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+export const EXPORT_FORMAT_NAMES = ExportFormatSchema.options;
+
+/** "streamtap-2025-01-31-1405.json" in local time: sortable, valid on every file system,
+ * the same for a saved file and a download. */
+export function exportFileName(format: ExportFormat, now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}`;
+  return `streamtap-${stamp}.${EXPORT_FORMATS[format].ext}`;
+}
 
 
 export interface SummaryStats {
@@ -203,8 +219,20 @@ export type LiveEvent =
   | { type: 'status'; status: AppStatus }
   | { type: 'export.progress'; exportId: string; written: number; done: boolean };
 
+/** Every error code an API call can answer with. */
+export const API_ERROR_CODES = ['invalid_payload', 'forbidden', 'not_found', 'internal', 'unknown_channel', 'invalid_settings'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+/** The codes a handler may throw (ApiModelError) and dispatch() passes through; any other
+ * failure is 'internal'. The rest are the doors' own (validation, routing). */
+export const HANDLER_ERROR_CODES = ['invalid_settings', 'not_found', 'forbidden'] as const satisfies readonly ApiErrorCode[];
+export type HandlerErrorCode = (typeof HANDLER_ERROR_CODES)[number];
+
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === 'string' && (API_ERROR_CODES as readonly string[]).includes(code);
+}
+
 export interface ApiError {
-  code: 'invalid_payload' | 'forbidden' | 'not_found' | 'internal' | 'unknown_channel' | 'invalid_settings';
+  code: ApiErrorCode;
   message: string;
 }
 
@@ -286,7 +314,7 @@ export async function dispatch(
     return { ok: true, result: await handler(v.value) };
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
-    const code = typeof e.code === 'string' && ['invalid_settings', 'not_found', 'forbidden'].includes(e.code) ? (e.code as ApiError['code']) : 'internal';
+    const code: ApiErrorCode = typeof e.code === 'string' && (HANDLER_ERROR_CODES as readonly string[]).includes(e.code) ? (e.code as HandlerErrorCode) : 'internal';
     return { ok: false, error: { code, message: typeof e.message === 'string' ? e.message.split('\n')[0]! : 'internal error' } };
   }
 }

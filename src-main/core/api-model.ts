@@ -7,7 +7,7 @@
 // `export.run` is left to the transports: in Electron it needs a save dialog, in the
 // browser it is a download from the HTTP server.
 
-import type { AppStatus, Handlers, SetupInfo } from '../common/contract.js';
+import type { AppStatus, Handlers, HandlerErrorCode, SetupInfo } from '../common/contract.js';
 import type { Core } from './create-core.js';
 import { parseSettings, readSettingsFile, writeSettingsFile } from './settings.js';
 import { attemptsOf, clientName, getSession, listSessions } from './sessions.js';
@@ -28,7 +28,7 @@ export interface ApiModelOptions {
 export class ApiModelError extends Error {
   override name = 'ApiModelError';
   constructor(
-    readonly code: 'invalid_settings' | 'not_found' | 'forbidden',
+    readonly code: HandlerErrorCode,
     message: string,
   ) {
     super(message);

@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SaveDialogOptions, SaveDialogReturnValue } from 'electron';
-import type { ChannelArgs, ExportFormat, ExportResult, LiveEvent } from '../common/contract.js';
+import { EXPORT_FORMATS, exportFileName, type ChannelArgs, type ExportResult, type LiveEvent } from '../common/contract.js';
 import type { Store } from '../core/db/store.js';
-import { writeHarExport, writeJsonExport, writeJsonlExport, type ExportMeta } from '../core/export/writers.js';
+import { EXPORT_WRITERS, type ExportMeta } from '../core/export/writers.js';
 
 export interface ExportRunDeps {
   /** dialog.showSaveDialog, bound to the dashboard window when there is one */
@@ -23,18 +23,6 @@ export interface ExportRunDeps {
   now?: () => Date;
 }
 
-const FORMATS: Record<ExportFormat, { ext: string; name: string; write: typeof writeJsonExport }> = {
-  json: { ext: 'json', name: 'JSON', write: writeJsonExport },
-  jsonl: { ext: 'jsonl', name: 'JSON Lines', write: writeJsonlExport },
-  har: { ext: 'har', name: 'HAR', write: writeHarExport },
-};
-
-/** "streamtap-2025-01-31-1405.json": sortable, and valid on every file system. */
-export function defaultExportName(format: ExportFormat, now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}`;
-  return `streamtap-${stamp}.${FORMATS[format].ext}`;
-}
 
 function openForWriting(file: string): Promise<fs.WriteStream> {
   return new Promise((resolve, reject) => {
@@ -53,11 +41,11 @@ function finish(out: fs.WriteStream): Promise<void> {
 
 export function createExportRun(deps: ExportRunDeps): (args: ChannelArgs<'export.run'>) => Promise<ExportResult> {
   return async ({ filter, format, exportId }) => {
-    const spec = FORMATS[format];
+    const spec = EXPORT_FORMATS[format];
     const now = deps.now?.() ?? new Date();
     const choice = await deps.showSaveDialog({
       title: `Export ${spec.name}`,
-      defaultPath: path.join(deps.defaultDir(), defaultExportName(format, now)),
+      defaultPath: path.join(deps.defaultDir(), exportFileName(format, now)),
       filters: [{ name: spec.name, extensions: [spec.ext] }],
       properties: ['createDirectory', 'showOverwriteConfirmation'],
     });
@@ -71,7 +59,7 @@ export function createExportRun(deps: ExportRunDeps): (args: ChannelArgs<'export
       onProgress: (written) => deps.push({ type: 'export.progress', exportId, written, done: false }),
     };
     try {
-      const { count } = await spec.write(deps.store().iterate(filter, 'asc'), out, meta);
+      const { count } = await EXPORT_WRITERS[format](deps.store().iterate(filter, 'asc'), out, meta);
       await finish(out);
       deps.push({ type: 'export.progress', exportId, written: count, done: true });
       return { status: 'saved', count, path: file };

@@ -12,9 +12,9 @@ import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { openStore, StoreOpenError } from '../core/db/store.js';
 import { getSession, listSessions } from '../core/sessions.js';
-import { SESSION_ENDINGS, type SessionEndingKind, type SessionFilter } from '../common/contract.js';
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, ExportFormatSchema, SESSION_ENDINGS, type SessionEndingKind, type SessionFilter } from '../common/contract.js';
 import { OUTCOMES, type Outcome, type RecordFilter, type RequestSummary } from '../common/record.js';
-import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
+import { EXPORT_WRITERS } from '../core/export/writers.js';
 import { startDashboard, TOKEN_FILE } from './dashboard-server.js';
 import { SESSIONS_FORMAT_VERSION, sessionJson, sessionStory, sessionTableEntry, type SessionsJson } from './sessions-output.js';
 
@@ -319,8 +319,11 @@ async function exportCommand(argv: string[]): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const format = values.format ?? (values.out?.endsWith('.jsonl') ? 'jsonl' : values.out?.endsWith('.har') ? 'har' : 'json');
-  if (!['json', 'jsonl', 'har'].includes(format)) throw new UsageError(`--format must be json, jsonl or har, got "${format}"`);
+  // Without --format, the file's extension picks it (JSON when none matches).
+  const byExtension = EXPORT_FORMAT_NAMES.find((f) => values.out?.endsWith(`.${EXPORT_FORMATS[f].ext}`));
+  const parsedFormat = ExportFormatSchema.safeParse(values.format ?? byExtension ?? 'json');
+  if (!parsedFormat.success) throw new UsageError(`--format must be ${EXPORT_FORMAT_NAMES.join(', ')}, got "${values.format}"`);
+  const format = parsedFormat.data;
   const filters = filterFromFlags(values);
   const store = openExisting(values.db);
   try {
@@ -334,12 +337,7 @@ async function exportCommand(argv: string[]): Promise<void> {
     }
     const records = store.iterate(filters, 'asc');
     const meta = { filters, includeEvents: values.events === true };
-    const { count } =
-      format === 'jsonl'
-        ? await writeJsonlExport(records, out, meta)
-        : format === 'har'
-          ? await writeHarExport(records, out, meta)
-          : await writeJsonExport(records, out, meta);
+    const { count } = await EXPORT_WRITERS[format](records, out, meta);
     if (outFile) {
       await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
       process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${outFile}\n`);

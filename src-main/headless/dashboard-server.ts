@@ -22,12 +22,12 @@ import fs, { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExportFormatSchema, dispatch, type ApiError, type ExportFormat, type Handlers, type LiveEvent } from '../common/contract.js';
+import { EXPORT_FORMATS, ExportFormatSchema, dispatch, exportFileName, type ApiError, type Handlers, type LiveEvent } from '../common/contract.js';
 import { RecordFilterSchema, type RecordFilter } from '../common/record.js';
 import { ApiModelError, buildAppStatus, createApiModel } from '../core/api-model.js';
 import { contentTypeFor } from '../core/content-types.js';
 import type { Core } from '../core/create-core.js';
-import { writeHarExport, writeJsonExport, writeJsonlExport } from '../core/export/writers.js';
+import { EXPORT_WRITERS } from '../core/export/writers.js';
 import { createLiveFeed } from '../core/live-feed.js';
 import { DASHBOARD_PREFIX } from '../core/proxy/server.js';
 import { isLoopbackHost } from '../core/proxy/security.js';
@@ -80,13 +80,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** an SSE client this far behind is cut off; EventSource reconnects and the page reloads its data */
 const MAX_SSE_BACKLOG_BYTES = 4 * 1024 * 1024;
 
-const EXPORT_TYPES: Record<ExportFormat, string> = {
-  json: 'application/json; charset=utf-8',
-  jsonl: 'application/x-ndjson; charset=utf-8',
-  har: 'application/json; charset=utf-8',
-};
 
-const EXPORT_WRITERS = { json: writeJsonExport, jsonl: writeJsonlExport, har: writeHarExport } as const;
 
 const HTTP_STATUS: Record<ApiError['code'], number> = {
   invalid_payload: 400,
@@ -208,11 +202,6 @@ function readJsonBody(req: IncomingMessage): Promise<{ ok: true; value: unknown 
   });
 }
 
-function exportFileName(format: ExportFormat, now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-  return `streamtap-export-${date}.${format}`;
-}
 
 const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -373,8 +362,8 @@ export async function startDashboard(core: Core, opts: DashboardOptions = {}): P
     };
     res.writeHead(200, {
       ...securityHeaders(),
-      'content-type': EXPORT_TYPES[format.data],
-      'content-disposition': `attachment; filename="${exportFileName(format.data)}"`,
+      'content-type': EXPORT_FORMATS[format.data].mediaType,
+      'content-disposition': `attachment; filename="${exportFileName(format.data, new Date())}"`,
     });
     let written = 0;
     try {

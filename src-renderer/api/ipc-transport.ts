@@ -3,7 +3,7 @@
 // errors, because Electron prefixes a rejected invoke with "Error invoking remote
 // method '<channel>':", which is noise for the person reading it.
 
-import type { ApiError, ChannelArgs, ChannelName, ChannelResult, LiveEvent, StreamtapApi } from '../../src-main/common/contract.js';
+import { isApiErrorCode, type ChannelArgs, type ChannelName, type ChannelResult, type LiveEvent, type StreamtapApi } from '../../src-main/common/contract.js';
 import { ApiCallError, type RendererApi } from './streamtap-api.js';
 
 /** The bridge, when the page runs in the Electron window. Read without a global
@@ -13,13 +13,11 @@ export function ipcBridge(): StreamtapApi | null {
   return w.streamtap && typeof w.streamtap.call === 'function' && typeof w.streamtap.subscribe === 'function' ? w.streamtap : null;
 }
 
-const ERROR_CODES = new Set<ApiError['code']>(['invalid_payload', 'forbidden', 'not_found', 'internal', 'unknown_channel', 'invalid_settings']);
-
 function normalise(err: unknown): ApiCallError {
   const e = (err ?? {}) as { code?: unknown; message?: unknown };
   const raw = typeof e.message === 'string' ? e.message : String(err);
   const message = raw.replace(/^Error invoking remote method '[^']*':\s*(\w*Error:\s*)?/, '');
-  const code = typeof e.code === 'string' && ERROR_CODES.has(e.code as ApiError['code']) ? (e.code as ApiError['code']) : 'internal';
+  const code = isApiErrorCode(e.code) ? e.code : 'internal';
   return new ApiCallError(code, message);
 }
 

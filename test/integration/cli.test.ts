@@ -114,6 +114,16 @@ describe('streamtap export', () => {
     expect(text).not.toContain('SECRET-0123456789');
   });
 
+  it('picks the format from the --out extension, and refuses an unknown --format in one line', () => {
+    const out = path.join(dir, 'picked.har');
+    expect(cli(['export', '--db', db, '--out', out]).code).toBe(0);
+    expect((JSON.parse(fs.readFileSync(out, 'utf8')) as { log?: { version?: string } }).log?.version).toBe('1.2');
+    const bad = cli(['export', '--db', db, '--format', 'xml']);
+    expect(bad.code).toBe(2);
+    expectOneCleanLine(bad.stderr);
+    expect(bad.stderr).toContain('--format must be json, jsonl, har, got "xml"');
+  }, 60_000);
+
   it('writes JSON Lines, one valid record per line, filtered', () => {
     const r = cli(['export', '--db', db, '--format', 'jsonl', '--outcome', 'upstream_error,truncated']);
     expect(r.code).toBe(0);

@@ -595,7 +595,7 @@ describe('export download', () => {
     const r = await request('GET', `/__streamtap/api/export?format=json&filter=${filter}&token=${dashboard.token}`);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(r.headers['content-disposition']).toMatch(/^attachment; filename="streamtap-export-\d{4}-\d{2}-\d{2}\.json"$/);
+    expect(r.headers['content-disposition']).toMatch(/^attachment; filename="streamtap-\d{4}-\d{2}-\d{2}-\d{4}\.json"$/);
     const doc = JSON.parse(r.body) as { formatVersion: number; filters: unknown; records: { id: string }[] };
     expect(doc.formatVersion).toBe(1);
     expect(doc.records.map((x) => x.id)).toContain(id);

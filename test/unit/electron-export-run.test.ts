@@ -10,7 +10,8 @@ import type { SaveDialogOptions, SaveDialogReturnValue } from 'electron';
 import type { LiveEvent } from '../../src-main/common/contract.js';
 import type { RecordFilter, RequestRecord } from '../../src-main/common/record.js';
 import type { Store } from '../../src-main/core/db/store.js';
-import { createExportRun, defaultExportName } from '../../src-main/electron/export-dialog.js';
+import { exportFileName } from '../../src-main/common/contract.js';
+import { createExportRun } from '../../src-main/electron/export-dialog.js';
 
 vi.mock('electron', () => ({}));
 
@@ -142,6 +143,6 @@ describe('export.run (Electron)', () => {
   });
 
   it('names files by date with the format extension', () => {
-    expect(defaultExportName('har', new Date(2024, 11, 3, 9, 7))).toBe('streamtap-2024-12-03-0907.har');
+    expect(exportFileName('har', new Date(2024, 11, 3, 9, 7))).toBe('streamtap-2024-12-03-0907.har');
   });
 });

@@ -11,6 +11,7 @@
 // response may get a trailer).
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { ExportFormat } from '../../common/contract.js';
 import type { RecordFilter, RequestRecord } from '../../common/record.js';
 import { toHarEntry } from './har.js';
 import { FORMAT_VERSION, toExportFilters, toExportRecord } from './record-export.js';
@@ -241,3 +242,11 @@ export function writeHarExport(
     meta.onProgress,
   );
 }
+
+/** The writer for each export format: the CLI, the download and the save dialog all
+ * pick from here. */
+export const EXPORT_WRITERS: Record<ExportFormat, (records: RecordSource, out: NodeJS.WritableStream, meta: HarExportMeta) => Promise<ExportResult>> = {
+  json: writeJsonExport,
+  jsonl: writeJsonlExport,
+  har: writeHarExport,
+};

@@ -4,7 +4,7 @@
 // export's notice goes away by itself; a failed one stays until dismissed.
 
 import { useEffect } from 'react';
-import type { ExportFormat } from '../../../src-main/common/contract.js';
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../../../src-main/common/contract.js';
 import { countOf } from '../../lib/words.js';
 import type { ExportJob } from '../../stores/app-store.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
@@ -12,11 +12,7 @@ import { useActions, useAppState } from '../../stores/app-context.js';
 /** How long "Exported N records" stays up. */
 export const DONE_NOTICE_MS = 6_000;
 
-const FORMATS: { format: ExportFormat; label: string; title: string }[] = [
-  { format: 'json', label: 'JSON', title: 'One JSON document with every matching record' },
-  { format: 'jsonl', label: 'JSONL', title: 'JSON Lines: one record per line, for large sets' },
-  { format: 'har', label: 'HAR', title: 'HTTP Archive, for browser dev tools and HAR viewers' },
-];
+const FORMATS = EXPORT_FORMAT_NAMES.map((format) => ({ format, label: EXPORT_FORMATS[format].label, title: EXPORT_FORMATS[format].title }));
 
 export function ExportControls() {
   const actions = useActions();
