@@ -2,6 +2,7 @@
 // file, CLI flags (`--upstream name=URL`) and the environment; this module merges and
 // validates them. Plain Node, no electron.
 
+import { RESERVED_UPSTREAM_NAMES, UPSTREAM_NAME_PATTERN } from '../common/routes.js';
 import type { Limits, Timeouts } from '../common/settings.js';
 
 export const DEFAULT_PORT = 7788;
@@ -63,10 +64,10 @@ export function parseUpstreamSpec(spec: string): [string, string] {
 }
 
 export function validateUpstream(name: string, url: string): void {
-  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) {
+  if (!UPSTREAM_NAME_PATTERN.test(name)) {
     throw new ConfigError(`upstream name "${name}" must be letters, digits, "-" or "_"`);
   }
-  if (name === 'v1' || name === '__streamtap') {
+  if (RESERVED_UPSTREAM_NAMES.includes(name)) {
     throw new ConfigError(`upstream name "${name}" is reserved`);
   }
   let parsed: URL;

@@ -29,7 +29,7 @@ import { contentTypeFor } from '../core/content-types.js';
 import type { Core } from '../core/create-core.js';
 import { EXPORT_WRITERS } from '../core/export/writers.js';
 import { createLiveFeed } from '../core/live-feed.js';
-import { DASHBOARD_PREFIX } from '../core/proxy/server.js';
+import { API_PREFIX, DASHBOARD_PREFIX, TOKEN_HEADER, TOKEN_PARAM } from '../common/routes.js';
 import { isLoopbackHost } from '../core/proxy/security.js';
 import { SETTINGS_FILE, defaultDataDir } from '../core/settings.js';
 import { type Settings } from '../common/settings.js';
@@ -63,13 +63,11 @@ export interface DashboardServer {
   close(): void;
 }
 
-export const TOKEN_HEADER = 'x-streamtap-token';
 /** The token's file in the data folder. */
 export const TOKEN_FILE = 'dashboard-token';
 /** What a refused token is told (the page shows its own words, with a way out). */
 export const TOKEN_REFUSED_MESSAGE =
   'the dashboard token was refused (Streamtap was started with a new one, e.g. after --rotate-token): open the dashboard URL that `streamtap serve` printed';
-export const API_PREFIX = `${DASHBOARD_PREFIX}/api/`;
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -455,7 +453,7 @@ export async function startDashboard(core: Core, opts: DashboardOptions = {}): P
     const isCall = endpoint.startsWith('call/');
     // Calls carry the token in a header only, so it never lands in a log or history;
     // EventSource and download links cannot set headers, hence ?token= for those.
-    const given = headerOne(req, TOKEN_HEADER) ?? (isCall ? undefined : (url.searchParams.get('token') ?? undefined));
+    const given = headerOne(req, TOKEN_HEADER) ?? (isCall ? undefined : (url.searchParams.get(TOKEN_PARAM) ?? undefined));
     if (!tokenOk(given)) {
       req.resume();
       return sendApiError(res, 401, 'forbidden', TOKEN_REFUSED_MESSAGE);
@@ -492,7 +490,7 @@ export async function startDashboard(core: Core, opts: DashboardOptions = {}): P
       });
     },
     urlFor(proxyBaseUrl) {
-      return `${proxyBaseUrl.replace(/\/+$/, '')}${DASHBOARD_PREFIX}/?token=${encodeURIComponent(token)}`;
+      return `${proxyBaseUrl.replace(/\/+$/, '')}${DASHBOARD_PREFIX}/?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
     },
     close() {
       if (closed) return;

@@ -11,7 +11,8 @@
 // only the new dashboard URL can.
 
 import type { ApiError, ChannelArgs, ChannelName, ChannelResult, ExportResult, LiveEvent } from '../../src-main/common/contract.js';
-import { API_PREFIX, exportUrl, extractToken, TOKEN_STORAGE_KEY } from '../lib/token.js';
+import { API_ROUTES, TOKEN_HEADER, TOKEN_PARAM } from '../../src-main/common/routes.js';
+import { exportUrl, extractToken, TOKEN_STORAGE_KEY } from '../lib/token.js';
 import { ApiCallError, type ConnectionState, type RendererApi } from './streamtap-api.js';
 
 /** Reads the token from the page URL (then hides it) or from this tab's sessionStorage. */
@@ -81,9 +82,9 @@ export function createHttpTransport(token: string): RendererApi {
   /** After the browser gave up on the event stream: a refused token, or a server that is down? */
   const probe = async (): Promise<'refused' | 'other'> => {
     try {
-      const res = await fetch(`${API_PREFIX}/call/status.get`, {
+      const res = await fetch(API_ROUTES.call('status.get'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
         body: '{}',
         credentials: 'same-origin',
         cache: 'no-store',
@@ -105,7 +106,7 @@ export function createHttpTransport(token: string): RendererApi {
 
   const open = (): void => {
     if (source || refused) return;
-    const es = new EventSource(`${API_PREFIX}/events?token=${encodeURIComponent(token)}`);
+    const es = new EventSource(`${API_ROUTES.events}?${TOKEN_PARAM}=${encodeURIComponent(token)}`);
     source = es;
     es.addEventListener('live', onLive as EventListener);
     es.onopen = () => {
@@ -141,9 +142,9 @@ export function createHttpTransport(token: string): RendererApi {
     if (refused) throw new ApiCallError('unauthorized', TOKEN_REFUSED_HINT);
     let res: Response;
     try {
-      res = await fetch(`${API_PREFIX}/call/${encodeURIComponent(channel)}`, {
+      res = await fetch(API_ROUTES.call(channel), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-streamtap-token': token },
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
         body: JSON.stringify(args ?? {}),
         credentials: 'same-origin',
         cache: 'no-store',

@@ -2,6 +2,7 @@
 // common/settings.ts's Settings (ms, bytes), validated with its own SettingsSchema so the window and the core agree on what is valid. Errors are
 // keyed by form field, worded for a person. Pure.
 
+import { RESERVED_UPSTREAM_NAMES, UPSTREAM_NAME_PATTERN } from '../../src-main/common/routes.js';
 import { SettingsSchema, type Settings } from '../../src-main/common/settings.js';
 
 export interface UpstreamRow {
@@ -95,8 +96,8 @@ export function validateForm(form: SettingsForm): FormResult {
     const name = row.name.trim();
     const url = row.url.trim().replace(/\/+$/, '');
     if (name === '' && url === '') return; // an empty new row is ignored
-    if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) errors[`upstreams.${i}.name`] = 'Letters, digits, "-" or "_", starting with a letter or digit.';
-    else if (name === 'v1' || name === '__streamtap') errors[`upstreams.${i}.name`] = `"${name}" is reserved.`;
+    if (!UPSTREAM_NAME_PATTERN.test(name)) errors[`upstreams.${i}.name`] = 'Letters, digits, "-" or "_", starting with a letter or digit.';
+    else if (RESERVED_UPSTREAM_NAMES.includes(name)) errors[`upstreams.${i}.name`] = `"${name}" is reserved.`;
     else if (seen.has(name.toLowerCase())) errors[`upstreams.${i}.name`] = `"${name}" is listed twice.`;
     seen.set(name.toLowerCase(), i);
     let parsed: URL | null = null;

@@ -3,7 +3,8 @@
 // bar at load so it does not end up in bookmarks, screenshots or shared links. Pure
 // (the caller passes the URL and gets back the URL to show).
 
-export const TOKEN_PARAM = 'token';
+import { API_ROUTES, DASHBOARD_PREFIX, TOKEN_PARAM } from '../../src-main/common/routes.js';
+
 export const TOKEN_STORAGE_KEY = 'streamtap.token';
 
 export function extractToken(href: string): { token: string | null; cleanedUrl: string | null } {
@@ -15,12 +16,9 @@ export function extractToken(href: string): { token: string | null; cleanedUrl: 
   return { token: token || null, cleanedUrl: `${url.pathname}${search ? `?${search}` : ''}${url.hash}` };
 }
 
-/** The path the dashboard's API lives under, on the proxy's own port. */
-export const API_PREFIX = '/__streamtap/api';
-
 export function exportUrl(opts: { format: string; filter: unknown; token: string; exportId: string }): string {
-  const q = new URLSearchParams({ format: opts.format, filter: JSON.stringify(opts.filter), token: opts.token, exportId: opts.exportId });
-  return `${API_PREFIX}/export?${q.toString()}`;
+  const q = new URLSearchParams({ format: opts.format, filter: JSON.stringify(opts.filter), [TOKEN_PARAM]: opts.token, exportId: opts.exportId });
+  return `${API_ROUTES.export}?${q.toString()}`;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -38,7 +36,7 @@ export function parseDashboardUrl(text: string): { ok: true; url: string } | { o
     return { ok: false, error: 'That is not a URL. Paste the whole "dashboard http://127.0.0.1:…" address.' };
   }
   if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) return { ok: false, error: 'Streamtap serves its dashboard on 127.0.0.1 only.' };
-  if (!url.pathname.startsWith('/__streamtap/')) return { ok: false, error: 'That is not a Streamtap dashboard address (it ends in /__streamtap/?token=…).' };
+  if (!url.pathname.startsWith(`${DASHBOARD_PREFIX}/`)) return { ok: false, error: 'That is not a Streamtap dashboard address (it ends in /__streamtap/?token=…).' };
   if (!url.searchParams.get(TOKEN_PARAM)) return { ok: false, error: 'That address has no ?token=…; copy the whole line "streamtap serve" printed.' };
   return { ok: true, url: url.toString() };
 }

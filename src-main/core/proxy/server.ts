@@ -27,8 +27,8 @@ import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-i
 import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type ForwardRequest, type Forwarding } from './forwarder.js';
 import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
+import { DASHBOARD_PREFIX } from '../../common/routes.js';
 
-export const DASHBOARD_PREFIX = '/__streamtap';
 
 export type SideHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
