@@ -32,6 +32,18 @@ async function gaveUpAttempt(st: Streamtap): Promise<void> {
   await drain(await st.responses({ headers: CODEX, prompt: JSON_FLAG, scenario: { chunks: 10, disconnectAfterEvents: 3 } })).catch(() => '');
 }
 
+/** Codex as it really talks: a turn answered, then the next one (the conversation so
+ * far, plus the new prompt) dropped four times before Codex gave up. */
+async function codexConversation(st: Streamtap): Promise<void> {
+  const headers = { ...CODEX, authorization: 'Bearer sk-test-e2e-0000000000000000efgh' };
+  const said = (role: 'user' | 'assistant', text: string) => ({ type: 'message', role, content: [{ type: role === 'user' ? 'input_text' : 'output_text', text }] });
+  const first = [said('user', 'Where does the CLI parse its flags?')];
+  const body = (input: unknown[]) => ({ model: 'gpt-5-codex', stream: true, instructions: 'You are Codex.', input });
+  await drain(await st.send('/v1/responses', body(first), { headers, scenario: { chunks: 12 } }));
+  const next = [...first, said('assistant', 'In src-main/headless/cli.ts, parseArgs().'), said('user', JSON_FLAG)];
+  for (let i = 0; i < 4; i++) await drain(await st.send('/v1/responses', body(next), { headers, scenario: { chunks: 10, disconnectAfterEvents: 3 } })).catch(() => '');
+}
+
 /** An OpenAI SDK script (no session header: inferred) whose second turn no longer fit gpt-4's 8,192 tokens. */
 async function exhaustedSession(st: Streamtap): Promise<void> {
   const headers = { authorization: 'Bearer sk-test-e2e-0000000000000000ijkl', 'user-agent': UA.openaiJs };
@@ -256,9 +268,7 @@ test('the session view reads at 1024 and 1440 px, with the detail closed and ope
   test.slow();
   await exhaustedSession(streamtap);
   await recoveredSession(streamtap);
-  // Codex's session: a turn answered, then the one it gave up on.
-  await drain(await streamtap.responses({ headers: CODEX, prompt: 'Where does the CLI parse its flags?', scenario: { chunks: 10 } }));
-  for (let i = 0; i < 4; i++) await gaveUpAttempt(streamtap);
+  await codexConversation(streamtap);
   await openSessions(page, streamtap);
   await expect(page.locator('.session')).toHaveCount(3);
   await expect(sessionItem(page, GAVE_UP)).toHaveAttribute('aria-selected', 'true');
