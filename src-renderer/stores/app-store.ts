@@ -189,6 +189,8 @@ export interface AppActions {
   /** selects a session in the list and loads its story (null: back to the list) */
   openSession(id: string | null): void;
   moveSessionSelection(delta: number): void;
+  /** the sessions view with this session's story open (from a request's detail) */
+  showSessionStory(sessionId: string): void;
   setFoldRetries(fold: boolean): void;
   /** shows (or hides) a folded turn's other attempts; `open` forces one way */
   toggleTurn(turnId: string, open?: boolean): void;
@@ -699,6 +701,11 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       const prev = get().session;
       set({ selectedSessionId: id, session: { id, detail: prev.id === id ? prev.detail : null, loading: true, error: null } });
       void loadSession(id);
+    },
+
+    showSessionStory(sessionId) {
+      actions.openSession(sessionId);
+      actions.setView('sessions');
     },
 
     moveSessionSelection(delta) {

@@ -120,21 +120,28 @@ test('a session that recovered: completed, its 529 and the retry that answered n
   await page.getByTestId('retry-of').click();
   await expect(page.locator('.detail-id')).toHaveText(`id ${failed}`);
 
-  // "All its requests": the timeline, filtered to the session.
+  // "All its requests": the timeline, filtered to the session; a request's detail leads back to its story.
   await page.keyboard.press('Escape');
   await page.getByTestId('session-requests').click();
   await expect(page.locator('.trow')).toHaveCount(3);
   await expect(page.getByTestId('filter-session').getByRole('button')).toContainText(RECOVERED.slice(0, 12));
+  await page.locator(`.trow[data-id="${failed}"]`).click();
+  await page.getByTestId('session-story-link').click();
+  await expect(story(page)).toHaveAttribute('data-session', RECOVERED);
+  await expect(attempts(turn2).nth(0)).toHaveClass(/is-open/);
 });
 
-test('a session that gave up: the ending and its diagnosis, every failed attempt under its turn; sessions searched and filtered, moved through with the keyboard', async ({ page, streamtap }) => {
+test('a session that gave up: the ending and its diagnosis, every failed attempt under its turn, live; sessions searched and filtered, moved through with the keyboard', async ({ page, streamtap }) => {
   await recoveredSession(streamtap);
-  for (let i = 0; i < 4; i++) await gaveUpAttempt(streamtap);
+  for (let i = 0; i < 3; i++) await gaveUpAttempt(streamtap);
   await openSessions(page, streamtap);
 
   // Latest first: Codex's session is the one open.
   await expect(page.locator('.session')).toHaveCount(2);
   await expect(page.locator('.session').first()).toHaveAttribute('data-session', GAVE_UP);
+  await expect(page.getByTestId('session-diagnosis')).toContainText('Codex gave up after 3 attempts');
+  // Live: Codex tries once more while the story is on screen.
+  await gaveUpAttempt(streamtap);
   await expect(sessionItem(page, GAVE_UP)).toHaveAttribute('aria-selected', 'true');
   await expect(sessionItem(page, GAVE_UP).locator('.badge')).toHaveText(/gave up after retries/);
   await expect(page.getByTestId('session-ending')).toHaveAttribute('data-ending', 'gave_up_after_retries');
@@ -196,7 +203,7 @@ test('a session that gave up: the ending and its diagnosis, every failed attempt
   await expect(page.locator('.session')).toHaveCount(2);
 });
 
-test('the timeline folds retries under their turn as ×N, opens them, keeps folding while attempts arrive, and remembers the choice', async ({ page, streamtap }) => {
+test('the timeline folds retries under their turn as ×N, opens them, keeps folding while attempts arrive, and remembers the choice', async ({ page, streamtap }, testInfo) => {
   await recoveredSession(streamtap);
   for (let i = 0; i < 3; i++) await gaveUpAttempt(streamtap);
   await page.goto(streamtap.dashboardUrl);
@@ -220,6 +227,7 @@ test('the timeline folds retries under their turn as ×N, opens them, keeps fold
   await expect(rows).toHaveCount(5);
   await expect(page.locator('.trow.is-nested')).toHaveCount(2);
   await expect(page.locator('.trow.is-nested .attempt-no')).toHaveText(['#2', '#1']);
+  await screenshot(page, testInfo, 'timeline-folded');
   await codexRow.getByTestId('fold-count').click();
   await expect(rows).toHaveCount(3);
 
@@ -305,6 +313,8 @@ test('the session view reads at 1024 and 1440 px, with the detail closed and ope
   await sessionItem(page, GAVE_UP).click();
   await expect(page.getByTestId('session-ending')).toHaveAttribute('data-ending', 'gave_up_after_retries');
   const png = await screenshot(page, testInfo, 'sessions');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, testInfo, 'sessions-dark');
   // The README's images are refreshed on request only, so a test run leaves the tree clean.
   if (process.env['STREAMTAP_UPDATE_DOCS']) fs.copyFileSync(png, path.join(REPO_ROOT, 'docs', 'screenshot-sessions.png'));
 });

@@ -122,6 +122,11 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
               session’s requests
             </button>
           ) : null}
+          {r.sessionId ? (
+            <button type="button" className="btn btn-link" onClick={() => actions.showSessionStory(r.sessionId!)} title="How this request's session ended, turn by turn" data-testid="session-story-link">
+              session’s story
+            </button>
+          ) : null}
         </div>
         <Headline record={r} />
         <AttemptLinks record={r} attempts={attempts} />
