@@ -11,7 +11,7 @@ import type { RecordFilter, RequestRecord, RequestSummary } from '../../src-main
 import type { ConnectionState, RendererApi } from '../api/streamtap-api.js';
 import { errorMessage } from '../api/streamtap-api.js';
 import { parseLiveEvent } from '../api/live-event.js';
-import { timelineItems } from '../lib/fold.js';
+import { timelineRows } from '../lib/fold.js';
 import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
 import { mergeLive } from '../lib/live-detail.js';
 import { DEFAULT_SORT, SORT_LOAD_CAP, type Sort } from '../lib/sort.js';
@@ -620,7 +620,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       const s = get();
       const { selectedId } = s;
       // What the table shows, folded or not: the keys move over the visible rows.
-      const rows = timelineItems(s.rows, s.sort, s.foldRetries, s.expandedTurns).map((i) => i.row);
+      const { rows } = timelineRows(s.rows, s.sort, s.foldRetries, s.expandedTurns);
       if (!rows.length) return;
       const at = selectedId === null ? -1 : rows.findIndex((r) => r.id === selectedId);
       const next = at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + delta));
@@ -646,8 +646,8 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       if (!want && s.selectedId !== null) {
         const selected = s.rows.find((r) => r.id === s.selectedId);
         if (selected && selected.turnId === turnId) {
-          const head = timelineItems(s.rows, s.sort, true, expandedTurns).find((i) => i.row.turnId === turnId);
-          if (head) patch.selectedId = head.row.id;
+          const head = timelineRows(s.rows, s.sort, true, expandedTurns).rows.find((r) => r.turnId === turnId);
+          if (head) patch.selectedId = head.id;
         }
       }
       set(patch);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestSummary } from '../../src-main/common/record.js';
-import { foldByTurn, timelineItems } from '../../src-renderer/lib/fold.js';
+import { foldByTurn, timelineRows, type TimelineRows } from '../../src-renderer/lib/fold.js';
 import { mergeChanges } from '../../src-renderer/lib/rows.js';
 import { summaryFixture } from './renderer-fixtures.js';
 
@@ -8,7 +8,11 @@ import { summaryFixture } from './renderer-fixtures.js';
 const row = (id: string, t: number, turnId = id, attempt = 1, patch: Partial<RequestSummary> = {}): RequestSummary =>
   summaryFixture({ id, startedAt: t, turnId, attempt, ...patch });
 
-const shape = (items: ReturnType<typeof foldByTurn>) => items.map((i) => `${i.nested ? '  ' : ''}${i.row.id}×${i.attempts}${i.expanded ? '+' : ''}`);
+const shape = (t: TimelineRows) =>
+  t.rows.map((r) => {
+    const m = t.folds?.get(r.id);
+    return `${m?.nested ? '  ' : ''}${r.id}×${m?.attempts ?? 1}${m?.expanded ? '+' : ''}`;
+  });
 
 describe('folding the timeline by turn', () => {
   // Newest first, as the store holds them: turn t1 has three attempts (a1 failed, a2
@@ -26,7 +30,7 @@ describe('folding the timeline by turn', () => {
   });
 
   it('the latest attempt stands for the turn under any sort, placed where the sort puts it', () => {
-    const byTtft = timelineItems(
+    const byTtft = timelineRows(
       [row('a2', 30, 'a1', 2, { timings: { firstByteMs: 5, ttftMs: 900, lastEventMs: null, durationMs: null } }), row('a1', 20, 'a1', 1, { timings: { firstByteMs: 5, ttftMs: 100, lastEventMs: null, durationMs: null } }), row('b', 10, 'b', 1, { timings: { firstByteMs: 5, ttftMs: 500, lastEventMs: null, durationMs: null } })],
       { key: 'ttft', dir: 'asc' },
       true,
@@ -35,8 +39,11 @@ describe('folding the timeline by turn', () => {
     expect(shape(byTtft)).toEqual(['b×1', 'a2×2+', '  a1×2']);
   });
 
-  it('unfolded, every row is its own item', () => {
-    expect(shape(timelineItems(rows, { key: 'time', dir: 'desc' }, false, new Set(['a1'])))).toEqual(['c×1', 'a3×1', 'b×1', 'a2×1', 'a1×1', 'z×1']);
+  it('unfolded, the rows pass through: the same array in the store’s order', () => {
+    const t = timelineRows(rows, { key: 'time', dir: 'desc' }, false, new Set(['a1']));
+    expect(t.rows).toBe(rows);
+    expect(t.folds).toBeNull();
+    expect(shape(t)).toEqual(['c×1', 'a3×1', 'b×1', 'a2×1', 'a1×1', 'z×1']);
   });
 
   it('a retry arriving live joins its turn and takes its place at the top', () => {
@@ -50,6 +57,6 @@ describe('folding the timeline by turn', () => {
     const m2 = mergeChanges(m1.rows, [{ kind: 'progress', summary: { ...started, turnId: 'a1', attempt: 2 } }], {}, false);
     const folded = foldByTurn(m2.rows, new Set());
     expect(shape(folded)).toEqual(['a2×2', 'z×1']);
-    expect(folded[0]!.row.outcome).toBe('in_progress');
+    expect(folded.rows[0]!.outcome).toBe('in_progress');
   });
 });

@@ -8,7 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useActions, useAppShallow } from '../../stores/app-context.js';
 import { spansDays } from '../../lib/format.js';
-import { timelineItems } from '../../lib/fold.js';
+import { timelineRows } from '../../lib/fold.js';
 import { nextSort, SORT_LOAD_CAP, type Sort, type SortKey } from '../../lib/sort.js';
 import { isFilterActive } from '../../lib/ui-filter.js';
 import { countOf } from '../../lib/words.js';
@@ -43,31 +43,31 @@ export function TimelineTable() {
     listError: s.listError,
     filterActive: isFilterActive(s.filter),
   }));
-  const items = useMemo(() => timelineItems(rows, sort, fold, expanded), [rows, sort, fold, expanded]);
+  const { rows: shown, folds } = useMemo(() => timelineRows(rows, sort, fold, expanded), [rows, sort, fold, expanded]);
   const withDates = useMemo(() => spansDays(rows), [rows]);
   const sorted = sort.key !== 'time';
   const onSort = useCallback((k: SortKey) => actions.setSort(nextSort(sort, k)), [actions, sort]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: items.length,
+    count: shown.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
-    getItemKey: (i) => items[i]?.row.id ?? i,
+    getItemKey: (i) => shown[i]?.id ?? i,
   });
   const virtual = virtualizer.getVirtualItems();
   const lastIndex = virtual.length ? virtual[virtual.length - 1]!.index : -1;
 
   useEffect(() => {
-    if (!sorted && hasMore && !loading && items.length > 0 && lastIndex >= items.length - LOAD_AHEAD) void actions.loadMore();
-  }, [lastIndex, items.length, hasMore, loading, actions, sorted]);
+    if (!sorted && hasMore && !loading && shown.length > 0 && lastIndex >= shown.length - LOAD_AHEAD) void actions.loadMore();
+  }, [lastIndex, shown.length, hasMore, loading, actions, sorted]);
 
   // Keep the keyboard selection in view.
   useEffect(() => {
     if (selectedId === null) return;
-    const i = items.findIndex((it) => it.row.id === selectedId);
+    const i = shown.findIndex((r) => r.id === selectedId);
     if (i >= 0) virtualizer.scrollToIndex(i, { align: 'auto' });
-    // items is left out on purpose: a live insert must not yank the view back to the selection
+    // shown is left out on purpose: a live insert must not yank the view back to the selection
   }, [selectedId]);
 
   const onOpen = useCallback((id: string) => actions.openDetail(id), [actions]);
@@ -78,7 +78,7 @@ export function TimelineTable() {
       className={`table${withDates ? ' has-dates' : ''}${fold ? ' is-folded' : ''}`}
       role="grid"
       aria-label={`${sorted ? 'Requests, sorted' : 'Requests, newest first'}${fold ? ', retries folded under their turn' : ''}`}
-      aria-rowcount={items.length + 1}
+      aria-rowcount={shown.length + 1}
     >
       <div className="thead" role="row" aria-rowindex={1}>
         <SortHeader k="time" sort={sort} onSort={onSort} className="col-time" title="When the request arrived">
@@ -118,9 +118,9 @@ export function TimelineTable() {
       <div className={`tbody${loading && rows.length === 0 ? ' is-loading' : ''}`} ref={scroller} tabIndex={-1} data-testid="timeline-body">
         <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
           {virtual.map((v) => {
-            const item = items[v.index];
-            if (!item) return null;
-            const { row } = item;
+            const row = shown[v.index];
+            if (!row) return null;
+            const mark = folds?.get(row.id);
             return (
               <TimelineRow
                 key={row.id}
@@ -130,9 +130,9 @@ export function TimelineTable() {
                 selected={row.id === selectedId}
                 onOpen={onOpen}
                 withDate={withDates}
-                attempts={fold ? item.attempts : 1}
-                expanded={item.expanded}
-                nested={item.nested}
+                attempts={mark?.attempts ?? 1}
+                expanded={mark?.expanded ?? false}
+                nested={mark?.nested ?? false}
                 onToggle={onToggle}
               />
             );
