@@ -36,30 +36,37 @@ function later(a: RequestSummary, b: RequestSummary): boolean {
  * order `rows` has them.
  */
 export function foldByTurn(rows: readonly RequestSummary[], expanded: ReadonlySet<string>): { rows: RequestSummary[]; folds: Map<string, FoldMark> } {
-  const groups = new Map<string, { head: RequestSummary; members: RequestSummary[] }>();
+  // One pass to find each turn's latest attempt and size (run per live frame over up to
+  // 100,000 rows: no per-turn arrays, except for the few open turns), one to lay out.
+  const heads = new Map<string, { head: RequestSummary; n: number }>();
+  const members = new Map<string, RequestSummary[]>();
   for (const r of rows) {
-    const g = groups.get(r.turnId);
-    if (!g) groups.set(r.turnId, { head: r, members: [r] });
+    const g = heads.get(r.turnId);
+    if (!g) heads.set(r.turnId, { head: r, n: 1 });
     else {
-      g.members.push(r);
+      g.n++;
       if (later(r, g.head)) g.head = r;
+    }
+    if (expanded.has(r.turnId)) {
+      const list = members.get(r.turnId);
+      if (list) list.push(r);
+      else members.set(r.turnId, [r]);
     }
   }
   const out: RequestSummary[] = [];
   const folds = new Map<string, FoldMark>();
   for (const r of rows) {
-    const g = groups.get(r.turnId)!;
+    const g = heads.get(r.turnId)!;
     if (g.head !== r) continue;
     out.push(r);
-    const n = g.members.length;
-    if (n < 2) continue;
-    const open = expanded.has(r.turnId);
-    folds.set(r.id, { attempts: n, expanded: open, nested: false });
+    if (g.n < 2) continue;
+    const open = members.get(r.turnId);
+    folds.set(r.id, { attempts: g.n, expanded: open !== undefined, nested: false });
     if (!open) continue;
-    for (const m of g.members) {
+    for (const m of open) {
       if (m === r) continue;
       out.push(m);
-      folds.set(m.id, { attempts: n, expanded: false, nested: true });
+      folds.set(m.id, { attempts: g.n, expanded: false, nested: true });
     }
   }
   return { rows: out, folds };
