@@ -120,10 +120,20 @@ test('a session that recovered: completed, its 529 and the retry that answered n
   await page.getByTestId('retry-of').click();
   await expect(page.locator('.detail-id')).toHaveText(`id ${failed}`);
 
-  // "All its requests": the timeline, filtered to the session; a request's detail leads back to its story.
+  // Live: a third turn streams while the story is on screen, then settles.
   await page.keyboard.press('Escape');
+  const third = drain(await streamtap.messages({ headers: CLAUDE, prompt: 'Now write the tests.', scenario: { chunks: 24, chunkDelayMs: 150 } }));
+  await expect(turns).toHaveCount(3);
+  const live = attempts(turns.nth(2)).first();
+  await expect(live.locator('.badge')).toHaveText(/in progress/);
+  await expect(live.locator('.live-num')).toHaveText(/for \d/);
+  await third;
+  await expect(live.locator('.badge')).toHaveText(/completed/);
+  await expect(page.getByTestId('session-diagnosis')).toHaveText(/^Completed: 3 turns/);
+
+  // "All its requests": the timeline, filtered to the session; a request's detail leads back to its story.
   await page.getByTestId('session-requests').click();
-  await expect(page.locator('.trow')).toHaveCount(3);
+  await expect(page.locator('.trow')).toHaveCount(4);
   await expect(page.getByTestId('filter-session').getByRole('button')).toContainText(RECOVERED.slice(0, 12));
   await page.locator(`.trow[data-id="${failed}"]`).click();
   await page.getByTestId('session-story-link').click();

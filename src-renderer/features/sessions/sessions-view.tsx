@@ -12,6 +12,7 @@ import type { SessionDetail, SessionSummary, SessionTurn, TurnAttempt, TurnConte
 import type { Usage } from '../../../src-main/common/record.js';
 import { AttemptBadge, EndingBadge } from '../../components/outcome-badge.js';
 import { MultiSelect, type Option } from '../../components/multi-select.js';
+import { useNow } from '../../components/use-now.js';
 import { ENDING_ORDER, endingInfo } from '../../lib/ending.js';
 import { formatCost, formatDuration, formatInt, formatPercent, formatTimestamp, formatWhen } from '../../lib/format.js';
 import { isSessionsFilterActive, TIME_RANGES, type TimeRangeId } from '../../lib/ui-filter.js';
@@ -320,6 +321,16 @@ function ContextBar({ c }: { c: TurnContext }) {
   );
 }
 
+/** A live attempt's time so far, ticking (the story itself is re-read when it settles). */
+function Elapsed({ since }: { since: number }) {
+  const now = useNow(true);
+  return (
+    <span className="attempt-num num live-num" title="Elapsed so far">
+      <span className="faint">for</span> {formatDuration(Math.max(0, now - since))}
+    </span>
+  );
+}
+
 function Attempt({ a, open, onOpen }: { a: TurnAttempt; open: boolean; onOpen: (id: string) => void }) {
   return (
     <li>
@@ -339,9 +350,13 @@ function Attempt({ a, open, onOpen }: { a: TurnAttempt; open: boolean; onOpen: (
         <span className="attempt-num num" title="Time to first token">
           <span className="faint">TTFT</span> {formatDuration(a.ttftMs)}
         </span>
-        <span className="attempt-num num" title="Duration">
-          <span className="faint">took</span> {formatDuration(a.durationMs)}
-        </span>
+        {a.outcome === 'in_progress' ? (
+          <Elapsed since={a.startedAt} />
+        ) : (
+          <span className="attempt-num num" title="Duration">
+            <span className="faint">took</span> {formatDuration(a.durationMs)}
+          </span>
+        )}
         <span className="attempt-why">{a.diagnosis}</span>
       </button>
     </li>
