@@ -1,7 +1,9 @@
 // The dashboard shell: top bar, status banners, the current view, and the request
 // detail beside it. Owns the keyboard: ↑/↓ or j/k move the selection, Enter opens it,
 // Esc closes the detail, "/" jumps to search, "?" lists every shortcut (the detail's
-// own keys, 1/2/3 for its tabs, live in the detail).
+// own keys, 1/2/3 for its tabs, live in the detail). With retries folded, → and ← open
+// and close the selected row's turn. In the sessions view the same keys move between
+// sessions, and Enter opens the request that ended the selected one.
 
 import { useEffect, useRef, useState } from 'react';
 import { isTypingTarget } from './components/dom.js';
@@ -20,6 +22,7 @@ export function App() {
   const { actions, store } = useApp();
   const { view, detailOpen, notice } = useAppShallow((s) => ({ view: s.view, detailOpen: s.detail.id !== null, notice: s.notice }));
   const search = useRef<HTMLInputElement>(null);
+  const sessionsSearch = useRef<HTMLInputElement>(null);
   const [help, setHelp] = useState(false);
   // Read by the key handler: while the list is open, it owns the keyboard.
   const helpOpen = useRef(false);
@@ -47,6 +50,35 @@ export function App() {
       if (isTypingTarget(e.target)) return;
       // Buttons and links keep Enter for themselves.
       const onControl = e.target instanceof HTMLElement && (e.target.tagName === 'BUTTON' || e.target.tagName === 'A' || e.target.tagName === 'SUMMARY');
+      if (s.view === 'sessions') {
+        switch (e.key) {
+          case '/':
+            e.preventDefault();
+            sessionsSearch.current?.focus();
+            sessionsSearch.current?.select();
+            break;
+          case 'ArrowDown':
+          case 'j':
+            e.preventDefault();
+            actions.moveSessionSelection(1);
+            break;
+          case 'ArrowUp':
+          case 'k':
+            e.preventDefault();
+            actions.moveSessionSelection(-1);
+            break;
+          case 'Enter': {
+            if (onControl) return;
+            const ended = s.session.detail?.ending.recordId ?? null;
+            if (ended !== null) {
+              e.preventDefault();
+              actions.openDetail(ended);
+            }
+            break;
+          }
+        }
+        return;
+      }
       if (s.view !== 'timeline') return;
       switch (e.key) {
         case '/':
@@ -71,6 +103,14 @@ export function App() {
             actions.openDetail(s.selectedId);
           }
           break;
+        case 'ArrowRight':
+        case 'ArrowLeft': {
+          const row = s.foldRetries && s.selectedId !== null ? s.rows.find((r) => r.id === s.selectedId) : undefined;
+          if (!row) return;
+          e.preventDefault();
+          actions.toggleTurn(row.turnId, e.key === 'ArrowRight');
+          break;
+        }
       }
     };
     window.addEventListener('keydown', onKey);
@@ -84,7 +124,7 @@ export function App() {
       <StatusBanner />
       <main className={`main${showDetail ? ' has-detail' : ''}`}>
         <div className="view">
-          {view === 'timeline' ? <TimelineView ref={search} /> : view === 'sessions' ? <SessionsView /> : view === 'setup' ? <SetupView /> : <SettingsView />}
+          {view === 'timeline' ? <TimelineView ref={search} /> : view === 'sessions' ? <SessionsView ref={sessionsSearch} /> : view === 'setup' ? <SetupView /> : <SettingsView />}
         </div>
         {showDetail ? <DetailPanel /> : null}
       </main>

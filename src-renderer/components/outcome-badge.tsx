@@ -3,7 +3,9 @@
 // (not under prefers-reduced-motion) and gains a "stalled" marker once its stream has
 // been silent for STALL_MS.
 
+import type { SessionEndingKind } from '../../src-main/common/contract.js';
 import type { RequestSummary } from '../../src-main/common/record.js';
+import { endingInfo } from '../lib/ending.js';
 import { BADGES, badgeFor, silentForMs, STALL_MS, type BadgeKind } from '../lib/outcome.js';
 import { formatDuration } from '../lib/format.js';
 import { useNow } from './use-now.js';
@@ -11,17 +13,24 @@ import { useNow } from './use-now.js';
 type Row = Pick<RequestSummary, 'outcome' | 'truncated' | 'httpStatus' | 'startedAt' | 'timings'>;
 
 export function OutcomeBadge({ row, withStall = true }: { row: Row; withStall?: boolean }) {
-  const b = badgeFor(row);
   return (
     <span className="badge-wrap">
-      <span className={`badge tone-${b.tone} kind-${b.kind}`} title={b.meaning} data-outcome={b.kind}>
-        <span className="badge-glyph" aria-hidden="true">
-          {b.glyph}
-        </span>
-        <span className="badge-label">{b.label}</span>
-        {b.kind === 'upstream_error' && row.httpStatus !== null && row.httpStatus >= 400 ? <span className="badge-status num">{row.httpStatus}</span> : null}
-      </span>
+      <AttemptBadge row={row} />
       {withStall && row.outcome === 'in_progress' ? <StallMarker row={row} /> : null}
+    </span>
+  );
+}
+
+/** The outcome badge alone, for what has no timings to judge a stall by (a session's attempts). */
+export function AttemptBadge({ row }: { row: Pick<RequestSummary, 'outcome' | 'truncated' | 'httpStatus'> }) {
+  const b = badgeFor(row);
+  return (
+    <span className={`badge tone-${b.tone} kind-${b.kind}`} title={b.meaning} data-outcome={b.kind}>
+      <span className="badge-glyph" aria-hidden="true">
+        {b.glyph}
+      </span>
+      <span className="badge-label">{b.label}</span>
+      {b.kind === 'upstream_error' && row.httpStatus !== null && row.httpStatus >= 400 ? <span className="badge-status num">{row.httpStatus}</span> : null}
     </span>
   );
 }
@@ -55,6 +64,19 @@ export function KindBadge({ kind, label, count }: { kind: BadgeKind; label?: str
       </span>
       <span className="badge-label">{label ?? b.label}</span>
       {count !== undefined ? <span className="badge-count">{count.toLocaleString('en-US')}</span> : null}
+    </span>
+  );
+}
+
+/** How a session ended: the same badge as an outcome's, or one of a session's own endings. */
+export function EndingBadge({ kind }: { kind: SessionEndingKind }) {
+  const b = endingInfo(kind);
+  return (
+    <span className={`badge tone-${b.tone} kind-${kind}`} title={b.meaning} data-ending={kind}>
+      <span className="badge-glyph" aria-hidden="true">
+        {b.glyph}
+      </span>
+      <span className="badge-label">{b.label}</span>
     </span>
   );
 }

@@ -97,3 +97,16 @@ export function formatAgo(epochMs: number, now: number = Date.now()): string {
   if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 }
+
+/** $1.24, $0.031, $0.0011 (the CLI's sessions table says it the same way); – when unpriced. */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '–';
+  return usd >= 1 ? `$${usd.toFixed(2)}` : usd >= 0.01 ? `$${usd.toFixed(3)}` : `$${usd.toFixed(4)}`;
+}
+
+/** 37 %, and "<1 %" for a sliver that rounds to nothing. */
+export function formatPercent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '–';
+  const pct = fraction * 100;
+  return pct > 0 && pct < 0.5 ? '<1 %' : `${Math.round(pct)} %`;
+}

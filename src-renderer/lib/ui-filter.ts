@@ -2,6 +2,7 @@
 // and its translation to the contract's RecordFilter (whether a live row belongs in the
 // list is common/record.ts's matchesRecordFilter, the same rule the store runs). Pure.
 
+import type { SessionEndingKind, SessionFilter } from '../../src-main/common/contract.js';
 import type { Outcome, RecordFilter } from '../../src-main/common/record.js';
 import type { BadgeKind } from './outcome.js';
 
@@ -71,6 +72,33 @@ export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
   if (f.clients.length) out.client = [...f.clients];
   if (f.upstreams.length) out.upstream = [...f.upstreams];
   if (f.sessions.length) out.session = [...f.sessions];
+  const text = f.text.trim();
+  if (text) out.text = text.slice(0, 1000);
+  return out;
+}
+/** The sessions view's filter: a search, clients, how a session ended, a time range. */
+export interface SessionsUiFilter {
+  /** substring of a request or response body of the session (its prompts included) */
+  text: string;
+  clients: string[];
+  endings: SessionEndingKind[];
+  range: TimeRangeId;
+}
+
+export const EMPTY_SESSIONS_FILTER: SessionsUiFilter = { text: '', clients: [], endings: [], range: 'all' };
+
+export function isSessionsFilterActive(f: SessionsUiFilter): boolean {
+  return f.text.trim() !== '' || f.clients.length > 0 || f.endings.length > 0 || f.range !== 'all';
+}
+
+/** The contract's filter for sessions.list: sessions with a request in the range (and
+ * matching the search and clients) that ended as one of `endings`. */
+export function toSessionFilter(f: SessionsUiFilter, now: number): SessionFilter {
+  const out: SessionFilter = {};
+  const range = TIME_RANGES.find((r) => r.id === f.range);
+  if (range && range.ms !== null) out.since = now - range.ms;
+  if (f.clients.length) out.client = [...f.clients];
+  if (f.endings.length) out.ending = [...f.endings];
   const text = f.text.trim();
   if (text) out.text = text.slice(0, 1000);
   return out;

@@ -6,16 +6,17 @@
 // React here: the scheduler is injected, so tests drive it from Node.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppStatus, ExportFormat, Facets, HistogramResult, LiveEvent, SessionSummary, SummaryStats } from '../../src-main/common/contract.js';
+import type { AppStatus, ExportFormat, Facets, HistogramResult, LiveEvent, SessionDetail, SessionSummary, SummaryStats, TurnAttempts } from '../../src-main/common/contract.js';
 import type { RecordFilter, RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import type { ConnectionState, RendererApi } from '../api/streamtap-api.js';
 import { errorMessage } from '../api/streamtap-api.js';
 import { parseLiveEvent } from '../api/live-event.js';
+import { timelineRows } from '../lib/fold.js';
 import { cursorAfter, compareRows, mergeChanges, mergeHead, type RowChange } from '../lib/rows.js';
 import { mergeLive } from '../lib/live-detail.js';
-import { DEFAULT_SORT, SORT_LOAD_CAP, sortRows, type Sort } from '../lib/sort.js';
+import { DEFAULT_SORT, SORT_LOAD_CAP, type Sort } from '../lib/sort.js';
 import { throttle, type Throttled } from '../lib/throttle.js';
-import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter, type UiFilter } from '../lib/ui-filter.js';
+import { EMPTY_SESSIONS_FILTER, EMPTY_UI_FILTER, sessionFilter, toRecordFilter, toSessionFilter, type SessionsUiFilter, type UiFilter } from '../lib/ui-filter.js';
 
 export type View = 'timeline' | 'sessions' | 'setup' | 'settings';
 
@@ -49,7 +50,46 @@ export interface DetailState {
   record: RequestRecord | null;
   loading: boolean;
   error: string | null;
+  /** every attempt of the open request's turn (its own included), for "retry of" / "retried as" */
+  attempts: TurnAttempts | null;
 }
+
+/** The session open in the sessions view. */
+export interface SessionState {
+  id: string | null;
+  detail: SessionDetail | null;
+  loading: boolean;
+  error: string | null;
+}
+
+/** Where the view preferences are kept between runs (localStorage in the page). */
+export interface Prefs {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+}
+
+type StorageGlobal = { window?: { localStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void } } };
+
+/** localStorage, where the page has one; a page without it (or refusing it) just forgets.
+ * Looked up through `window` so that Node (the store's tests) never touches its own. */
+export const browserPrefs: Prefs = {
+  get(key) {
+    try {
+      return (globalThis as StorageGlobal).window?.localStorage?.getItem(key) ?? null;
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      (globalThis as StorageGlobal).window?.localStorage?.setItem(key, value);
+    } catch {
+      // storage full or refused: the preference lasts until the page closes
+    }
+  },
+};
+
+export const FOLD_RETRIES_PREF = 'streamtap.timeline.foldRetries';
 
 export interface AppState {
   connection: ConnectionState;
@@ -71,12 +111,20 @@ export interface AppState {
   facets: Facets;
   /** the table's order; other than newest first, the loaded rows are sorted locally */
   sort: Sort;
+  /** one row per turn with "×N" for its attempts (a view preference, remembered) */
+  foldRetries: boolean;
+  /** folded turns whose attempts are shown (by turn id) */
+  expandedTurns: ReadonlySet<string>;
 
   detail: DetailState;
 
   sessions: SessionSummary[];
   sessionsLoading: boolean;
   sessionsError: string | null;
+  sessionsFilter: SessionsUiFilter;
+  /** the highlighted session of the list, whose story is shown */
+  selectedSessionId: string | null;
+  session: SessionState;
 
   exports: ExportJob[];
   /** a short-lived message (copied, saved…) */
@@ -136,6 +184,16 @@ export interface AppActions {
   openDetail(id: string): void;
   closeDetail(): void;
   loadSessions(): Promise<void>;
+  setSessionsFilter(patch: Partial<SessionsUiFilter>): void;
+  resetSessionsFilter(): void;
+  /** selects a session in the list and loads its story (null: back to the list) */
+  openSession(id: string | null): void;
+  moveSessionSelection(delta: number): void;
+  /** the sessions view with this session's story open (from a request's detail) */
+  showSessionStory(sessionId: string): void;
+  setFoldRetries(fold: boolean): void;
+  /** shows (or hides) a folded turn's other attempts; `open` forces one way */
+  toggleTurn(turnId: string, open?: boolean): void;
   /** the timeline filtered to one session (by id, or by client and span when inferred) */
   showSession(session: { sessionId: string; inferred: boolean; client: string | null; startedAt: number; endedAt: number | null }): void;
   runExport(format: ExportFormat): Promise<void>;
@@ -161,7 +219,7 @@ function newId(): string {
   return c?.randomUUID ? c.randomUUID() : `x${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 }
 
-export function createApp(api: RendererApi, scheduler: Scheduler = browserScheduler): App {
+export function createApp(api: RendererApi, scheduler: Scheduler = browserScheduler, prefs: Prefs = browserPrefs): App {
   const now = scheduler.now;
   const initialQuery = toRecordFilter(EMPTY_UI_FILTER, now());
   const store = createStore<AppState>()(() => ({
@@ -180,10 +238,15 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     histogram: null,
     facets: EMPTY_FACETS,
     sort: DEFAULT_SORT,
-    detail: { id: null, record: null, loading: false, error: null },
+    foldRetries: prefs.get(FOLD_RETRIES_PREF) === 'true',
+    expandedTurns: new Set<string>(),
+    detail: { id: null, record: null, loading: false, error: null, attempts: null },
     sessions: [],
     sessionsLoading: false,
     sessionsError: null,
+    sessionsFilter: EMPTY_SESSIONS_FILTER,
+    selectedSessionId: null,
+    session: { id: null, detail: null, loading: false, error: null },
     exports: [],
     notice: null,
   }));
@@ -200,6 +263,11 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   let noticeTimer: ReturnType<typeof setTimeout> | null = null;
   const downloadTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let detailSeq = 0;
+  let attemptsSeq = 0;
+  let sessionsSeq = 0;
+  let sessionSeq = 0;
+  /** the next sessions list picks its first session when none is open (opening the view) */
+  let pickFirstSession = false;
   let lastChangeAt = now();
 
   const later: Throttled[] = [];
@@ -211,7 +279,35 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   const refreshHeadSoon = throttle(() => void refreshHead(), 2000);
   const refreshSessionsSoon = throttle(() => void actions.loadSessions(), 2500);
   const refreshDetailSoon = throttle(() => void loadDetail(get().detail.id, true), 700);
-  later.push(refreshSummarySoon, refreshHistogramSoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon);
+  const refreshAttemptsSoon = throttle(() => void loadAttempts(get().detail.id), 1000);
+  const refreshSessionSoon = throttle(() => void loadSession(get().session.id), 1500);
+  later.push(refreshSummarySoon, refreshHistogramSoon, refreshFacetsSoon, refreshHeadSoon, refreshSessionsSoon, refreshDetailSoon, refreshAttemptsSoon, refreshSessionSoon);
+
+  /** The open request's turn: its attempts, to link to the others. */
+  async function loadAttempts(id: string | null): Promise<void> {
+    if (id === null) return;
+    const seq = ++attemptsSeq;
+    try {
+      const attempts = await api.call('requests.attempts', { id });
+      if (seq !== attemptsSeq || get().detail.id !== id) return;
+      set({ detail: { ...get().detail, attempts } });
+    } catch {
+      // the links are a convenience: the detail stands without them
+    }
+  }
+
+  async function loadSession(id: string | null): Promise<void> {
+    if (id === null) return;
+    const seq = ++sessionSeq;
+    try {
+      const detail = await api.call('sessions.get', { id });
+      if (seq !== sessionSeq || get().session.id !== id) return;
+      set({ session: { id, detail, loading: false, error: detail ? null : 'This session is no longer in the database.' } });
+    } catch (err) {
+      if (seq !== sessionSeq || get().session.id !== id) return;
+      set({ session: { ...get().session, loading: false, error: errorMessage(err) } });
+    }
+  }
 
   /** Loads older pages until the whole filtered set (up to SORT_LOAD_CAP) is here to sort. */
   async function loadForSort(): Promise<void> {
@@ -227,11 +323,11 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
   async function loadDetail(id: string | null, quiet: boolean): Promise<void> {
     if (id === null) return;
     const seq = ++detailSeq;
-    if (!quiet) set({ detail: { id, record: null, loading: true, error: null } });
+    if (!quiet) set({ detail: { id, record: null, loading: true, error: null, attempts: null } });
     try {
       const record = await api.call('requests.get', { id });
       if (seq !== detailSeq || get().detail.id !== id) return;
-      set({ detail: { id, record, loading: false, error: record ? null : 'This request is no longer in the database.' } });
+      set({ detail: { ...get().detail, id, record, loading: false, error: record ? null : 'This request is no longer in the database.' } });
     } catch (err) {
       if (seq !== detailSeq || get().detail.id !== id) return;
       set({ detail: { ...get().detail, loading: false, error: errorMessage(err) } });
@@ -324,6 +420,11 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     if (changes.some((c) => c.kind === 'finished')) refreshHistogramSoon();
     if (needsRefresh && changes.some((c) => c.kind === 'finished')) refreshHeadSoon();
     if (settledOrNew && s.view === 'sessions') refreshSessionsSoon();
+    // The open session's story: a new attempt, a settled one.
+    if (settledOrNew && s.session.id !== null && changes.some((c) => c.kind !== 'progress' && c.summary.sessionId === s.session.id)) refreshSessionSoon();
+    // Another attempt of the open request's turn (a retry arriving, or settling).
+    const openTurn = s.detail.record?.turnId;
+    if (openTurn !== undefined && changes.some((c) => c.kind !== 'progress' && c.summary.id !== openId && c.summary.turnId === openTurn)) refreshAttemptsSoon();
     const f = s.facets;
     if (
       changes.some(
@@ -340,6 +441,7 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       const own = changes.filter((c) => c.summary.id === openId);
       // Settled: re-read at once (its events and bodies are final). A gap in the
       // pushed events: re-read now too. Otherwise the text catches up, throttled.
+      if (own.some((c) => c.kind === 'finished')) void loadAttempts(openId);
       if (own.some((c) => c.kind === 'finished') || detailGap) void loadDetail(openId, true);
       else if (own.length) refreshDetailSoon();
     }
@@ -396,7 +498,10 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
 
     setView(view) {
       set({ view });
-      if (view === 'sessions') void actions.loadSessions();
+      if (view === 'sessions') {
+        pickFirstSession = get().selectedSessionId === null;
+        void actions.loadSessions();
+      }
     },
 
     setFilter(patch) {
@@ -512,8 +617,10 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
     },
 
     moveSelection(delta) {
-      const { selectedId } = get();
-      const rows = sortRows(get().rows, get().sort);
+      const s = get();
+      const { selectedId } = s;
+      // What the table shows, folded or not: the keys move over the visible rows.
+      const { rows } = timelineRows(s.rows, s.sort, s.foldRetries, s.expandedTurns);
       if (!rows.length) return;
       const at = selectedId === null ? -1 : rows.findIndex((r) => r.id === selectedId);
       const next = at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + delta));
@@ -521,26 +628,93 @@ export function createApp(api: RendererApi, scheduler: Scheduler = browserSchedu
       if (next >= rows.length - 20) void actions.loadMore();
     },
 
+    setFoldRetries(fold) {
+      prefs.set(FOLD_RETRIES_PREF, String(fold));
+      set({ foldRetries: fold });
+    },
+
+    toggleTurn(turnId, open) {
+      const s = get();
+      const isOpen = s.expandedTurns.has(turnId);
+      const want = open ?? !isOpen;
+      if (want === isOpen) return;
+      const expandedTurns = new Set(s.expandedTurns);
+      if (want) expandedTurns.add(turnId);
+      else expandedTurns.delete(turnId);
+      const patch: Partial<AppState> = { expandedTurns };
+      // Folding a turn away hides its earlier attempts: the selection moves to the turn's row.
+      if (!want && s.selectedId !== null) {
+        const selected = s.rows.find((r) => r.id === s.selectedId);
+        if (selected && selected.turnId === turnId) {
+          const head = timelineRows(s.rows, s.sort, true, expandedTurns).rows.find((r) => r.turnId === turnId);
+          if (head) patch.selectedId = head.id;
+        }
+      }
+      set(patch);
+    },
+
     openDetail(id) {
-      set({ selectedId: id, detail: { id, record: null, loading: true, error: null } });
+      set({ selectedId: id, detail: { id, record: null, loading: true, error: null, attempts: null } });
       void loadDetail(id, false);
+      void loadAttempts(id);
     },
 
     closeDetail() {
       detailSeq++;
-      set({ detail: { id: null, record: null, loading: false, error: null } });
+      attemptsSeq++;
+      set({ detail: { id: null, record: null, loading: false, error: null, attempts: null } });
     },
 
     async loadSessions() {
+      const seq = ++sessionsSeq;
       set({ sessionsLoading: true, sessionsError: null });
-      const q = get().query;
-      const filter: RecordFilter = q.since !== undefined ? { since: q.since } : {};
+      const filter = toSessionFilter(get().sessionsFilter, now());
       try {
         const sessions = await api.call('sessions.list', { filter, limit: 500 });
+        if (seq !== sessionsSeq) return;
         set({ sessions, sessionsLoading: false });
+        const first = sessions[0];
+        if (pickFirstSession && get().selectedSessionId === null && first) actions.openSession(first.sessionId);
+        pickFirstSession = false;
       } catch (err) {
+        if (seq !== sessionsSeq) return;
         set({ sessionsLoading: false, sessionsError: errorMessage(err) });
       }
+    },
+
+    setSessionsFilter(patch) {
+      set({ sessionsFilter: { ...get().sessionsFilter, ...patch } });
+      void actions.loadSessions();
+    },
+
+    resetSessionsFilter() {
+      set({ sessionsFilter: EMPTY_SESSIONS_FILTER });
+      void actions.loadSessions();
+    },
+
+    openSession(id) {
+      if (id === null) {
+        sessionSeq++;
+        set({ selectedSessionId: null, session: { id: null, detail: null, loading: false, error: null } });
+        return;
+      }
+      const prev = get().session;
+      set({ selectedSessionId: id, session: { id, detail: prev.id === id ? prev.detail : null, loading: true, error: null } });
+      void loadSession(id);
+    },
+
+    showSessionStory(sessionId) {
+      actions.openSession(sessionId);
+      actions.setView('sessions');
+    },
+
+    moveSessionSelection(delta) {
+      const { sessions, selectedSessionId } = get();
+      if (!sessions.length) return;
+      const at = selectedSessionId === null ? -1 : sessions.findIndex((x) => x.sessionId === selectedSessionId);
+      const next = at < 0 ? (delta > 0 ? 0 : sessions.length - 1) : Math.min(sessions.length - 1, Math.max(0, at + delta));
+      const target = sessions[next];
+      if (target && target.sessionId !== selectedSessionId) actions.openSession(target.sessionId);
     },
 
     showSession(session) {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { badgeFor, isStalled, silentForMs, STALL_MS } from '../../src-renderer/lib/outcome.js';
+import { SESSION_ENDINGS } from '../../src-main/common/contract.js';
 import { matchesRecordFilter } from '../../src-main/common/record.js';
-import { EMPTY_UI_FILTER, sessionFilter, toRecordFilter } from '../../src-renderer/lib/ui-filter.js';
+import { endingInfo } from '../../src-renderer/lib/ending.js';
+import { BADGES, badgeFor, isStalled, silentForMs, STALL_MS } from '../../src-renderer/lib/outcome.js';
+import { EMPTY_SESSIONS_FILTER, EMPTY_UI_FILTER, isSessionsFilterActive, sessionFilter, toRecordFilter, toSessionFilter } from '../../src-renderer/lib/ui-filter.js';
 import { summaryFixture } from './renderer-fixtures.js';
 
 const NOW = 1_700_000_100_000;
@@ -93,3 +95,29 @@ describe('sessionFilter', () => {
     expect(matchesRecordFilter(summaryFixture({ client: 'Aider 0.86.1', startedAt: NOW - 120_000 }), toRecordFilter(ui, NOW))).toBe(false);
   });
 });
+
+describe('session ending badges', () => {
+  it('an ending that is an outcome reads as that outcome’s badge; the session’s own endings have theirs', () => {
+    for (const kind of SESSION_ENDINGS) {
+      const b = endingInfo(kind);
+      expect(b.glyph, kind).not.toBe('');
+      expect(b.label, kind).not.toBe('');
+      if (kind in BADGES) expect({ glyph: b.glyph, label: b.label, tone: b.tone }, kind).toEqual({ glyph: BADGES[kind as keyof typeof BADGES].glyph, label: BADGES[kind as keyof typeof BADGES].label, tone: BADGES[kind as keyof typeof BADGES].tone });
+    }
+    expect(['gave_up_after_retries', 'rate_limited', 'context_exhausted'].map((k) => endingInfo(k as (typeof SESSION_ENDINGS)[number]).label)).toEqual(['gave up after retries', 'rate limited', 'context exhausted']);
+    // one name per ending: no two share a label or a glyph
+    expect(new Set(SESSION_ENDINGS.map((k) => endingInfo(k).label)).size).toBe(SESSION_ENDINGS.length);
+    expect(new Set(SESSION_ENDINGS.map((k) => endingInfo(k).glyph)).size).toBe(SESSION_ENDINGS.length);
+  });
+});
+
+describe('toSessionFilter', () => {
+  const now = 1_700_000_000_000;
+  it('leaves an empty filter empty, and says when one is active', () => {
+    expect(toSessionFilter(EMPTY_SESSIONS_FILTER, now)).toEqual({});
+    expect(isSessionsFilterActive(EMPTY_SESSIONS_FILTER)).toBe(false);
+    expect(isSessionsFilterActive({ ...EMPTY_SESSIONS_FILTER, text: '   ' })).toBe(false);
+    expect(isSessionsFilterActive({ ...EMPTY_SESSIONS_FILTER, endings: ['rate_limited'] })).toBe(true);
+  });
+});
+

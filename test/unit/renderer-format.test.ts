@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRate, formatTokens, tokensPerSecond } from '../../src-renderer/lib/format.js';
+import { fmtCost } from '../../src-main/headless/sessions-output.js';
+import { formatBytes, formatCost, formatDuration, formatPercent, formatRate, formatTokens, tokensPerSecond } from '../../src-renderer/lib/format.js';
 
 describe('dashboard number formats', () => {
   it('formats durations at a precision that suits their size', () => {
@@ -30,5 +31,11 @@ describe('dashboard number formats', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(2048)).toBe('2.0 KiB');
     expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MiB');
+  });
+
+  it('says a cost as the CLI does, and a context fraction in whole percent', () => {
+    for (const usd of [0.00011, 0.0042, 0.031, 0.5, 1.239, 42]) expect(formatCost(usd)).toBe(fmtCost(usd).replace('-', '–'));
+    expect([formatCost(0.0011), formatCost(0.031), formatCost(1.239), formatCost(null)]).toEqual(['$0.0011', '$0.031', '$1.24', '–']);
+    expect([formatPercent(0.912), formatPercent(0.0001), formatPercent(0), formatPercent(1.0062), formatPercent(null)]).toEqual(['91 %', '<1 %', '0 %', '101 %', '–']);
   });
 });

@@ -16,6 +16,7 @@ import { useSearchHighlight } from '../../components/use-search-highlight.js';
 import { formatTimestamp } from '../../lib/format.js';
 import { liveHeadline } from '../../lib/live-detail.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
+import { AttemptLinks } from './attempt-links.js';
 import { Evidence, Metrics } from './evidence.js';
 import { RawView } from './raw-view.js';
 import { RequestView } from './request-view.js';
@@ -64,6 +65,7 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
   const actions = useActions();
   const baseUrl = useAppState((s) => s.status?.baseUrl ?? null);
   const query = useAppState((s) => s.filter.text.trim());
+  const attempts = useAppState((s) => s.detail.attempts);
   // With a search active, open on the tab that holds a match.
   const [tab, setTab] = useState<Tab>(() => tabWithMatch(r, query));
   const scroll = useRef<HTMLDivElement>(null);
@@ -120,8 +122,14 @@ function DetailBody({ record: r }: { record: RequestRecord }) {
               session’s requests
             </button>
           ) : null}
+          {r.sessionId ? (
+            <button type="button" className="btn btn-link" onClick={() => actions.showSessionStory(r.sessionId!)} title="How this request's session ended, turn by turn" data-testid="session-story-link">
+              session’s story
+            </button>
+          ) : null}
         </div>
         <Headline record={r} />
+        <AttemptLinks record={r} attempts={attempts} />
         <Evidence record={r} />
         <Metrics record={r} />
         <TimingChart

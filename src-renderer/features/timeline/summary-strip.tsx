@@ -1,6 +1,7 @@
 // One line of numbers for the current filter: how many requests, how many were cut off
 // or failed and how (the chips add up to that number: truncated counts, it is a cut-off
-// cause too), tokens, median TTFT (requests.summary).
+// cause too), tokens, median TTFT (requests.summary); and the "Fold retries" switch of
+// the table below.
 
 import type { SummaryStats } from '../../../src-main/common/contract.js';
 import { KindBadge } from '../../components/outcome-badge.js';
@@ -8,6 +9,18 @@ import { formatDuration, formatInt, formatTokens } from '../../lib/format.js';
 import { CUT_OFF_KINDS, type BadgeKind } from '../../lib/outcome.js';
 import { plural } from '../../lib/words.js';
 import { useActions, useAppState } from '../../stores/app-context.js';
+
+/** One row per turn in the table, with "×N" for its attempts (remembered between runs). */
+function FoldToggle() {
+  const fold = useAppState((s) => s.foldRetries);
+  const actions = useActions();
+  return (
+    <label className="fold-toggle" title="Show one row per turn, with ×N for its attempts (retries, reconnects)">
+      <input type="checkbox" checked={fold} onChange={(e) => actions.setFoldRetries(e.target.checked)} data-testid="fold-retries" />
+      Fold retries
+    </label>
+  );
+}
 
 function kindCount(s: SummaryStats, k: BadgeKind): number {
   if (k === 'truncated') return s.truncated;
@@ -18,7 +31,12 @@ function kindCount(s: SummaryStats, k: BadgeKind): number {
 export function SummaryStrip() {
   const summary = useAppState((s) => s.summary);
   const actions = useActions();
-  if (!summary) return <div className="summary" aria-busy="true" />;
+  if (!summary)
+    return (
+      <div className="summary" aria-busy="true">
+        <FoldToggle />
+      </div>
+    );
   const failures = CUT_OFF_KINDS.filter((k) => kindCount(summary, k) > 0);
   const failed = failures.reduce((n, k) => n + kindCount(summary, k), 0);
   return (
@@ -55,6 +73,7 @@ export function SummaryStrip() {
           </button>
         ))}
       </span>
+      <FoldToggle />
     </div>
   );
 }

@@ -56,8 +56,16 @@ export const TimelineRow = memo(function TimelineRow(props: {
   onOpen: (id: string) => void;
   /** rows span days: show the date with the time */
   withDate: boolean;
+  /** retries folded: how many loaded attempts this row's turn has (a row of N > 1 shows "×N") */
+  attempts: number;
+  /** a folded turn whose other attempts are shown under it */
+  expanded: boolean;
+  /** an earlier attempt shown under its turn's row */
+  nested: boolean;
+  onToggle: (turnId: string) => void;
 }) {
   const { row, selected } = props;
+  const folded = props.attempts > 1 && !props.nested;
   const live = row.outcome === 'in_progress';
   const model = row.model ?? row.responseModel;
   const err = errorBrief(row);
@@ -66,10 +74,12 @@ export const TimelineRow = memo(function TimelineRow(props: {
       role="row"
       aria-selected={selected}
       aria-rowindex={props.index + 2}
-      className={`trow${selected ? ' is-selected' : ''}${live ? ' is-live' : ''}`}
+      className={`trow${selected ? ' is-selected' : ''}${live ? ' is-live' : ''}${props.nested ? ' is-nested' : ''}`}
       style={{ transform: `translateY(${props.top}px)` }}
       data-id={row.id}
       data-outcome={row.outcome}
+      data-turn={row.turnId}
+      data-attempt={row.attempt}
       onClick={() => props.onOpen(row.id)}
     >
       <span className="cell num col-time" title={formatTimestamp(row.startedAt)}>
@@ -85,7 +95,27 @@ export const TimelineRow = memo(function TimelineRow(props: {
       </span>
       <span className="cell col-api faint-2">{API_LABEL[row.api]}</span>
       <span className="cell col-outcome">
+        {props.nested ? (
+          <span className="attempt-no num" title={`Attempt ${row.attempt} of this turn`}>
+            #{row.attempt}
+          </span>
+        ) : null}
         <OutcomeBadge row={row} />
+        {folded ? (
+          <button
+            type="button"
+            className={`fold-count num${props.expanded ? ' is-open' : ''}`}
+            aria-expanded={props.expanded}
+            title={`${props.attempts} attempts of this turn: ${props.expanded ? 'hide' : 'show'} the others (→ / ←)`}
+            onClick={(e) => {
+              e.stopPropagation();
+              props.onToggle(row.turnId);
+            }}
+            data-testid="fold-count"
+          >
+            ×{props.attempts}
+          </button>
+        ) : null}
       </span>
       <span className="cell col-err" title={err?.text || undefined}>
         {err?.text ? <span className="err-brief">{err.text}</span> : null}

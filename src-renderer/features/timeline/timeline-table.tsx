@@ -1,13 +1,15 @@
 // The virtualised timeline: only the rows in view (plus overscan) are in the DOM, so
 // 100,000 loaded rows scroll like 50. Older pages load as the end comes into view
 // (keyset cursor, requests.list `before`). Time, TTFT, duration and token columns sort
-// (lib/sort.ts); when rows span more than one day, every row shows its date.
+// (lib/sort.ts); when rows span more than one day, every row shows its date. With
+// "Fold retries" on, a turn's attempts fold into one row with "×N" (lib/fold.ts).
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useActions, useAppShallow } from '../../stores/app-context.js';
 import { spansDays } from '../../lib/format.js';
-import { nextSort, SORT_LOAD_CAP, sortRows, type Sort, type SortKey } from '../../lib/sort.js';
+import { timelineRows } from '../../lib/fold.js';
+import { nextSort, SORT_LOAD_CAP, type Sort, type SortKey } from '../../lib/sort.js';
 import { isFilterActive } from '../../lib/ui-filter.js';
 import { countOf } from '../../lib/words.js';
 import { ROW_HEIGHT, TimelineRow } from './timeline-row.js';
@@ -30,46 +32,54 @@ const LOAD_AHEAD = 40;
 
 export function TimelineTable() {
   const actions = useActions();
-  const { rows: loaded, sort, selectedId, hasMore, loading, listError, filterActive } = useAppShallow((s) => ({
+  const { rows, sort, fold, expanded, selectedId, hasMore, loading, listError, filterActive } = useAppShallow((s) => ({
     rows: s.rows,
     sort: s.sort,
+    fold: s.foldRetries,
+    expanded: s.expandedTurns,
     selectedId: s.selectedId,
     hasMore: s.hasMore,
     loading: s.loading,
     listError: s.listError,
     filterActive: isFilterActive(s.filter),
   }));
-  const rows = useMemo(() => sortRows(loaded, sort), [loaded, sort]);
-  const withDates = useMemo(() => spansDays(loaded), [loaded]);
+  const { rows: shown, folds } = useMemo(() => timelineRows(rows, sort, fold, expanded), [rows, sort, fold, expanded]);
+  const withDates = useMemo(() => spansDays(rows), [rows]);
   const sorted = sort.key !== 'time';
   const onSort = useCallback((k: SortKey) => actions.setSort(nextSort(sort, k)), [actions, sort]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: shown.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
-    getItemKey: (i) => rows[i]?.id ?? i,
+    getItemKey: (i) => shown[i]?.id ?? i,
   });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items.length ? items[items.length - 1]!.index : -1;
+  const virtual = virtualizer.getVirtualItems();
+  const lastIndex = virtual.length ? virtual[virtual.length - 1]!.index : -1;
 
   useEffect(() => {
-    if (!sorted && hasMore && !loading && rows.length > 0 && lastIndex >= rows.length - LOAD_AHEAD) void actions.loadMore();
-  }, [lastIndex, rows.length, hasMore, loading, actions, sorted]);
+    if (!sorted && hasMore && !loading && shown.length > 0 && lastIndex >= shown.length - LOAD_AHEAD) void actions.loadMore();
+  }, [lastIndex, shown.length, hasMore, loading, actions, sorted]);
 
   // Keep the keyboard selection in view.
   useEffect(() => {
     if (selectedId === null) return;
-    const i = rows.findIndex((r) => r.id === selectedId);
+    const i = shown.findIndex((r) => r.id === selectedId);
     if (i >= 0) virtualizer.scrollToIndex(i, { align: 'auto' });
-    // rows is left out on purpose: a live insert must not yank the view back to the selection
+    // shown is left out on purpose: a live insert must not yank the view back to the selection
   }, [selectedId]);
 
   const onOpen = useCallback((id: string) => actions.openDetail(id), [actions]);
+  const onToggle = useCallback((turnId: string) => actions.toggleTurn(turnId), [actions]);
 
   return (
-    <div className={`table${withDates ? ' has-dates' : ''}`} role="grid" aria-label={sorted ? 'Requests, sorted' : 'Requests, newest first'} aria-rowcount={rows.length + 1}>
+    <div
+      className={`table${withDates ? ' has-dates' : ''}${fold ? ' is-folded' : ''}`}
+      role="grid"
+      aria-label={`${sorted ? 'Requests, sorted' : 'Requests, newest first'}${fold ? ', retries folded under their turn' : ''}`}
+      aria-rowcount={shown.length + 1}
+    >
       <div className="thead" role="row" aria-rowindex={1}>
         <SortHeader k="time" sort={sort} onSort={onSort} className="col-time" title="When the request arrived">
           Time
@@ -107,10 +117,25 @@ export function TimelineTable() {
       </div>
       <div className={`tbody${loading && rows.length === 0 ? ' is-loading' : ''}`} ref={scroller} tabIndex={-1} data-testid="timeline-body">
         <div className="tbody-inner" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((it) => {
-            const row = rows[it.index];
+          {virtual.map((v) => {
+            const row = shown[v.index];
             if (!row) return null;
-            return <TimelineRow key={row.id} row={row} index={it.index} top={it.start} selected={row.id === selectedId} onOpen={onOpen} withDate={withDates} />;
+            const mark = folds?.get(row.id);
+            return (
+              <TimelineRow
+                key={row.id}
+                row={row}
+                index={v.index}
+                top={v.start}
+                selected={row.id === selectedId}
+                onOpen={onOpen}
+                withDate={withDates}
+                attempts={mark?.attempts ?? 1}
+                expanded={mark?.expanded ?? false}
+                nested={mark?.nested ?? false}
+                onToggle={onToggle}
+              />
+            );
           })}
         </div>
         {rows.length === 0 && !loading ? (
