@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in the order a failure is cheapest to read —
-// type-check (node side, renderer), lint, unit + integration tests (vitest), a quick
-// run of the benchmark, the renderer/Electron build, then end-to-end tests (Playwright in Debian's Chromium,
-// plus the real-Electron smoke test where the binary exists). Ends with one line:
-// "N passed, N failed, N skipped".
-//   --quick   skip the build and the end-to-end tests
+// type-check (node side, renderer), lint, unit + integration tests (vitest), the CLI's
+// build and a quick run of the benchmark (which runs that build, as `npm run streamtap`
+// does), the renderer/Electron build, the packed package installed and run as the
+// `streamtap` command (scripts/pack-check.mjs), then end-to-end tests (Playwright in
+// Debian's Chromium, plus the real-Electron smoke test where the binary exists). Ends
+// with one line: "N passed, N failed, N skipped".
+//   --quick   skip the Electron build, the package check and the end-to-end tests
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -62,6 +64,14 @@ if (fs.existsSync(vitestJson)) {
   failures.push('vitest (no report)');
 }
 
+// The benchmark's Streamtap is the built CLI (package.json's "streamtap" script).
+const cliBuilt = run('build (cli)', process.execPath, ['scripts/build-cli.mjs']);
+if (cliBuilt) passed++;
+else {
+  failed++;
+  failures.push('build (cli)');
+}
+
 // The benchmark still runs end to end: one check that `npm run bench -- --quick`
 // completes and writes its JSON report. Its figures are not judged here — they depend
 // on the machine and on whatever else it is running.
@@ -89,6 +99,9 @@ if (!quick) {
     failed++;
     failures.push('build');
   }
+  // The package a user installs: packed, installed into a temporary prefix, and its
+  // `streamtap` command run (serve, one request, export, sessions, tail).
+  if (built && cliBuilt) check('package (npm pack, npm install -g, streamtap)', process.execPath, ['scripts/pack-check.mjs']);
   if (built) {
     const pwJson = path.join(resultsDir, 'playwright.json');
     fs.rmSync(pwJson, { force: true });
