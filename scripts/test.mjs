@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in the order a failure is cheapest to read —
-// type-check (node side, renderer), lint, unit + integration tests (vitest), the CLI's
-// build and a quick run of the benchmark (which runs that build, as `npm run streamtap`
+// type-check (node side, renderer), lint, the CLI's build, unit + integration tests
+// (vitest), a quick run of the benchmark (both run that build, as `npm run streamtap`
 // does), the renderer/Electron build, the packed package installed and run as the
 // `streamtap` command (scripts/pack-check.mjs), then end-to-end tests (Playwright in
 // Debian's Chromium, plus the real-Electron smoke test where the binary exists). Ends
@@ -45,6 +45,15 @@ check('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 check('typecheck (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
 check('lint', bin('eslint'), ['.']);
 
+// The CLI as users run it (package.json's "streamtap" script and "bin"): the tests that
+// go through `npm run streamtap` and the benchmark run this build.
+const cliBuilt = run('build (cli)', process.execPath, ['scripts/build-cli.mjs']);
+if (cliBuilt) passed++;
+else {
+  failed++;
+  failures.push('build (cli)');
+}
+
 // vitest: count its tests, not just its exit code.
 const vitestJson = path.join(resultsDir, 'vitest.json');
 fs.rmSync(vitestJson, { force: true });
@@ -62,14 +71,6 @@ if (fs.existsSync(vitestJson)) {
 } else if (!vitestOk) {
   failed++;
   failures.push('vitest (no report)');
-}
-
-// The benchmark's Streamtap is the built CLI (package.json's "streamtap" script).
-const cliBuilt = run('build (cli)', process.execPath, ['scripts/build-cli.mjs']);
-if (cliBuilt) passed++;
-else {
-  failed++;
-  failures.push('build (cli)');
 }
 
 // The benchmark still runs end to end: one check that `npm run bench -- --quick`
