@@ -9,6 +9,9 @@ import Database from 'better-sqlite3';
 import { afterEach, expect, it, vi } from 'vitest';
 import type { AppStatus, LiveEvent } from '../../src-main/common/contract.js';
 import { createApiModel } from '../../src-main/core/api-model.js';
+import { localMidnight } from '../../src-main/core/create-core.js';
+import { openStore } from '../../src-main/core/db/store.js';
+import { makeCompletedRecord } from '../fixtures/store-records.js';
 import { createLiveFeed } from '../../src-main/core/live-feed.js';
 import { scenarioHeader } from '../fixtures/fake-upstream.js';
 import { startHarness, type Harness } from './harness.js';
@@ -66,5 +69,33 @@ it('with the writer stalled on a lock, a stream flows, status is pushed and read
     waits.mockRestore();
     if (locker.inTransaction) locker.exec('ROLLBACK');
     locker.close();
+  }
+});
+
+it("counts today's requests from the database once at start, then as they are recorded", async () => {
+  h = await startHarness();
+  const dbPath = h.dbPath;
+  await h.core.stop();
+  const today = localMidnight(Date.now());
+  const seeded = openStore({ path: dbPath });
+  seeded.insert(makeCompletedRecord({ startedAt: today - 60_000 }));
+  seeded.insert(makeCompletedRecord({ startedAt: today + 1 }));
+  seeded.insert(makeCompletedRecord({ startedAt: Date.now() }));
+  seeded.close();
+  const next = await startHarness({ dbPath });
+  try {
+    expect(next.core.requestsToday()).toBe(2);
+    const res = await fetch(`${next.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.text();
+    await next.waitForFinished(1);
+    expect(next.core.requestsToday()).toBe(3);
+    // Only today's requests are read at start: yesterday's is in no count.
+    expect(next.core.requestsToday(today - 1)).toBe(0);
+  } finally {
+    await next.close();
   }
 });

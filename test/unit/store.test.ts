@@ -218,6 +218,9 @@ describe('reads never wait for the writer', () => {
       let settled: boolean | null = null;
       const written = s.written().then((ok) => (settled = ok));
       s.update(rec.id, { eventCount: 7 });
+      // Asked while the first batch is in flight: waits for it, then for the update queued behind it.
+      let secondSettled = false;
+      const second = s.written().then((ok) => ((secondSettled = true), ok));
       // Each read returns while the batch is still stuck behind the lock.
       expect(s.list({}, { limit: 10 }).map((r) => r.id)).toEqual(['before']);
       expect(s.count({})).toBe(1);
@@ -228,13 +231,15 @@ describe('reads never wait for the writer', () => {
       expect(s.get(before.id)).toEqual(before);
       await new Promise((r) => setImmediate(r));
       expect(settled).toBeNull();
+      expect(secondSettled).toBe(false);
       expect(waits).not.toHaveBeenCalled();
       locker.exec('ROLLBACK');
       await written;
       expect(settled).toBe(true);
       // What written() waited for is in every read; the later update follows.
       expect(s.list({}, { limit: 10 }).map((r) => r.id)).toEqual(['queued', 'before']);
-      await s.written();
+      expect(await second).toBe(true);
+      expect(peek<{ n: number }>('select event_count as n from requests where id = ?', rec.id)).toEqual([{ n: 7 }]);
       expect(s.get(rec.id)).toEqual({ ...rec, eventCount: 7 });
       expect(waits).not.toHaveBeenCalled();
     } finally {

@@ -519,6 +519,13 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+interface WrittenWaiter {
+  inFlight: boolean;
+  ids: Set<string>;
+  resolve: (ok: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
 class SqliteStore implements Store {
   private readonly queue = new Map<string, Op>();
   // Eviction order when the queue is full: plain checkpoints first, then final
@@ -560,7 +567,7 @@ class SqliteStore implements Store {
   private inFlightById = new Map<string, Op>();
   /** callers of written(): each waits for the batch in flight at its call (if any), then
    * for a successful batch carrying each record that was queued at its call */
-  private readonly writtenWaiters = new Set<{ inFlight: boolean; ids: Set<string>; resolve: (ok: boolean) => void }>();
+  private readonly writtenWaiters = new Set<WrittenWaiter>();
   private readonly getQuery;
 
   private readonly readOnly: boolean;
@@ -742,7 +749,10 @@ class SqliteStore implements Store {
       }
       this.recovered();
       this.batchWritten(ops);
-      this.schedule();
+      // A reader still waits for records queued behind this batch: write them now
+      // rather than at the next interval.
+      if (this.writtenWaiters.size > 0 && this.queue.size > 0) this.sendNow();
+      else this.schedule();
       return;
     }
     this.requeue(ops);
@@ -754,16 +764,23 @@ class SqliteStore implements Store {
     if (this.queue.size === 0 && !this.inFlight) return Promise.resolve(true);
     if (this.degraded) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      this.writtenWaiters.add({ inFlight: this.inFlight !== null, ids: new Set(this.queue.keys()), resolve });
+      // Bounded like a synchronous flush: a writer that never answers leaves the reader
+      // with what is on disk, not waiting forever.
+      const timer = setTimeout(() => this.settleWaiter(waiter, false), DRAIN_TIMEOUT_MS);
+      timer.unref();
+      const waiter: WrittenWaiter = { inFlight: this.inFlight !== null, ids: new Set(this.queue.keys()), resolve, timer };
+      this.writtenWaiters.add(waiter);
       // Someone is waiting: write now rather than at the next interval.
-      if (!this.inFlight) {
-        if (this.timer) {
-          clearTimeout(this.timer);
-          this.timer = null;
-        }
-        this.send();
-      }
+      if (!this.inFlight) this.sendNow();
     });
+  }
+
+  private sendNow(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.send();
   }
 
   /** A batch was committed: the waiters whose records were all in it (or in earlier ones) resolve. */
@@ -774,17 +791,18 @@ class SqliteStore implements Store {
       else for (const [id] of ops) w.ids.delete(id);
       // A record no longer queued was written by now, or dropped from a full queue.
       for (const id of w.ids) if (!this.queue.has(id)) w.ids.delete(id);
-      if (w.ids.size === 0 && !w.inFlight) {
-        this.writtenWaiters.delete(w);
-        w.resolve(true);
-      }
+      if (w.ids.size === 0 && !w.inFlight) this.settleWaiter(w, true);
     }
   }
 
+  private settleWaiter(w: WrittenWaiter, ok: boolean): void {
+    if (!this.writtenWaiters.delete(w)) return;
+    clearTimeout(w.timer);
+    w.resolve(ok);
+  }
+
   private settleWaiters(ok: boolean): void {
-    const waiters = [...this.writtenWaiters];
-    this.writtenWaiters.clear();
-    for (const w of waiters) w.resolve(ok);
+    for (const w of [...this.writtenWaiters]) this.settleWaiter(w, ok);
   }
 
   /** A failed batch goes back in front of what was queued since, merged per record. */
