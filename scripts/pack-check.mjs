@@ -62,7 +62,9 @@ let fake = null;
 
 try {
   // 1. The tarball, and what is in it.
-  const packed = JSON.parse(npmRun(['pack', '--json', '--pack-destination', tmp], { cwd: root }))[0];
+  // --ignore-scripts: the build was checked above; prepack would build it again (and
+  // print into the JSON).
+  const packed = JSON.parse(npmRun(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: root }))[0];
   const files = new Set(packed.files.map((f) => f.path));
   for (const need of ['package.json', 'out/cli/streamtap.js', 'out/cli/migrations/meta/_journal.json', 'out/renderer/index.html', 'schema/export.schema.json', 'README.md']) {
     if (!files.has(need)) fail(`the tarball lacks ${need}`);
