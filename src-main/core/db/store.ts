@@ -209,7 +209,7 @@ const RETRY_MAX_MS = 5_000;
 const READ_PAGE = 200;
 /** distinct update shapes whose statements are kept prepared */
 const MAX_CACHED_STATEMENTS = 256;
-/** how long a synchronous flush (shutdown) waits for the writer thread */
+/** the longest wait for the writer thread: a synchronous flush (shutdown), written(), recovery, retention */
 const DRAIN_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------
