@@ -35,7 +35,6 @@ export class ApiModelError extends Error {
   }
 }
 
-
 /** The status the tray and the window show, from the core's counters: it is pushed up to
  * four times a second while streams run, and never reads the database. */
 export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = Date.now()): AppStatus {
