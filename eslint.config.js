@@ -15,7 +15,7 @@ export default tseslint.config(
     // Build and tooling scripts run in plain Node.
     files: ['scripts/**/*.{js,mjs}', '*.config.{js,mjs}'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' },
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly' },
     },
   },
   {

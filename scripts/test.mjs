@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, in the order a failure is cheapest to read —
-// type-check (node side, renderer), lint, unit + integration tests (vitest), a quick
-// run of the benchmark, the renderer/Electron build, then end-to-end tests (Playwright in Debian's Chromium,
-// plus the real-Electron smoke test where the binary exists). Ends with one line:
-// "N passed, N failed, N skipped".
-//   --quick   skip the build and the end-to-end tests
+// type-check (node side, renderer), lint, the CLI's build, unit + integration tests
+// (vitest), a quick run of the benchmark (both run that build, as `npm run streamtap`
+// does), the renderer/Electron build, the packed package installed and run as the
+// `streamtap` command (scripts/pack-check.mjs), then end-to-end tests (Playwright in
+// Debian's Chromium, plus the real-Electron smoke test where the binary exists). Ends
+// with one line: "N passed, N failed, N skipped".
+//   --quick   skip the Electron build, the package check and the end-to-end tests
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +44,15 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 check('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 check('typecheck (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
 check('lint', bin('eslint'), ['.']);
+
+// The CLI as users run it (package.json's "streamtap" script and "bin"): the tests that
+// go through `npm run streamtap` and the benchmark run this build.
+const cliBuilt = run('build (cli)', process.execPath, ['scripts/build-cli.mjs']);
+if (cliBuilt) passed++;
+else {
+  failed++;
+  failures.push('build (cli)');
+}
 
 // vitest: count its tests, not just its exit code.
 const vitestJson = path.join(resultsDir, 'vitest.json');
@@ -89,6 +100,9 @@ if (!quick) {
     failed++;
     failures.push('build');
   }
+  // The package a user installs: packed, installed into a temporary prefix, and its
+  // `streamtap` command run (serve, one request, export, sessions, tail).
+  if (built && cliBuilt) check('package (npm pack, npm install -g, streamtap)', process.execPath, ['scripts/pack-check.mjs']);
   if (built) {
     const pwJson = path.join(resultsDir, 'playwright.json');
     fs.rmSync(pwJson, { force: true });

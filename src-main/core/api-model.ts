@@ -35,24 +35,12 @@ export class ApiModelError extends Error {
   }
 }
 
-
-
-export function localMidnight(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
-
-/** The status the tray and the window show, built from the core and the store. */
+/** The status the tray and the window show, from the core's counters: it is pushed up to
+ * four times a second while streams run, and never reads the database. */
 export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = Date.now()): AppStatus {
   const s = core.status();
   const store = s.store;
-  let requestsToday = 0;
-  try {
-    requestsToday = core.store.count({ since: localMidnight(now) });
-  } catch {
-    // The store is closed (shutting down) or unreadable: the status must still answer.
-  }
+  const requestsToday = core.requestsToday(now);
   const problem =
     s.error ??
     (store.degraded
@@ -94,9 +82,15 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
   // the next start, and settings.get shows what was saved rather than the old values.
   let savedNotApplied: Settings | null = null;
 
+  // Every read first awaits the writes queued before it (a request the dashboard was just
+  // told about is in the list it asks for), without holding the event loop meanwhile.
   return {
-    'requests.list': ({ filter, limit, before }) => store.list(filter, before ? { limit, before } : { limit }),
+    'requests.list': async ({ filter, limit, before }) => {
+      await store.written();
+      return store.list(filter, before ? { limit, before } : { limit });
+    },
     'requests.get': ({ id }) => {
+      // get() lays the queue over the database itself: nothing to wait for.
       const record = store.get(id);
       if (record?.outcome !== 'in_progress') return record;
       // Events are stored when a request settles: while it streams, the detail gets
@@ -104,17 +98,35 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       const events = core.liveEvents(id);
       return events ? { ...record, events } : record;
     },
-    'requests.attempts': ({ id }) => attemptsOf(store, id),
-    'requests.summary': ({ filter }) => store.summary(filter),
-    'requests.histogram': ({ filter, buckets }) => store.histogram(filter, buckets),
-    'requests.facets': () => ({
-      models: store.distinct('model'),
-      clients: store.distinct('client'),
-      upstreams: store.distinct('upstream'),
-      sessions: store.distinct('session_id'),
-    }),
-    'sessions.list': ({ filter, limit }) => listSessions(store, filter, limit),
-    'sessions.get': ({ id }) => getSession(store, id),
+    'requests.attempts': async ({ id }) => {
+      await store.written();
+      return attemptsOf(store, id);
+    },
+    'requests.summary': async ({ filter }) => {
+      await store.written();
+      return store.summary(filter);
+    },
+    'requests.histogram': async ({ filter, buckets }) => {
+      await store.written();
+      return store.histogram(filter, buckets);
+    },
+    'requests.facets': async () => {
+      await store.written();
+      return {
+        models: store.distinct('model'),
+        clients: store.distinct('client'),
+        upstreams: store.distinct('upstream'),
+        sessions: store.distinct('session_id'),
+      };
+    },
+    'sessions.list': async ({ filter, limit }) => {
+      await store.written();
+      return listSessions(store, filter, limit);
+    },
+    'sessions.get': async ({ id }) => {
+      await store.written();
+      return getSession(store, id);
+    },
     'status.get': () => buildAppStatus(core, opts.runtime),
     'recording.setPaused': ({ paused }) => {
       core.setPaused(paused);
@@ -144,7 +156,10 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       savedNotApplied = null;
       return settings;
     },
-    'setup.info': () => setupInfo(core),
+    'setup.info': async () => {
+      await store.written();
+      return setupInfo(core);
+    },
   };
 }
 

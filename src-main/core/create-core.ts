@@ -43,6 +43,9 @@ export interface Core {
    * Store.close), so a shell's quit timer can fire. */
   stop(opts?: { drainMs?: number; signal?: AbortSignal; flushTimeoutMs?: number }): Promise<void>;
   status(): CoreStatus;
+  /** Requests recorded since local midnight of `now`'s day: a counter (seeded from the
+   * database at start, then moved by each new record), never a query. */
+  requestsToday(now?: number): number;
   setPaused(paused: boolean): void;
   /** A request still in flight: its events so far (times and names, no bodies); else null. */
   liveEvents(id: string): RawEvent[] | null;
@@ -73,6 +76,12 @@ export function describeInterrupted(rec: RequestRecord): { diagnosis: string; ph
   return { diagnosis: diagnose({ ...rec, outcome: 'interrupted', phase }), phase };
 }
 
+export function localMidnight(now: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
 export function createCore(config: CoreConfig, options: CoreOptions = {}): Core {
   const store = openStore({
     path: config.dbPath,
@@ -90,6 +99,16 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
   let port: number | null = null;
   let error: string | null = null;
   let proxy: ProxyServer | null = null;
+  // Requests per local day (key: its midnight). A status push (up to 4 a second) reads
+  // this instead of counting rows: a count sees only what the writer thread has
+  // committed, and waiting for it would hold every live stream.
+  const perDay = new Map<number, number>();
+  const countRequest = (startedAt: number) => {
+    const day = localMidnight(startedAt);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    // Only today (and a request started just before midnight) is ever asked for.
+    if (perDay.size > 3) perDay.delete(perDay.keys().next().value!);
+  };
 
   const status = (): CoreStatus => ({
     listening: port !== null,
@@ -105,20 +124,32 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     for (const l of statusListeners) l(s);
   };
   const unwatchStore = store.onStatus(() => publishStatus());
-  const applyRetention = () => {
-    if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+  const applyRetention = async () => {
+    if (config.retentionDays > 0) await store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
   };
 
   return {
     config,
     store,
     async start() {
-      store.recoverInterrupted(describeInterrupted);
-      applyRetention();
+      await store.recoverInterrupted(describeInterrupted);
+      await applyRetention();
+      // Once, before any traffic: nothing is queued, so the count is complete.
+      if (perDay.size === 0) {
+        const today = localMidnight(Date.now());
+        perDay.set(today, store.count({ since: today }));
+      }
       const linker = createSessionLinker(store);
       proxy = new ProxyServer({
         config,
-        sink: { insert: (rec) => store.insert(rec), update: (id, patch) => store.update(id, patch), linker },
+        sink: {
+          insert: (rec) => {
+            countRequest(rec.startedAt);
+            store.insert(rec);
+          },
+          update: (id, patch) => store.update(id, patch),
+          linker,
+        },
         onChange: (c) => {
           for (const l of changeListeners) l(c);
         },
@@ -155,6 +186,9 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       store.close(opts.flushTimeoutMs !== undefined ? { timeoutMs: opts.flushTimeoutMs } : {});
     },
     status,
+    requestsToday(now = Date.now()) {
+      return perDay.get(localMidnight(now)) ?? 0;
+    },
     setPaused(p) {
       paused = p;
       publishStatus();
@@ -170,7 +204,9 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       config.limits = { ...next.limits };
       config.retentionDays = next.retentionDays;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
-      applyRetention();
+      // The settings are applied either way; a delete that fails now runs again at the
+      // next start (and the store reports a failing disk through its status).
+      applyRetention().catch(() => undefined);
     },
     onChange(listener) {
       changeListeners.add(listener);

@@ -59,6 +59,8 @@ export function createExportRun(deps: ExportRunDeps): (args: ChannelArgs<'export
       onProgress: (written) => deps.push({ type: 'export.progress', exportId, written, done: false }),
     };
     try {
+      // The records recorded up to this click are in it (awaited, not waited for).
+      await deps.store().written();
       const { count } = await EXPORT_WRITERS[format](deps.store().iterate(filter, 'asc'), out, meta);
       await finish(out);
       deps.push({ type: 'export.progress', exportId, written: count, done: true });

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // The headless CLI: `serve` runs the proxy + recorder in plain Node; `export`,
 // `sessions` and `tail` read the same database. Errors are one line on stderr and a
 // non-zero exit, never a stack trace: 2 for bad usage, 1 for everything else.
@@ -453,6 +453,14 @@ async function tailCommand(argv: string[]): Promise<void> {
   }
 }
 
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = joinNegativeValues(argv);
   try {
@@ -486,8 +494,9 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-// Run only as a program (the tests import userCwd).
-const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
+// Run only as a program (the tests import userCwd): from the source (tsx), or built
+// (out/cli/streamtap.js), also through the `streamtap` link npm puts on the PATH.
+const invoked = process.argv[1] ? realPath(path.resolve(process.argv[1])) : '';
 if (invoked.endsWith(`${path.sep}cli.ts`) || invoked.endsWith(`${path.sep}cli.js`) || invoked.endsWith(`${path.sep}streamtap.js`)) {
   void main(process.argv.slice(2));
 }

@@ -365,6 +365,8 @@ export async function startDashboard(core: Core, opts: DashboardOptions = {}): P
     });
     let written = 0;
     try {
+      // The records recorded up to this click are in it (awaited, not waited for).
+      await core.store.written();
       const { count } = await EXPORT_WRITERS[format.data](core.store.iterate(f, 'asc'), res, {
         filters: f,
         includeEvents,

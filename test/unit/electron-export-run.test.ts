@@ -78,7 +78,7 @@ function setup(dialogResult: SaveDialogReturnValue, records: RequestRecord[] | (
   const iterate = vi.fn((_filter: RecordFilter, _order?: 'asc' | 'desc') =>
     typeof records === 'function' ? records() : records[Symbol.iterator](),
   );
-  const store = { iterate } as unknown as Store;
+  const store = { iterate, written: () => Promise.resolve(true) } as unknown as Store;
   const events: LiveEvent[] = [];
   const showSaveDialog = vi.fn(async (_o: SaveDialogOptions) => dialogResult);
   const run = createExportRun({

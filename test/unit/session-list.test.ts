@@ -16,6 +16,8 @@ afterEach(() => {
 function withRecords(...recs: RequestRecord[]): Store {
   store = openStore({ path: ':memory:' });
   for (const r of recs) store.insert(r);
+  // In memory the writes run on this thread: nothing to wait for.
+  store.flush();
   return store;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../../src-main/common/record.js';
 import { openStore, StoreOpenError, type Store } from '../../src-main/core/db/store.js';
 import { makeCompletedRecord, makeRecord } from '../fixtures/store-records.js';
@@ -205,8 +205,72 @@ describe('write queue', () => {
   });
 });
 
+describe('reads never wait for the writer', () => {
+  it('answer from the committed snapshot (get() from the queue too) while the writer thread is stalled on a lock', async () => {
+    store = openStore({ path: join(dir, 'db', 'streamtap.db'), flushIntervalMs: 60_000, busyTimeoutMs: 60_000 });
+    const s = store;
+    const before = makeCompletedRecord({ id: 'before', startedAt: 1_000 });
+    s.insert(before);
+    expect(await s.written()).toBe(true);
+    // Another connection holds the write lock: the writer thread's next batch waits for it.
+    const locker = new Database(join(dir, 'db', 'streamtap.db'));
+    locker.exec('BEGIN IMMEDIATE');
+    const waits = vi.spyOn(Atomics, 'wait');
+    try {
+      const rec = makeRecord({ id: 'queued', startedAt: 2_000 });
+      s.insert(rec);
+      let settled: boolean | null = null;
+      const written = s.written().then((ok) => (settled = ok));
+      s.update(rec.id, { eventCount: 7 });
+      // Asked while the first batch is in flight: waits for it, then for the update queued behind it.
+      let secondSettled = false;
+      const second = s.written().then((ok) => ((secondSettled = true), ok));
+      // Each read returns while the batch is still stuck behind the lock.
+      expect(s.list({}, { limit: 10 }).map((r) => r.id)).toEqual(['before']);
+      expect(s.count({})).toBe(1);
+      expect(s.summary({}).requests).toBe(1);
+      expect([...s.iterate({})].map((r) => r.id)).toEqual(['before']);
+      expect(s.get(rec.id)).toEqual({ ...rec, eventCount: 7 });
+      expect(s.requestBody(rec.id)).toEqual(rec.requestBody);
+      expect(s.get(before.id)).toEqual(before);
+      await new Promise((r) => setImmediate(r));
+      expect(settled).toBeNull();
+      expect(secondSettled).toBe(false);
+      expect(waits).not.toHaveBeenCalled();
+      locker.exec('ROLLBACK');
+      await written;
+      expect(settled).toBe(true);
+      // What written() waited for is in every read; the later update follows.
+      expect(s.list({}, { limit: 10 }).map((r) => r.id)).toEqual(['queued', 'before']);
+      expect(await second).toBe(true);
+      expect(peek<{ n: number }>('select event_count as n from requests where id = ?', rec.id)).toEqual([{ n: 7 }]);
+      expect(s.get(rec.id)).toEqual({ ...rec, eventCount: 7 });
+      expect(waits).not.toHaveBeenCalled();
+    } finally {
+      waits.mockRestore();
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+    }
+  });
+
+  it('written() resolves at once with nothing queued, and false when writing fails', async () => {
+    let fail = false;
+    store = openStore({ path: join(dir, 'db', 'streamtap.db'), flushIntervalMs: 60_000, faultInjector: () => {
+      if (fail) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    } });
+    expect(await store.written()).toBe(true);
+    fail = true;
+    store.insert(makeRecord());
+    expect(await store.written()).toBe(false);
+    expect(store.status().degraded).toBe(true);
+    fail = false;
+    await expect.poll(() => store!.status().degraded, { timeout: 5_000 }).toBe(false);
+    expect(store.count({})).toBe(1);
+  });
+});
+
 describe('list', () => {
-  it('pages newest first with a keyset cursor, without gaps or repeats, even when start times tie', () => {
+  it('pages newest first with a keyset cursor, without gaps or repeats, even when start times tie', async () => {
     const s = open();
     const recs: RequestRecord[] = [];
     for (let i = 0; i < 25; i++) {
@@ -214,6 +278,7 @@ describe('list', () => {
       recs.push(makeRecord({ id: `r${String(i).padStart(2, '0')}`, startedAt: 1_000 + Math.floor(i / 3) }));
     }
     for (const r of [...recs].reverse()) s.insert(r);
+    expect(await s.written()).toBe(true);
     const seen: string[] = [];
     let before: { startedAt: number; id: string } | undefined;
     for (;;) {
@@ -229,12 +294,13 @@ describe('list', () => {
     expect(seen).toEqual(expected);
   });
 
-  it('returns light summaries with the first 200 characters of the answer', () => {
+  it('returns light summaries with the first 200 characters of the answer', async () => {
     const s = open();
     // a surrogate pair straddles the cut: it must not be split in half
     const text = `${'a'.repeat(199)}😀tail`;
     const rec = makeCompletedRecord({ responseText: text });
     s.insert(rec);
+    await s.written();
     const [row] = s.list({}, { limit: 10 });
     expect(row!.responseTextPreview).toBe('a'.repeat(199));
     expect(row).not.toHaveProperty('responseText');
@@ -268,7 +334,7 @@ describe('list', () => {
 });
 
 describe('filters', () => {
-  function seed(s: Store): Record<string, RequestRecord> {
+  async function seed(s: Store): Promise<Record<string, RequestRecord>> {
     const recs = {
       a: makeCompletedRecord({ id: 'a', startedAt: 100, model: 'gpt-5', client: 'codex_exec', upstream: 'openai', sessionId: 's1' }),
       b: makeCompletedRecord({ id: 'b', startedAt: 200, stopReason: 'max_tokens', truncated: true, sessionId: 's1' }),
@@ -277,6 +343,7 @@ describe('filters', () => {
       e: makeRecord({ id: 'e', startedAt: 500, outcome: 'completed', truncated: true, sessionId: 's2' }),
     };
     for (const r of Object.values(recs)) s.insert(r);
+    await s.written();
     return recs;
   }
   const ids = (s: Store, f: Parameters<Store['list']>[0]) =>
@@ -285,15 +352,15 @@ describe('filters', () => {
       .map((r) => r.id)
       .sort();
 
-  it('filters by time range (since inclusive, until exclusive)', () => {
+  it('filters by time range (since inclusive, until exclusive)', async () => {
     const s = open();
-    seed(s);
+    await seed(s);
     expect(ids(s, { since: 200, until: 400 })).toEqual(['b', 'c']);
   });
 
-  it('filters by outcome, model, client, upstream and session', () => {
+  it('filters by outcome, model, client, upstream and session', async () => {
     const s = open();
-    seed(s);
+    await seed(s);
     expect(ids(s, { outcome: ['client_aborted', 'upstream_error'] })).toEqual(['c', 'd']);
     expect(ids(s, { model: ['gpt-5'] })).toEqual(['a']);
     expect(ids(s, { client: ['codex_exec'] })).toEqual(['a']);
@@ -301,23 +368,24 @@ describe('filters', () => {
     expect(ids(s, { session: ['s1', 's2'] })).toEqual(['a', 'b', 'e']);
   });
 
-  it('treats empty lists and empty text as no constraint', () => {
+  it('treats empty lists and empty text as no constraint', async () => {
     const s = open();
-    seed(s);
+    await seed(s);
     expect(ids(s, { outcome: [], model: [], text: '' })).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
-  it('truncated: true means completed and truncated; false means the rest', () => {
+  it('truncated: true means completed and truncated; false means the rest', async () => {
     const s = open();
-    seed(s);
+    await seed(s);
     s.insert(makeRecord({ id: 'f', startedAt: 600, outcome: 'client_aborted', truncated: true }));
+    await s.written();
     expect(ids(s, { truncated: true })).toEqual(['b', 'e']);
     expect(ids(s, { truncated: false })).toEqual(['a', 'c', 'd', 'f']);
   });
 
-  it('searches request bodies and answers by substring, treating % and _ literally', () => {
+  it('searches request bodies and answers by substring, treating % and _ literally', async () => {
     const s = open();
-    seed(s);
+    await seed(s);
     expect(ids(s, { text: '50%' })).toEqual(['c']);
     expect(ids(s, { text: 'PRICE' })).toEqual(['c']);
     expect(ids(s, { text: 'errors_here' })).toEqual(['d']);
@@ -326,9 +394,9 @@ describe('filters', () => {
     expect(ids(s, { text: 'messages' })).toEqual(['a', 'b', 'c', 'e']);
   });
 
-  it('combines filters with AND in count() as in list()', () => {
+  it('combines filters with AND in count() as in list()', async () => {
     const s = open();
-    seed(s);
+    await seed(s);
     expect(s.count({})).toBe(5);
     expect(s.count({ session: ['s1'], truncated: true })).toBe(1);
     expect(s.count({ outcome: ['completed'], since: 150 })).toBe(2);
@@ -336,7 +404,7 @@ describe('filters', () => {
 });
 
 describe('summary', () => {
-  it('counts outcomes (all of them, zero included), truncation, tokens and the median TTFT', () => {
+  it('counts outcomes (all of them, zero included), truncation, tokens and the median TTFT', async () => {
     const s = open();
     const usage = (i: number, o: number | null) => ({ inputTokens: i, outputTokens: o, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false });
     const timings = (ttft: number | null) => ({ firstByteMs: null, ttftMs: ttft, lastEventMs: null, durationMs: null });
@@ -344,6 +412,7 @@ describe('summary', () => {
     s.insert(makeCompletedRecord({ truncated: true, stopReason: 'length', usage: usage(20, 7), timings: timings(300) }));
     s.insert(makeRecord({ outcome: 'client_aborted', usage: usage(1, null), timings: timings(200) }));
     s.insert(makeRecord({ outcome: 'upstream_unreachable', timings: timings(null) }));
+    await s.written();
     const sum = s.summary({});
     expect(sum).toEqual({
       requests: 4,
@@ -363,13 +432,14 @@ describe('summary', () => {
       medianTtftMs: 200,
     });
     s.insert(makeRecord({ timings: timings(1000) }));
+    await s.written();
     expect(s.summary({}).medianTtftMs).toBe(250); // even count: mean of the middle two
     expect(s.summary({ outcome: ['upstream_unreachable'] }).medianTtftMs).toBeNull();
   });
 });
 
 describe('iterate', () => {
-  it('yields every matching full record, a page at a time, in either order', () => {
+  it('yields every matching full record, a page at a time, in either order', async () => {
     const s = open();
     const all: RequestRecord[] = [];
     for (let i = 0; i < 450; i++) {
@@ -377,6 +447,7 @@ describe('iterate', () => {
       all.push(r);
       s.insert(r);
     }
+    await s.written();
     const asc = [...s.iterate({ outcome: ['completed'] })];
     const expected = all.filter((r) => r.outcome === 'completed').sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
     expect(asc.map((r) => r.id)).toEqual(expected.map((r) => r.id));
@@ -387,23 +458,25 @@ describe('iterate', () => {
 });
 
 describe('distinct and sessions', () => {
-  it('lists the distinct non-null values of a column, sorted', () => {
+  it('lists the distinct non-null values of a column, sorted', async () => {
     const s = open();
     s.insert(makeRecord({ model: 'b-model' }));
     s.insert(makeRecord({ model: 'a-model' }));
     s.insert(makeRecord({ model: 'b-model' }));
     s.insert(makeRecord({ model: null, sessionId: 'x' }));
+    await s.written();
     expect(s.distinct('model')).toEqual(['a-model', 'b-model']);
     expect(s.distinct('session_id')).toEqual(['x']);
     expect(() => s.distinct('path' as never)).toThrow(/Unknown column/);
   });
 
-  it('lists session ids: those with a matching request, the session whose latest request started last first', () => {
+  it('lists session ids: those with a matching request, the session whose latest request started last first', async () => {
     const s = open();
     s.insert(makeCompletedRecord({ id: 's1-a', sessionId: 's1', startedAt: 1_000, endedAt: 2_000 }));
     s.insert(makeRecord({ id: 's1-b', sessionId: 's1', startedAt: 3_000, endedAt: 9_000, outcome: 'upstream_disconnected' }));
     s.insert(makeCompletedRecord({ id: 's2-a', sessionId: 'inferred:s2-a', sessionInferred: true, startedAt: 5_000, endedAt: 6_000 }));
     s.insert(makeCompletedRecord({ id: 'none', sessionId: null, startedAt: 7_000 }));
+    await s.written();
     expect(s.sessionIds({}, 10)).toEqual(['inferred:s2-a', 's1']);
     expect(s.sessionIds({}, 1)).toEqual(['inferred:s2-a']);
     expect(s.sessionIds({}, 0)).toEqual([]);
@@ -413,11 +486,12 @@ describe('distinct and sessions', () => {
     expect(s.sessionIds({ session: ['inferred:s2-a'] }, 10)).toEqual(['inferred:s2-a']);
   });
 
-  it("reads sessions' ledgers, turns' attempts, a request's turn and its body", () => {
+  it("reads sessions' ledgers, turns' attempts, a request's turn and its body", async () => {
     const s = open();
     s.insert(makeRecord({ id: 'a1', sessionId: 's1', turnId: 'a1', attempt: 1, startedAt: 1_000, outcome: 'upstream_disconnected', responseModel: 'claude-sonnet-4-5-20250929' }));
     s.insert(makeRecord({ id: 'a2', sessionId: 's1', turnId: 'a1', attempt: 2, startedAt: 2_000, outcome: 'completed', usage: { inputTokens: 9, outputTokens: 3, reasoningTokens: null, cachedTokens: 4, totalTokens: 12, estimated: false } }));
     s.insert(makeRecord({ id: 'b1', sessionId: 's2', turnId: 'b1', startedAt: 1_500 }));
+    await s.written();
     expect(s.sessionLedger(['s1', 's2']).map((r) => [r.id, r.sessionId, r.turnId])).toEqual([
       ['a1', 's1', 'a1'],
       ['b1', 's2', 'b1'],
@@ -436,7 +510,7 @@ describe('distinct and sessions', () => {
 });
 
 describe('maintenance', () => {
-  it('marks records left in progress as interrupted, ending at their last known activity', () => {
+  it('marks records left in progress as interrupted, ending at their last known activity', async () => {
     const s = open();
     const live = makeRecord({
       startedAt: 50_000,
@@ -450,7 +524,7 @@ describe('maintenance', () => {
     s.insert(early);
     s.insert(done);
     const seen: RequestRecord[] = [];
-    const n = s.recoverInterrupted((rec) => {
+    const n = await s.recoverInterrupted((rec) => {
       seen.push(rec);
       return { diagnosis: `stopped after ${rec.timings.durationMs} ms`, phase: rec.phase ?? 'before_response' };
     });
@@ -467,14 +541,14 @@ describe('maintenance', () => {
     });
     expect(s.get(early.id)).toMatchObject({ outcome: 'interrupted', endedAt: 60_000, phase: 'before_response' });
     expect(s.get(done.id)).toEqual(done);
-    expect(s.recoverInterrupted(() => ({ diagnosis: '', phase: null }))).toBe(0);
+    expect(await s.recoverInterrupted(() => ({ diagnosis: '', phase: null }))).toBe(0);
   });
 
-  it('deletes records older than a time, with their bodies', () => {
+  it('deletes records older than a time, with their bodies', async () => {
     const s = open();
     s.insert(makeRecord({ id: 'old', startedAt: 1_000 }));
     s.insert(makeRecord({ id: 'new', startedAt: 5_000 }));
-    expect(s.deleteOlderThan(5_000)).toBe(1);
+    expect(await s.deleteOlderThan(5_000)).toBe(1);
     expect(s.get('old')).toBeNull();
     expect(s.get('new')).not.toBeNull();
     expect(peek('select id from request_bodies')).toEqual([{ id: 'new' }]);

@@ -7,6 +7,12 @@
 // better-sqlite3 is synchronous, so writing a chunk's checkpoint inline would block
 // the event loop, and with it every stream, for the duration of a disk write.
 //
+// Reads never wait for the writer either: they run on this thread's own connection,
+// which in WAL mode reads the last committed snapshot while the writer thread commits.
+// get() and requestBody() also show what is queued or being written; a caller that
+// needs its own writes in a list or a count first awaits written(), which resolves
+// when the writer thread reports them committed (the event loop keeps running).
+//
 // When a write fails (disk full, database locked by another process, I/O error) the
 // store goes "degraded": it keeps the queue (bounded), retries with backoff and
 // reports the state through status()/onStatus(), and never throws at the recorder.
@@ -15,7 +21,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -126,11 +132,17 @@ export interface Store {
   insert(rec: RequestRecord): void;
   /** queue a change; changes to one record before a flush are merged */
   update(id: string, patch: Partial<RequestRecord>): void;
-  /** write the queue now, waiting at most `timeoutMs` for the writer (default 10 s);
-   * true when nothing is left queued. Never throws. */
+  /** write the queue now, BLOCKING this thread for at most `timeoutMs` until the writer
+   * is done (default 10 s): for shutdown only (and tests); reads use written().
+   * True when nothing is left queued. Never throws. */
   flush(timeoutMs?: number): boolean;
+  /** Resolves once everything queued before the call is committed (true), or once
+   * writing fails or the store closes (false): reads after it see those writes. Starts
+   * the write at once rather than at the next interval; never blocks the thread. */
+  written(): Promise<boolean>;
+  /** the record as last written, with what is queued or being written laid over it */
   get(id: string): RequestRecord | null;
-  /** newest first */
+  /** Reads below see committed writes only (see written()). Newest first. */
   list(filter: RecordFilter, page: PageRequest): RequestSummary[];
   count(filter: RecordFilter): number;
   summary(filter: RecordFilter): RecordsSummary;
@@ -151,8 +163,9 @@ export interface Store {
   /** a request's captured body, without reading the rest of the record */
   requestBody(id: string): CapturedBody | null;
   /** mark records left in_progress by a previous run as interrupted; call before taking traffic */
-  recoverInterrupted(describe: InterruptedDescriber): number;
-  deleteOlderThan(epochMs: number): number;
+  recoverInterrupted(describe: InterruptedDescriber): Promise<number>;
+  /** deletes on the writer (after what is queued now); resolves to how many requests went */
+  deleteOlderThan(epochMs: number): Promise<number>;
   status(): StoreStatus;
   /** called when the degraded state changes; returns the unsubscribe function */
   onStatus(listener: (status: StoreStatus) => void): () => void;
@@ -197,7 +210,7 @@ const RETRY_MAX_MS = 5_000;
 const READ_PAGE = 200;
 /** distinct update shapes whose statements are kept prepared */
 const MAX_CACHED_STATEMENTS = 256;
-/** how long a synchronous flush (a read, shutdown) waits for the writer thread */
+/** the longest wait for the writer thread: a synchronous flush (shutdown), written(), recovery, retention */
 const DRAIN_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------
@@ -471,6 +484,13 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+interface WrittenWaiter {
+  inFlight: boolean;
+  ids: Set<string>;
+  resolve: (ok: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
 class SqliteStore implements Store {
   private readonly queue = new Map<string, Op>();
   // Eviction order when the queue is full: plain checkpoints first, then final
@@ -508,6 +528,11 @@ class SqliteStore implements Store {
   private readonly executor: WriteExecutor;
   /** the batch being written; its ops are back in the queue if it fails */
   private inFlight: [string, Op][] | null = null;
+  /** the same ops by record id, for get() while the batch is being written */
+  private inFlightById = new Map<string, Op>();
+  /** callers of written(): each waits for the batch in flight at its call (if any), then
+   * for a successful batch carrying each record that was queued at its call */
+  private readonly writtenWaiters = new Set<WrittenWaiter>();
   private readonly getQuery;
 
   private readonly readOnly: boolean;
@@ -623,7 +648,7 @@ class SqliteStore implements Store {
     this.timer.unref();
   }
 
-  /** Writes everything queued now and waits for it (reads and shutdown need that). */
+  /** Writes everything queued now and waits for it (shutdown needs that). */
   flush(timeoutMs?: number): boolean {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -666,6 +691,7 @@ class SqliteStore implements Store {
       return;
     }
     this.inFlight = ops;
+    this.inFlightById = new Map(ops);
     this.leftBehind = ops.length < this.queue.size;
     if (ops.length === this.queue.size) {
       this.queue.clear();
@@ -680,17 +706,68 @@ class SqliteStore implements Store {
   private settled(result: WriteResult): void {
     const ops = this.inFlight ?? [];
     this.inFlight = null;
+    this.inFlightById = new Map();
     if (result.ok) {
       for (const r of result.rejected) {
         this.dropped++;
         this.lastError = `record ${r.id} was rejected by SQLite (${reason(new Error(r.message))})`;
       }
       this.recovered();
-      this.schedule();
+      this.batchWritten(ops);
+      // A reader still waits for records queued behind this batch: write them now
+      // rather than at the next interval.
+      if (this.writtenWaiters.size > 0 && this.queue.size > 0) this.sendNow();
+      else this.schedule();
       return;
     }
     this.requeue(ops);
     this.failed(Object.assign(new Error(result.message), { code: result.code }));
+  }
+
+  written(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(this.queue.size === 0);
+    if (this.queue.size === 0 && !this.inFlight) return Promise.resolve(true);
+    if (this.degraded) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      // Bounded like a synchronous flush: a writer that never answers leaves the reader
+      // with what is on disk, not waiting forever.
+      const timer = setTimeout(() => this.settleWaiter(waiter, false), DRAIN_TIMEOUT_MS);
+      timer.unref();
+      const waiter: WrittenWaiter = { inFlight: this.inFlight !== null, ids: new Set(this.queue.keys()), resolve, timer };
+      this.writtenWaiters.add(waiter);
+      // Someone is waiting: write now rather than at the next interval.
+      if (!this.inFlight) this.sendNow();
+    });
+  }
+
+  private sendNow(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.send();
+  }
+
+  /** A batch was committed: the waiters whose records were all in it (or in earlier ones) resolve. */
+  private batchWritten(ops: [string, Op][]): void {
+    for (const w of this.writtenWaiters) {
+      // The first batch to settle after a call is the one that was in flight at it.
+      if (w.inFlight) w.inFlight = false;
+      else for (const [id] of ops) w.ids.delete(id);
+      // A record no longer queued was written by now, or dropped from a full queue.
+      for (const id of w.ids) if (!this.queue.has(id)) w.ids.delete(id);
+      if (w.ids.size === 0 && !w.inFlight) this.settleWaiter(w, true);
+    }
+  }
+
+  private settleWaiter(w: WrittenWaiter, ok: boolean): void {
+    if (!this.writtenWaiters.delete(w)) return;
+    clearTimeout(w.timer);
+    w.resolve(ok);
+  }
+
+  private settleWaiters(ok: boolean): void {
+    for (const w of [...this.writtenWaiters]) this.settleWaiter(w, ok);
   }
 
   /** A failed batch goes back in front of what was queued since, merged per record. */
@@ -721,6 +798,9 @@ class SqliteStore implements Store {
 
   private failed(e: unknown): void {
     this.lastError = reason(e);
+    // A degraded store retries with backoff, maybe for minutes: a waiting reader gets
+    // what is on disk now rather than wait for it (reads are not held up by a broken disk).
+    this.settleWaiters(false);
     if (this.degraded) {
       this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
     } else {
@@ -811,22 +891,23 @@ class SqliteStore implements Store {
 
   // ---- reads --------------------------------------------------------------------
 
-  /** Reads see queued writes. While degraded the queue cannot be written, and each
-   * attempt could wait busy_timeout, so reads then show what is on disk (get() also
-   * overlays the queue). */
+  /** Reads never flush: waiting for the writer would hold this thread, the proxy's, for
+   * as long as a commit takes (or a lock another process holds). */
   private beforeRead(): void {
     if (this.closed) throw new Error(`The store for ${this.path} is closed`);
-    if (!this.degraded) this.flush();
   }
 
   get(id: string): RequestRecord | null {
     this.beforeRead();
     const row = this.getQuery.get({ id });
-    const stored = row ? rowToRecord(row.requests, row.request_bodies) : null;
-    const op = this.queue.get(id);
-    if (!op) return stored;
-    if (op.kind === 'insert') return { ...op.rec };
-    return stored ? { ...stored, ...op.patch } : null;
+    let rec = row ? rowToRecord(row.requests, row.request_bodies) : null;
+    // Oldest first: what is on disk, the batch being written, then what is queued since.
+    for (const op of [this.inFlightById.get(id), this.queue.get(id)]) {
+      if (!op) continue;
+      if (op.kind === 'insert') rec = { ...op.rec };
+      else if (rec) rec = { ...rec, ...op.patch };
+    }
+    return rec;
   }
 
   list(filter: RecordFilter, page: PageRequest): RequestSummary[] {
@@ -1076,9 +1157,10 @@ class SqliteStore implements Store {
 
   requestBody(id: string): CapturedBody | null {
     this.beforeRead();
-    const op = this.queue.get(id);
-    if (op?.kind === 'insert') return op.rec.requestBody;
-    if (op?.kind === 'update' && op.patch.requestBody) return op.patch.requestBody;
+    for (const op of [this.queue.get(id), this.inFlightById.get(id)]) {
+      if (op?.kind === 'insert') return op.rec.requestBody;
+      if (op?.kind === 'update' && op.patch.requestBody) return op.patch.requestBody;
+    }
     const row = this.db
       .select({ text: requestBodies.requestBodyText, bytes: requestBodies.requestBodyBytes, truncated: requestBodies.requestBodyTruncated })
       .from(requestBodies)
@@ -1089,21 +1171,17 @@ class SqliteStore implements Store {
 
   // ---- maintenance ----------------------------------------------------------------
 
-  recoverInterrupted(describe: InterruptedDescriber): number {
+  async recoverInterrupted(describe: InterruptedDescriber): Promise<number> {
     this.beforeRead();
+    await this.written();
     let recovered = 0;
     let cursor: { startedAt: number; id: string } | null = null;
-    // Written through the executor like every other write, and waited for: recovery
-    // runs at start, before any traffic.
-    const writePage = (changes: [string, Partial<RequestRecord>][]) => {
-      let result: WriteResult | null = null;
-      this.executor.submit(
-        changes.map(([id, patch]) => this.build(id, { kind: 'update', patch, final: true })),
-        (r) => (result = r),
-      );
-      this.executor.drainSync(DRAIN_TIMEOUT_MS);
-      const r = result as WriteResult | null;
-      if (!r || !r.ok) throw new Error(`cannot mark interrupted records: ${r && !r.ok ? r.message : 'the writer did not answer'}`);
+    // Written through the executor like every other write, and awaited (not waited for
+    // on this thread): recovery runs at start, before any traffic, and the next page
+    // is read only once this one is committed.
+    const writePage = async (changes: [string, Partial<RequestRecord>][]) => {
+      const r = await this.submitOwn(changes.map(([id, patch]) => this.build(id, { kind: 'update', patch, final: true })));
+      if (!r?.ok) throw new Error(`cannot mark interrupted records: ${r ? r.message : 'the writer did not answer'}`);
     };
     for (;;) {
       const c: { startedAt: number; id: string } | null = cursor;
@@ -1148,7 +1226,7 @@ class SqliteStore implements Store {
           },
         ]);
       }
-      writePage(changes);
+      if (changes.length > 0) await writePage(changes);
       recovered += changes.length;
       if (rows.length < READ_PAGE) return recovered;
       const last: RequestsRow = rows[rows.length - 1]!.requests;
@@ -1156,16 +1234,34 @@ class SqliteStore implements Store {
     }
   }
 
-  deleteOlderThan(epochMs: number): number {
+  async deleteOlderThan(epochMs: number): Promise<number> {
     this.beforeRead();
+    if (this.readOnly) throw new Error(`${this.path} was opened read-only`);
+    // Queued records older than the bound are written first, then deleted with the rest.
+    await this.written();
+    // On the writer thread like every write: a DELETE here would wait on its lock.
     // request_bodies rows go with them (ON DELETE CASCADE; foreign_keys is on).
-    return this.db.delete(requests).where(lt(requests.startedAt, epochMs)).run().changes;
+    const r = await this.submitOwn([{ id: 'retention', stmts: [['DELETE FROM "requests" WHERE "started_at" < ?', [epochMs]]] }]);
+    if (!r?.ok) throw new Error(`cannot delete old records: ${r ? r.message : 'the writer did not answer'}`);
+    return r.changes;
+  }
+
+  /** Runs a batch of the store's own (not a queued record's) on the writer; null when it
+   * does not answer within DRAIN_TIMEOUT_MS. */
+  private async submitOwn(ops: WriteOp[]): Promise<WriteResult | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const r = await new Promise<WriteResult | null>((resolve) => {
+      timer = setTimeout(() => resolve(null), DRAIN_TIMEOUT_MS);
+      this.executor.submit(ops, resolve);
+    });
+    clearTimeout(timer);
+    return r;
   }
 
   close(opts: { timeoutMs?: number } = {}): void {
     if (this.closed) return;
     const deadline = opts.timeoutMs === undefined ? null : Date.now() + opts.timeoutMs;
-    this.flush(deadline === null ? undefined : Math.max(0, deadline - Date.now()));
+    const allWritten = this.flush(deadline === null ? undefined : Math.max(0, deadline - Date.now()));
     // Whatever could not be written now is lost; say so in status().
     this.dropped += this.queue.size;
     this.queue.clear();
@@ -1177,6 +1273,7 @@ class SqliteStore implements Store {
       this.timer = null;
     }
     this.listeners.clear();
+    this.settleWaiters(allWritten);
     this.executor.close(deadline === null ? undefined : Math.max(0, deadline - Date.now()));
     this.sqlite.close();
     // Last: the next recorder may take the file only once this one wrote everything.

@@ -16,7 +16,7 @@ export interface WriteOp {
 }
 
 export type WriteResult =
-  | { ok: true; rejected: { id: string; message: string }[] }
+  | { ok: true; rejected: { id: string; message: string }[]; /** rows the statements changed */ changes: number }
   | { ok: false; message: string; code: string | null };
 
 export interface WriteExecutor {
@@ -48,7 +48,8 @@ const RUNNER_SOURCE = `
     return s;
   };
   const isRecordError = (e) => (typeof e?.code === 'string' && RECORD_ERROR.test(e.code)) || e instanceof TypeError || e instanceof RangeError;
-  const applyOp = (op) => { for (const [sql, args] of op.stmts) stmt(sql).run(args); };
+  let changes = 0;
+  const applyOp = (op) => { for (const [sql, args] of op.stmts) changes += stmt(sql).run(args).changes; };
   const one = db.transaction(applyOp);
   const batch = db.transaction((ops) => { for (const op of ops) applyOp(op); });
   const oneByOne = db.transaction((ops) => {
@@ -64,11 +65,16 @@ const RUNNER_SOURCE = `
   return (ops) => {
     try {
       try {
+        changes = 0;
         batch.immediate(ops);
-        return { ok: true, rejected: [] };
+        return { ok: true, rejected: [], changes };
       } catch (e) {
         if (!isRecordError(e)) throw e;
-        return { ok: true, rejected: oneByOne.immediate(ops) };
+        // Counted again: the failed batch was rolled back (a rejected record may count
+        // the rows its statements changed before its savepoint rolled back).
+        changes = 0;
+        const rejected = oneByOne.immediate(ops);
+        return { ok: true, rejected, changes };
       }
     } catch (e) {
       return { ok: false, message: String(e?.message ?? e), code: typeof e?.code === 'string' ? e.code : null };
@@ -180,7 +186,7 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
     const done = pending.get(m.seq);
     if (!done) return;
     pending.delete(m.seq);
-    done(m.result ?? { ok: true, rejected: [] });
+    done(m.result ?? { ok: true, rejected: [], changes: 0 });
   };
   (port1 as MessagePort).on('message', handle);
   port1.unref();
