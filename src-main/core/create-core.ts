@@ -8,7 +8,7 @@ import { openStore, type Store, type StoreStatus } from './db/store.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
-import { preloadTokenizer } from './recorder/tokens.js';
+import type { TokenEstimator } from './recorder/token-estimator.js';
 import { createSessionLinker } from './sessions/linker.js';
 
 export interface CoreStatus {
@@ -29,6 +29,9 @@ export interface CoreOptions {
   /** how the shell lets its user pick another port, added to the "port in use" error;
    * the default is the headless CLI's flag */
   portInUseHint?: string;
+  /** counts output tokens of answers without usage (default: the process's worker,
+   * started on first need) */
+  estimator?: TokenEstimator;
 }
 
 export const CLI_PORT_HINT = 'choose another with --port';
@@ -125,6 +128,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
         hasListeners: () => changeListeners.size > 0,
         isPaused: () => paused,
         ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+        ...(options.estimator ? { estimator: options.estimator } : {}),
       });
       try {
         port = await proxy.listen();
@@ -142,9 +146,6 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       }
       error = null;
       publishStatus();
-      // Load the tokenizer now, while idle: loading it on the first estimate would stall
-      // every live stream for ~150 ms.
-      preloadTokenizer().catch(() => undefined);
       return { port, url: `http://${config.host}:${port}` };
     },
     async stop(opts = {}) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { resolveConfig, type CoreConfig } from '../../src-main/core/config.js';
-import { createCore, type Core } from '../../src-main/core/create-core.js';
+import { createCore, type Core, type CoreOptions } from '../../src-main/core/create-core.js';
 import type { RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 
@@ -27,7 +27,11 @@ export interface Harness {
 export const SECRET_OPENAI_KEY = 'sk-proj-SECRETopenaiKEY0123456789abcdefWXYZ';
 export const SECRET_ANTHROPIC_KEY = 'sk-ant-api03-SECRETanthropicKEY0123456789-abcd';
 
-export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUpstreams: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Partial<CoreConfig> = {},
+  extraUpstreams: Record<string, string> = {},
+  options: CoreOptions = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-test-'));
   const dbPath = path.join(dir, 'streamtap.db');
   const fake = await startFakeUpstream();
@@ -38,7 +42,7 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
     ...overrides,
     upstreams: { openai: fake.url, anthropic: fake.url, ...extraUpstreams, ...overrides.upstreams },
   });
-  const core = createCore(config);
+  const core = createCore(config, options);
   const finished: RequestSummary[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   core.onChange((c) => {
