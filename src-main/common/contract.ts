@@ -69,6 +69,7 @@ export const SettingsInputSchema = z
       })
       .strict(),
     retentionDays: z.number().int().min(0),
+    retentionMaxMiB: z.number().int().min(0),
   })
   .strict();
 export type SettingsInput = z.infer<typeof SettingsInputSchema>;
@@ -209,6 +210,8 @@ export interface AppStatus {
   /** a problem the user must see (port in use, store degraded), else null */
   problem: string | null;
   dbPath: string;
+  /** bytes the database takes on disk (the file and its WAL) */
+  dbBytes: number;
   runtime: 'electron' | 'headless';
 }
 

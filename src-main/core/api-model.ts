@@ -70,6 +70,7 @@ export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = 
     queuedWrites: store.queued,
     problem,
     dbPath: core.config.dbPath,
+    dbBytes: core.store.sizeOnDisk(),
     runtime,
   };
 }
@@ -85,6 +86,7 @@ export function currentSettings(core: Core): SettingsInput {
     timeouts: { ...c.timeouts },
     limits: { ...c.limits },
     retentionDays: c.retentionDays,
+    retentionMaxMiB: c.retentionMaxMiB,
   };
 }
 

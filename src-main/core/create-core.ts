@@ -4,7 +4,7 @@
 
 import type { RawEvent, RequestRecord } from '../common/record.js';
 import type { CoreConfig } from './config.js';
-import { openStore, type Store, type StoreStatus } from './db/store.js';
+import { openStore, type RetentionResult, type Store, type StoreStatus } from './db/store.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
@@ -36,6 +36,9 @@ export interface CoreOptions {
 
 export const CLI_PORT_HINT = 'choose another with --port';
 
+/** How often retention runs while Streamtap records (the database grows with traffic). */
+export const RETENTION_INTERVAL_MS = 10 * 60_000;
+
 export interface Core {
   readonly config: CoreConfig;
   readonly store: Store;
@@ -51,7 +54,10 @@ export interface Core {
   liveEvents(id: string): RawEvent[] | null;
   /** Applies upstreams, timeouts, limits and retention to the running proxy (new
    * requests use them; requests in flight keep theirs). The port is not changed here. */
-  reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays'>): void;
+  reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays' | 'retentionMaxMiB'>): void;
+  /** Runs retention now (it also runs at start, on reconfigure and every
+   * RETENTION_INTERVAL_MS); resolves when this run is done. */
+  applyRetention(): Promise<RetentionResult>;
   onChange(listener: (change: RecordChange) => void): () => void;
   onStatus(listener: (status: CoreStatus) => void): () => void;
 }
@@ -108,8 +114,15 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     for (const l of statusListeners) l(s);
   };
   const unwatchStore = store.onStatus(() => publishStatus());
-  const applyRetention = () => {
-    if (config.retentionDays > 0) store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+  let retentionTimer: NodeJS.Timeout | null = null;
+  const applyRetention = async (): Promise<RetentionResult> => {
+    const result = await store.applyRetention({
+      olderThan: config.retentionDays > 0 ? Date.now() - config.retentionDays * 86_400_000 : null,
+      maxBytes: config.retentionMaxMiB > 0 ? config.retentionMaxMiB * 1024 * 1024 : null,
+    });
+    // The status carries the database's size.
+    if (result.deleted > 0) publishStatus();
+    return result;
   };
 
   return {
@@ -117,7 +130,11 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     store,
     async start() {
       store.recoverInterrupted(describeInterrupted);
-      applyRetention();
+      // In the background, batch by batch on the writer thread: never in the way of
+      // the first requests.
+      void applyRetention();
+      retentionTimer = setInterval(() => void applyRetention(), RETENTION_INTERVAL_MS);
+      retentionTimer.unref();
       const linker = createSessionLinker(store);
       proxy = new ProxyServer({
         config,
@@ -149,6 +166,8 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       return { port, url: `http://${config.host}:${port}` };
     },
     async stop(opts = {}) {
+      if (retentionTimer) clearInterval(retentionTimer);
+      retentionTimer = null;
       if (proxy) await proxy.close(opts);
       proxy = null;
       port = null;
@@ -170,9 +189,11 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       config.timeouts = { ...next.timeouts };
       config.limits = { ...next.limits };
       config.retentionDays = next.retentionDays;
+      config.retentionMaxMiB = next.retentionMaxMiB;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
-      applyRetention();
+      void applyRetention();
     },
+    applyRetention,
     onChange(listener) {
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);

@@ -46,6 +46,7 @@ export const SettingsSchema = z
       .strict()
       .optional(),
     retentionDays: z.number().int().min(0).optional(),
+    retentionMaxMiB: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -97,6 +98,7 @@ export function settingsToConfig(settings: Settings): Partial<CoreConfig> {
   if (settings.timeouts) out.timeouts = { ...DEFAULT_TIMEOUTS, ...settings.timeouts };
   if (settings.limits) out.limits = { ...DEFAULT_LIMITS, ...settings.limits };
   if (settings.retentionDays !== undefined) out.retentionDays = settings.retentionDays;
+  if (settings.retentionMaxMiB !== undefined) out.retentionMaxMiB = settings.retentionMaxMiB;
   return out;
 }
 
