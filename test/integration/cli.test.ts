@@ -366,6 +366,20 @@ describe('bad values of flags', () => {
     expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
   }, 90_000);
 
+  it('bad retention limits: a fraction, a negative number, a word', () => {
+    for (const [flag, value] of [
+      ['--retention-max-mib', '1.5'],
+      ['--retention-max-mib', '-1'],
+      ['--retention-days', 'week'],
+    ] as const) {
+      const r = cli(['serve', flag, value, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expectOneCleanLine(r.stderr);
+      expect(r.stderr).toContain(`${flag} expects a whole number of ${flag === '--retention-days' ? 'days' : 'MiB'} (0 or more), got "${value}"`);
+    }
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+  }, 90_000);
+
   it('a missing --settings FILE is an error, not silently ignored', () => {
     const missing = path.join(dir, 'no-such-settings.json');
     const r = cli(['serve', '--settings', missing, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
