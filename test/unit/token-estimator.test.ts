@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenEstimator, type TokenEstimator } from '../../src-main/core/recorder/token-estimator.js';
 import { estimateTokens, isTokenizerLoaded } from '../../src-main/core/recorder/tokens.js';
@@ -54,6 +56,15 @@ describe('the token estimator worker', () => {
     expect(await e.count(['hello world'])).toBe(2);
     await vi.waitFor(() => expect(e.running).toBe(false), { timeout: 5_000, interval: 10 });
     expect(await e.count(['hello world again'])).toBe(estimateTokens('hello world again'));
+  });
+
+  it('never keeps a process alive once its counts are answered (a CLI command exits)', () => {
+    const module = fileURLToPath(new URL('../../src-main/core/recorder/token-estimator.ts', import.meta.url));
+    const script = `const { createTokenEstimator } = await import(${JSON.stringify(module)}); console.log(await createTokenEstimator().count(['hello world']));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('2');
+    expect(r.status).toBe(0);
   });
 
   it('starts a new worker after close()', async () => {

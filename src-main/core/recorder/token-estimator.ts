@@ -122,9 +122,6 @@ export function createTokenEstimator(opts: TokenEstimatorOptions = {}): TokenEst
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
-    // An idle worker must never keep a CLI command alive; a pending count's timer keeps
-    // the process up until its answer (or its timeout).
-    w.unref();
     w.on('message', (m: { ready?: true; seq?: number; total?: number }) => {
       if (m.ready) {
         ready = true;
@@ -150,6 +147,10 @@ export function createTokenEstimator(opts: TokenEstimatorOptions = {}): TokenEst
       stopIdleTimer();
       settleAll();
     });
+    // An idle worker must never keep a CLI command alive; a pending count's timer keeps
+    // the process up until its answer (or its timeout). After the listeners: adding one
+    // refs the worker again.
+    w.unref();
     worker = w;
     return w;
   };
