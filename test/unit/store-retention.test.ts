@@ -121,6 +121,7 @@ describe('incremental vacuum', () => {
   it('is switched on once (VACUUM) for a database an older Streamtap made, keeping its records', () => {
     const s = open();
     s.insert(makeCompletedRecord({ id: 'kept' }));
+    for (let i = 0; i < 20; i++) s.insert(makeCompletedRecord({ id: `more-${i}`, requestBody: body(i, 100_000) }));
     s.close();
     store = null;
     // What an older Streamtap left: auto_vacuum NONE.
@@ -130,8 +131,12 @@ describe('incremental vacuum', () => {
     expect(raw.pragma('auto_vacuum', { simple: true })).toBe(0);
     raw.close();
 
+    const before = onDisk();
     const again = open();
     expect(peek<{ auto_vacuum: number }>('pragma auto_vacuum')[0]!.auto_vacuum).toBe(2);
     expect(again.get('kept')?.id).toBe('kept');
+    // The rewrite is back in the file, not left doubling it in the WAL.
+    expect(before).toBeGreaterThan(2_000_000);
+    expect(onDisk()).toBeLessThan(before * 1.1);
   });
 });

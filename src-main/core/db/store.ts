@@ -222,6 +222,8 @@ const DRAIN_TIMEOUT_MS = 10_000;
 /** Records deleted per retention transaction: a batch of 4 MiB bodies frees ~100k pages,
  * a few tens of ms on the writer, so live streams' writes wait at most that long. */
 const RETENTION_BATCH = 50;
+/** the first batch deleted for size, which measures what a record takes */
+const RETENTION_FIRST_BATCH = 5;
 /** pages given back to the file system per incremental_vacuum step (16 MiB of 4 KiB pages) */
 const VACUUM_STEP_PAGES = 4_096;
 /** a size-limited database is cut to this fraction of its limit, so it is not trimmed
@@ -343,6 +345,9 @@ function enableIncrementalVacuum(sqlite: Database.Database): void {
   if (objects === 0) return;
   try {
     sqlite.exec('VACUUM');
+    // In WAL mode VACUUM writes the whole database into the WAL: put it back in the file
+    // and cut the WAL, or the file on disk doubles until the next checkpoint.
+    sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   } catch {
     // See above: left as it was, tried again at the next start.
   }
@@ -1299,21 +1304,28 @@ class SqliteStore implements Store {
       );
       const selectOldest = this.sqlite.prepare(`SELECT id FROM requests WHERE outcome != 'in_progress' ORDER BY started_at, id LIMIT ?`);
       let trimming = false;
-      /** the average record's share of the pages, once trimming starts: batches by size
-       * take about as many records as free what is over the target, not a whole batch */
-      let perRecord = 0;
+      // What the records deleted for size freed so far, so each next batch takes about as
+      // many records as are over the target, not a whole batch (no count(*) of a large
+      // table on this thread). The first batch measures: RETENTION_FIRST_BATCH records.
+      let trimmed = 0;
+      let freed = 0;
+      let usedBefore: number | null = null;
       for (let i = 0; i < RETENTION_MAX_BATCHES && Date.now() - started < RETENTION_BUDGET_MS; i++) {
         if (this.closed || this.degraded) break;
         let ids: string[] = [];
         if (policy.olderThan !== null) ids = selectOlder.pluck().all(policy.olderThan) as string[];
         if (ids.length === 0 && policy.maxBytes !== null) {
           const used = usedBytes();
+          if (usedBefore !== null) freed += Math.max(0, usedBefore - used);
+          usedBefore = null;
           trimming ||= used > policy.maxBytes;
           const target = policy.maxBytes * RETENTION_TARGET;
           if (trimming && used > target) {
-            if (perRecord === 0) perRecord = used / Math.max(1, this.sqlite.prepare('SELECT count(*) FROM requests').pluck().get() as number);
-            const take = Math.min(RETENTION_BATCH, Math.max(1, Math.ceil((used - target) / Math.max(1, perRecord))));
+            const perRecord = trimmed > 0 ? freed / trimmed : 0;
+            const take = perRecord > 0 ? Math.min(RETENTION_BATCH, Math.max(1, Math.ceil((used - target) / perRecord))) : RETENTION_FIRST_BATCH;
             ids = selectOldest.pluck().all(take) as string[];
+            usedBefore = used;
+            trimmed += ids.length;
           }
         }
         if (ids.length === 0) {
