@@ -58,7 +58,7 @@ test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page
   await expect(page.getByTestId('tab-response')).toHaveAttribute('aria-selected', 'true');
 });
 
-test('Settings shows the database size on disk and keeps it under a limit the user sets, checked as typed', async ({ page, streamtap }) => {
+test('Settings shows the database size on disk and keeps it under a limit the user sets, checked as typed', async ({ page, streamtap }, testInfo) => {
   await drain(await streamtap.chat({ scenario: { chunks: 3 } }));
   await page.goto(streamtap.dashboardUrl);
   await expect(page.locator('.trow')).toHaveCount(1);
@@ -69,6 +69,8 @@ test('Settings shows the database size on disk and keeps it under a limit the us
   await limit.fill('1.5');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.locator('#e-retentionMaxMiB')).toHaveText('Enter a whole number of MiB, 0 sets no limit.');
+  await page.getByTestId('db-size').scrollIntoViewIfNeeded();
+  await screenshot(page, testInfo, 'settings-retention');
   await limit.fill('512');
   await expect(page.locator('#e-retentionMaxMiB')).toHaveCount(0);
   await page.getByRole('button', { name: 'Save settings' }).click();
