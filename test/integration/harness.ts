@@ -19,7 +19,9 @@ export interface Harness {
   dbPath: string;
   openai(scenario?: Scenario): OpenAI;
   anthropic(scenario?: Scenario): Anthropic;
-  /** resolves with the record once `n` requests have finished (in finish order) */
+  /** resolves with the records once `n` requests have finished: the first `n` to
+   * finish, in the order they started. (A record waiting for its output estimate from
+   * the tokenizer's worker settles a little later, so a quick retry can finish first.) */
   waitForFinished(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
   close(): Promise<void>;
 }
@@ -79,11 +81,14 @@ export async function startHarness(
           });
         });
       }
-      return finished.slice(0, n).map((s) => {
-        const rec = core.store.get(s.id);
-        if (!rec) throw new Error(`record ${s.id} not in the store`);
-        return rec;
-      });
+      return finished
+        .slice(0, n)
+        .map((s) => {
+          const rec = core.store.get(s.id);
+          if (!rec) throw new Error(`record ${s.id} not in the store`);
+          return rec;
+        })
+        .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async close() {
       await core.stop();
