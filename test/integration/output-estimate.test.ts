@@ -9,7 +9,7 @@ import { createTokenEstimator, type TokenEstimator } from '../../src-main/core/r
 import { estimateTokens, isTokenizerLoaded } from '../../src-main/core/recorder/tokens.js';
 import { openStore } from '../../src-main/core/db/store.js';
 import { startHarness, type Harness } from './harness.js';
-import type { Scenario } from '../fixtures/fake-upstream.js';
+import { scenarioHeader, type Scenario } from '../fixtures/fake-upstream.js';
 
 let h: Harness | null = null;
 let estimator: TokenEstimator | null = null;
@@ -19,6 +19,33 @@ afterEach(async () => {
   h = null;
   estimator = null;
 });
+
+/** One streamed chat request as a tool in session `session` sends it, read to its end. */
+async function rawChat(hh: Harness, scenario: Scenario, session: string): Promise<void> {
+  const res = await fetch(`${hh.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test', 'x-session-id': session, ...scenarioHeader(scenario) },
+    body: JSON.stringify({ model: 'gpt-5-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello' }] }),
+  });
+  await res.text();
+}
+
+/** An estimator whose every count waits until the test answers it. */
+function heldEstimator() {
+  let asked: () => void = () => undefined;
+  const askedP = new Promise<void>((r) => (asked = r));
+  const answers: ((n: number) => void)[] = [];
+  const estimator: TokenEstimator = {
+    started: true,
+    running: true,
+    count: () => {
+      asked();
+      return new Promise<number>((r) => answers.push(r));
+    },
+    close: async () => undefined,
+  };
+  return { estimator, asked: askedP, answer: (n: number) => answers.shift()?.(n) };
+}
 
 async function chat(hh: Harness, scenario: Scenario): Promise<string> {
   const s = await hh.openai(scenario).chat.completions.create({
@@ -79,6 +106,27 @@ describe('output token estimates on the worker', () => {
     }
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/tokenizer worker did not start/);
+  });
+
+  it('never make the end time or the session linking wait for the count', async () => {
+    const held = heldEstimator();
+    h = await startHarness({}, {}, { estimator: held.estimator });
+    await rawChat(h, { chunks: 4, noUsage: true }, 'sess-held');
+    await held.asked;
+    // While the first answer's count is held, the same conversation is sent again: the
+    // first one completed, so this is a new turn, not a retry of a request in flight.
+    await rawChat(h, { chunks: 4 }, 'sess-held');
+    const [second] = await h.waitForFinished(1);
+    const answeredAt = Date.now();
+    held.answer(7);
+    const [first] = (await h.waitForFinished(2)).filter((r) => r.id !== second!.id);
+    expect(first!.usage).toMatchObject({ outputTokens: 7, estimated: true });
+    expect(first!.diagnosis).toMatch(/completed normally/);
+    expect(second!.turnId).toBe(second!.id);
+    expect(second!.attempt).toBe(1);
+    // the first ended when its stream did, before its count was answered
+    expect(first!.endedAt!).toBeLessThan(second!.startedAt + 1);
+    expect(first!.endedAt!).toBeLessThan(answeredAt);
   });
 
   it('let shutdown wait for a count on its way, so the record is written with it', async () => {

@@ -462,7 +462,10 @@ export class Recording {
     if (r.error && r.httpStatus !== null && r.httpStatus >= 400 && r.error.retryAfterS === null) {
       r.error = parseProviderError(r.httpStatus, r.responseHeaders, r.responseBody?.text ?? '');
     }
-    await this.estimateFinalOutput();
+    // The count runs on the tokenizer's worker while the record is settled here: the
+    // outcome, the end time and the session linking never wait for it (classify does
+    // not read token counts); only the diagnosis, which names them, and the write do.
+    const counted = this.estimateFinalOutput();
     const verdict = classify({
       ending,
       httpStatus: r.httpStatus,
@@ -482,18 +485,22 @@ export class Recording {
     r.truncated = r.outcome === 'completed' && isLengthStop(r.stopReason);
     r.endedAt = r.startedAt + Math.round(this.now());
     r.timings.durationMs = round(this.now());
-    r.diagnosis = diagnose(r);
     // A request whose body was never read (no route, refused upgrade, client gone during
     // the upload) still belongs to a session and is a turn of its own.
     this.link(null, null);
-    // The whole record as the final patch: it no longer changes, so the store may keep
-    // references to its parts (it copies the top level and skips the id).
-    this.sink.update(r.id, r);
+    // Settled for the linker at once, so a request that follows this one at once (a
+    // retry, or the same conversation re-sent after a completed answer) is judged
+    // against this outcome, not against a request still in flight.
     try {
       this.sink.linker?.settled(r);
     } catch {
-      // as in link(): the record is written; only later linking to it may suffer
+      // as in link(): the record is still written below; only later linking to it may suffer
     }
+    await counted;
+    r.diagnosis = diagnose(r);
+    // The whole record as the final patch: it no longer changes, so the store may keep
+    // references to its parts (it copies the top level and skips the id).
+    this.sink.update(r.id, r);
     if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
