@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { formatBytes } from '../common/bytes.js';
 import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
 import { createCore } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
@@ -282,7 +283,7 @@ async function serve(argv: string[]): Promise<void> {
   const { url } = await core.start();
   const upstreamList = Object.entries(config.upstreams).map(([n, u]) => `${n}=${u}`).join(' ');
   process.stdout.write(`listening ${url}\n`);
-  process.stdout.write(`database ${config.dbPath}\n`);
+  process.stdout.write(`database ${config.dbPath} (${formatBytes(core.store.sizeOnDisk())} on disk)\n`);
   process.stdout.write(`upstreams ${upstreamList}\n`);
   if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
   // One line when recording becomes degraded, one when it recovers (not one per status).

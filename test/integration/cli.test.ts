@@ -32,6 +32,8 @@ function expectOneCleanLine(stderr: string): void {
 }
 
 let dir = '';
+/** what `serve` printed before it took traffic */
+let serveBanner = '';
 let fake: FakeUpstream;
 let server: ChildProcess | null = null;
 let serverUrl = '';
@@ -55,6 +57,7 @@ beforeAll(async () => {
       const m = /listening (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
       const t = /dashboard http:\/\/127\.0\.0\.1:\d+\/__streamtap\/\?token=([0-9a-f]{64})/.exec(out);
       if (m && t) {
+        serveBanner = out;
         token = t[1]!;
         clearTimeout(timer);
         resolve(m[1]!);
@@ -88,6 +91,14 @@ function validator() {
     record: ajv.getSchema('urn:streamtap:schema:export-record:1')!,
   };
 }
+
+describe('streamtap serve', () => {
+  it('names the database and its size on disk when it starts', () => {
+    const line = /^database (.+) \((\d+\.\d) KiB on disk\)$/m.exec(serveBanner);
+    expect(line, serveBanner).not.toBeNull();
+    expect(line![1]).toBe(db);
+  });
+});
 
 describe('streamtap export', () => {
   it('writes JSON that validates against the schema, with every record and no credential', () => {
