@@ -1,7 +1,7 @@
 // Retention: by age and by total size, deleted in batches on the writer thread, oldest
 // first, and the file given back to the file system (incremental vacuum).
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -116,6 +116,17 @@ describe('incremental vacuum', () => {
     open().close();
     store = null;
     expect(peek<{ auto_vacuum: number }>('pragma auto_vacuum')[0]!.auto_vacuum).toBe(2);
+  });
+
+  it("is never switched on in another application's SQLite file: refused, byte for byte as it was", () => {
+    const other = new Database(file);
+    other.exec("create table notes (text text); insert into notes values ('mine')");
+    other.close();
+    const bytes = readFileSync(file);
+    expect(() => open()).toThrow(/is not a Streamtap database/);
+    store = null;
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(peek<{ auto_vacuum: number }>('pragma auto_vacuum')[0]!.auto_vacuum).toBe(0);
   });
 
   it('is switched on once (VACUUM) for a database an older Streamtap made, keeping its records', () => {
