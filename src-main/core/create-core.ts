@@ -131,9 +131,10 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     async start() {
       store.recoverInterrupted(describeInterrupted);
       // In the background, batch by batch on the writer thread: never in the way of
-      // the first requests.
-      void applyRetention();
-      retentionTimer = setInterval(() => void applyRetention(), RETENTION_INTERVAL_MS);
+      // the first requests. (A run never rejects; the catch is for a status listener
+      // that throws, which must not become an unhandled rejection.)
+      void applyRetention().catch(() => undefined);
+      retentionTimer = setInterval(() => void applyRetention().catch(() => undefined), RETENTION_INTERVAL_MS);
       retentionTimer.unref();
       const linker = createSessionLinker(store);
       proxy = new ProxyServer({
@@ -191,7 +192,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       config.retentionDays = next.retentionDays;
       config.retentionMaxMiB = next.retentionMaxMiB;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
-      void applyRetention();
+      void applyRetention().catch(() => undefined);
     },
     applyRetention,
     onChange(listener) {
