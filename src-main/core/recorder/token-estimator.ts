@@ -115,13 +115,21 @@ export function createTokenEstimator(opts: TokenEstimatorOptions = {}): TokenEst
     }
     started = true;
     let ready = false;
-    const w = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { modulePath },
-      // The worker needs none of the parent's loaders or flags.
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
+    let w: Worker;
+    try {
+      w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { modulePath },
+        // The worker needs none of the parent's loaders or flags.
+        execArgv: [],
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
+    } catch (err) {
+      // No threads here (a runtime without worker_threads, or out of resources).
+      unavailable = true;
+      fail(`the tokenizer worker did not start: ${(err as Error).message}`);
+      return null;
+    }
     w.on('message', (m: { ready?: true; seq?: number; total?: number }) => {
       if (m.ready) {
         ready = true;
