@@ -58,6 +58,7 @@ export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = 
     queuedWrites: store.queued,
     problem,
     dbPath: core.config.dbPath,
+    dbBytes: core.store.sizeOnDisk(),
     runtime,
   };
 }
@@ -73,6 +74,7 @@ export function currentSettings(core: Core): Settings {
     timeouts: { ...c.timeouts },
     limits: { ...c.limits },
     retentionDays: c.retentionDays,
+    retentionMaxMiB: c.retentionMaxMiB,
   };
 }
 

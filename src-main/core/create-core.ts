@@ -4,11 +4,11 @@
 
 import type { RawEvent, RequestRecord } from '../common/record.js';
 import type { CoreConfig } from './config.js';
-import { openStore, type Store, type StoreStatus } from './db/store.js';
+import { openStore, type RetentionResult, type Store, type StoreStatus } from './db/store.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
-import { preloadTokenizer } from './recorder/tokens.js';
+import type { TokenEstimator } from './recorder/token-estimator.js';
 import { createSessionLinker } from './sessions/linker.js';
 
 export interface CoreStatus {
@@ -29,9 +29,15 @@ export interface CoreOptions {
   /** how the shell lets its user pick another port, added to the "port in use" error;
    * the default is the headless CLI's flag */
   portInUseHint?: string;
+  /** counts output tokens of answers without usage (default: the process's worker,
+   * started on first need) */
+  estimator?: TokenEstimator;
 }
 
 export const CLI_PORT_HINT = 'choose another with --port';
+
+/** How often retention runs while Streamtap records (the database grows with traffic). */
+export const RETENTION_INTERVAL_MS = 10 * 60_000;
 
 export interface Core {
   readonly config: CoreConfig;
@@ -51,7 +57,10 @@ export interface Core {
   liveEvents(id: string): RawEvent[] | null;
   /** Applies upstreams, timeouts, limits and retention to the running proxy (new
    * requests use them; requests in flight keep theirs). The port is not changed here. */
-  reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays'>): void;
+  reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays' | 'retentionMaxMiB'>): void;
+  /** Runs retention now (it also runs at start, on reconfigure and every
+   * RETENTION_INTERVAL_MS); resolves when this run is done. */
+  applyRetention(): Promise<RetentionResult>;
   onChange(listener: (change: RecordChange) => void): () => void;
   onStatus(listener: (status: CoreStatus) => void): () => void;
 }
@@ -124,8 +133,15 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     for (const l of statusListeners) l(s);
   };
   const unwatchStore = store.onStatus(() => publishStatus());
-  const applyRetention = async () => {
-    if (config.retentionDays > 0) await store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+  let retentionTimer: NodeJS.Timeout | null = null;
+  const applyRetention = async (): Promise<RetentionResult> => {
+    const result = await store.applyRetention({
+      olderThan: config.retentionDays > 0 ? Date.now() - config.retentionDays * 86_400_000 : null,
+      maxBytes: config.retentionMaxMiB > 0 ? config.retentionMaxMiB * 1024 * 1024 : null,
+    });
+    // The status carries the database's size.
+    if (result.deleted > 0) publishStatus();
+    return result;
   };
 
   return {
@@ -133,12 +149,17 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     store,
     async start() {
       await store.recoverInterrupted(describeInterrupted);
-      await applyRetention();
       // Once, before any traffic: nothing is queued, so the count is complete.
       if (perDay.size === 0) {
         const today = localMidnight(Date.now());
         perDay.set(today, store.count({ since: today }));
       }
+      // In the background, batch by batch on the writer thread: never in the way of
+      // the first requests. (A run never rejects; the catch is for a status listener
+      // that throws, which must not become an unhandled rejection.)
+      void applyRetention().catch(() => undefined);
+      retentionTimer = setInterval(() => void applyRetention().catch(() => undefined), RETENTION_INTERVAL_MS);
+      retentionTimer.unref();
       const linker = createSessionLinker(store);
       proxy = new ProxyServer({
         config,
@@ -156,6 +177,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
         hasListeners: () => changeListeners.size > 0,
         isPaused: () => paused,
         ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+        ...(options.estimator ? { estimator: options.estimator } : {}),
       });
       try {
         port = await proxy.listen();
@@ -173,12 +195,11 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       }
       error = null;
       publishStatus();
-      // Load the tokenizer now, while idle: loading it on the first estimate would stall
-      // every live stream for ~150 ms.
-      preloadTokenizer().catch(() => undefined);
       return { port, url: `http://${config.host}:${port}` };
     },
     async stop(opts = {}) {
+      if (retentionTimer) clearInterval(retentionTimer);
+      retentionTimer = null;
       if (proxy) await proxy.close(opts);
       proxy = null;
       port = null;
@@ -203,11 +224,13 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       config.timeouts = { ...next.timeouts };
       config.limits = { ...next.limits };
       config.retentionDays = next.retentionDays;
+      config.retentionMaxMiB = next.retentionMaxMiB;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
-      // The settings are applied either way; a delete that fails now runs again at the
-      // next start (and the store reports a failing disk through its status).
-      applyRetention().catch(() => undefined);
+      // The settings are applied either way; a delete that fails runs again at the next
+      // round (and the store reports a failing disk through its status).
+      void applyRetention().catch(() => undefined);
     },
+    applyRetention,
     onChange(listener) {
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);

@@ -247,7 +247,7 @@ async function turnContext(store: Store, attempts: readonly RequestSummary[], es
     const body = store.requestBody(attempts[0]!.id);
     if (body && body.text) {
       inputTokens = await estimateInputTokens(attempts[0]!.id, body.text);
-      estimated = true;
+      estimated = inputTokens !== null;
     }
   }
   const window = refusal?.limitTokens ?? contextWindow(refOf(ledgerRow(counted ?? last)));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { resolveConfig, type CoreConfig } from '../../src-main/core/config.js';
-import { createCore, type Core } from '../../src-main/core/create-core.js';
+import { createCore, type Core, type CoreOptions } from '../../src-main/core/create-core.js';
 import type { RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 
@@ -19,7 +19,9 @@ export interface Harness {
   dbPath: string;
   openai(scenario?: Scenario): OpenAI;
   anthropic(scenario?: Scenario): Anthropic;
-  /** resolves with the record once `n` requests have finished (in finish order) */
+  /** resolves with the records once `n` requests have finished: the first `n` to
+   * finish, in the order they started. (A record waiting for its output estimate from
+   * the tokenizer's worker settles a little later, so a quick retry can finish first.) */
   waitForFinished(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
   close(): Promise<void>;
 }
@@ -27,7 +29,11 @@ export interface Harness {
 export const SECRET_OPENAI_KEY = 'sk-proj-SECRETopenaiKEY0123456789abcdefWXYZ';
 export const SECRET_ANTHROPIC_KEY = 'sk-ant-api03-SECRETanthropicKEY0123456789-abcd';
 
-export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUpstreams: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Partial<CoreConfig> = {},
+  extraUpstreams: Record<string, string> = {},
+  options: CoreOptions = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-test-'));
   const dbPath = path.join(dir, 'streamtap.db');
   const fake = await startFakeUpstream();
@@ -38,7 +44,7 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
     ...overrides,
     upstreams: { openai: fake.url, anthropic: fake.url, ...extraUpstreams, ...overrides.upstreams },
   });
-  const core = createCore(config);
+  const core = createCore(config, options);
   const finished: RequestSummary[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   core.onChange((c) => {
@@ -75,11 +81,14 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
           });
         });
       }
-      return finished.slice(0, n).map((s) => {
-        const rec = core.store.get(s.id);
-        if (!rec) throw new Error(`record ${s.id} not in the store`);
-        return rec;
-      });
+      return finished
+        .slice(0, n)
+        .map((s) => {
+          const rec = core.store.get(s.id);
+          if (!rec) throw new Error(`record ${s.id} not in the store`);
+          return rec;
+        })
+        .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async close() {
       await core.stop();
