@@ -33,6 +33,7 @@ import { filterWhere } from './filter-sql.js';
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
+import { WriteQueue, type QueuedEntry, type QueuedOp } from './write-queue.js';
 import { acquireRecorderLock, inspectDatabase, type Inspection, type RecorderLock } from './open-guards.js';
 import type { BodiesRow, RequestsRow } from './schema.js';
 
@@ -384,52 +385,6 @@ function reason(e: unknown): string {
 // ---------------------------------------------------------------------------------
 // The write queue
 
-type Op =
-  | { kind: 'insert'; rec: RequestRecord }
-  | { kind: 'update'; patch: Partial<RequestRecord>; final: boolean };
-
-/** A final update settles the outcome; losing it would leave the row looking live. */
-/** Characters of large text one write batch carries (about 8 MiB). */
-const BATCH_TEXT_CHARS = 8 * 1024 * 1024;
-
-/** The long texts an operation writes (request and response bodies, answer, reasoning). */
-function textChars(op: Op): number {
-  const r = op.kind === 'insert' ? op.rec : op.patch;
-  return (r.requestBody?.text.length ?? 0) + (r.responseBody?.text.length ?? 0) + (r.responseText?.length ?? 0) + (r.responseReasoning?.length ?? 0);
-}
-
-function isFinalPatch(patch: Partial<RequestRecord>): boolean {
-  return patch.outcome !== undefined && patch.outcome !== 'in_progress';
-}
-
-/** Copies the patch's defined fields (not `id`) onto `target`; returns how many. */
-function assignDefined(target: Partial<RequestRecord>, patch: Partial<RequestRecord>): number {
-  let n = 0;
-  for (const k in patch) {
-    const v = (patch as Record<string, unknown>)[k];
-    if (v !== undefined && k !== 'id') {
-      (target as Record<string, unknown>)[k] = v;
-      n++;
-    }
-  }
-  return n;
-}
-
-/** A copy without `id` and without keys set to undefined (absent = unchanged). */
-function cleanPatch(patch: Partial<RequestRecord>): Partial<RequestRecord> {
-  const out: Record<string, unknown> = {};
-  for (const k in patch) {
-    const v = (patch as Record<string, unknown>)[k];
-    if (v !== undefined && k !== 'id') out[k] = v;
-  }
-  return out as Partial<RequestRecord>;
-}
-
-function first<T>(it: Iterable<T>): T | undefined {
-  for (const v of it) return v;
-  return undefined;
-}
-
 type ColumnList = [field: string, column: SQLiteColumn][];
 
 function columnList(table: SQLiteTable): ColumnList {
@@ -492,14 +447,9 @@ interface WrittenWaiter {
 }
 
 class SqliteStore implements Store {
-  private readonly queue = new Map<string, Op>();
-  // Eviction order when the queue is full: plain checkpoints first, then final
-  // updates, inserts last. Sets keep insertion order, so first() is the oldest.
-  private readonly checkpointIds = new Set<string>();
-  private readonly finalIds = new Set<string>();
+  private readonly queue: WriteQueue;
 
   private readonly flushIntervalMs: number;
-  private readonly maxQueue: number;
   private readonly now: () => number;
   private readonly faultInjector: (() => void) | undefined;
 
@@ -527,9 +477,9 @@ class SqliteStore implements Store {
   private readonly updateSql = new Map<string, string>();
   private readonly executor: WriteExecutor;
   /** the batch being written; its ops are back in the queue if it fails */
-  private inFlight: [string, Op][] | null = null;
+  private inFlight: QueuedEntry[] | null = null;
   /** the same ops by record id, for get() while the batch is being written */
-  private inFlightById = new Map<string, Op>();
+  private inFlightById = new Map<string, QueuedOp>();
   /** callers of written(): each waits for the batch in flight at its call (if any), then
    * for a successful batch carrying each record that was queued at its call */
   private readonly writtenWaiters = new Set<WrittenWaiter>();
@@ -545,7 +495,7 @@ class SqliteStore implements Store {
     private readonly releaseLock: () => void,
   ) {
     this.flushIntervalMs = Math.max(0, opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
-    this.maxQueue = Math.max(1, opts.maxQueue ?? DEFAULT_MAX_QUEUE);
+    this.queue = new WriteQueue(Math.max(1, opts.maxQueue ?? DEFAULT_MAX_QUEUE));
     this.now = opts.now ?? Date.now;
     this.faultInjector = opts.faultInjector;
     this.readOnly = opts.readOnly === true;
@@ -574,14 +524,7 @@ class SqliteStore implements Store {
     if (this.readOnly) return this.lose(`${this.path} was opened read-only`);
     if (typeof rec?.id !== 'string') return this.lose('insert without a string id');
     if (this.closed) return this.lose(`record ${rec.id} arrived after the store was closed`);
-    // A shallow copy, so later patches merge into our copy, not the caller's object.
-    const copy = { ...rec };
-    if (this.queue.has(rec.id)) {
-      // A full record supersedes whatever was queued for it (the write is an upsert).
-      this.checkpointIds.delete(rec.id);
-      this.finalIds.delete(rec.id);
-    }
-    this.queue.set(rec.id, { kind: 'insert', rec: copy });
+    this.queue.insert(rec);
     this.afterEnqueue();
   }
 
@@ -591,43 +534,13 @@ class SqliteStore implements Store {
       return this.lose('update without a string id or a patch object');
     }
     if (this.closed) return this.lose(`update of ${id} arrived after the store was closed`);
-    const op = this.queue.get(id);
-    // Merged in place: the queued record and patches are this store's own copies, and
-    // building new objects on every checkpoint is measurable on the request path.
-    if (op?.kind === 'insert') {
-      // insert then update before a flush: one INSERT with the merged record
-      if (assignDefined(op.rec, patch) === 0) return;
-    } else if (op?.kind === 'update') {
-      if (assignDefined(op.patch, patch) === 0) return;
-      if (!op.final && isFinalPatch(patch)) {
-        op.final = true;
-        this.checkpointIds.delete(id);
-        this.finalIds.add(id);
-      }
-    } else {
-      const clean = cleanPatch(patch);
-      if (Object.keys(clean).length === 0) return;
-      const final = isFinalPatch(clean);
-      this.queue.set(id, { kind: 'update', patch: clean, final });
-      (final ? this.finalIds : this.checkpointIds).add(id);
-    }
+    if (!this.queue.update(id, patch)) return;
     this.afterEnqueue();
   }
 
   private afterEnqueue(): void {
-    while (this.queue.size > this.maxQueue) {
-      const victim = first(this.checkpointIds) ?? first(this.finalIds) ?? first(this.queue.keys());
-      if (victim === undefined) break;
-      this.removeQueued(victim);
-      this.dropped++;
-    }
+    this.dropped += this.queue.trim();
     this.schedule();
-  }
-
-  private removeQueued(id: string): void {
-    this.queue.delete(id);
-    this.checkpointIds.delete(id);
-    this.finalIds.delete(id);
   }
 
   private lose(why: string): void {
@@ -659,7 +572,7 @@ class SqliteStore implements Store {
     const deadline = timeoutMs === undefined ? null : Date.now() + timeoutMs;
     const left = () => (deadline === null ? DRAIN_TIMEOUT_MS : Math.max(0, deadline - Date.now()));
     this.executor.drainSync(left());
-    // A batch may take only part of the queue (see BATCH_TEXT_CHARS): go on until it is
+    // A batch may take only part of the queue (see WriteQueue.peekBatch): go on until it is
     // empty, until writing fails (the store is then degraded and retries later), or
     // until the bound is spent.
     for (let i = 0; i < 10_000 && this.queue.size > 0; i++) {
@@ -672,16 +585,8 @@ class SqliteStore implements Store {
   /** Hands the queue to the executor as one batch; returns at once for a worker. */
   private send(): void {
     if (this.closed || this.inFlight || this.queue.size === 0) return;
-    // Large texts are encoded for the writer thread on this thread: a batch takes them
-    // up to a budget, so ten large bodies finishing together cost ten short pauses
-    // rather than one long one. The rest goes in the next batch, at once.
-    const ops: [string, Op][] = [];
-    let chars = 0;
-    for (const entry of this.queue) {
-      if (ops.length > 0 && chars >= BATCH_TEXT_CHARS) break;
-      ops.push(entry);
-      chars += textChars(entry[1]);
-    }
+    // What the batch's text budget leaves goes in the next batch, at once.
+    const ops = this.queue.peekBatch();
     let batch: WriteOp[];
     try {
       this.faultInjector?.();
@@ -693,13 +598,7 @@ class SqliteStore implements Store {
     this.inFlight = ops;
     this.inFlightById = new Map(ops);
     this.leftBehind = ops.length < this.queue.size;
-    if (ops.length === this.queue.size) {
-      this.queue.clear();
-      this.checkpointIds.clear();
-      this.finalIds.clear();
-    } else {
-      for (const [id] of ops) this.removeQueued(id);
-    }
+    this.queue.take(ops);
     this.executor.submit(batch, (result) => this.settled(result));
   }
 
@@ -733,7 +632,7 @@ class SqliteStore implements Store {
       // with what is on disk, not waiting forever.
       const timer = setTimeout(() => this.settleWaiter(waiter, false), DRAIN_TIMEOUT_MS);
       timer.unref();
-      const waiter: WrittenWaiter = { inFlight: this.inFlight !== null, ids: new Set(this.queue.keys()), resolve, timer };
+      const waiter: WrittenWaiter = { inFlight: this.inFlight !== null, ids: new Set(this.queue.ids()), resolve, timer };
       this.writtenWaiters.add(waiter);
       // Someone is waiting: write now rather than at the next interval.
       if (!this.inFlight) this.sendNow();
@@ -749,7 +648,7 @@ class SqliteStore implements Store {
   }
 
   /** A batch was committed: the waiters whose records were all in it (or in earlier ones) resolve. */
-  private batchWritten(ops: [string, Op][]): void {
+  private batchWritten(ops: QueuedEntry[]): void {
     for (const w of this.writtenWaiters) {
       // The first batch to settle after a call is the one that was in flight at it.
       if (w.inFlight) w.inFlight = false;
@@ -771,29 +670,9 @@ class SqliteStore implements Store {
   }
 
   /** A failed batch goes back in front of what was queued since, merged per record. */
-  private requeue(older: [string, Op][]): void {
-    const newer = new Map(this.queue);
-    this.queue.clear();
-    this.checkpointIds.clear();
-    this.finalIds.clear();
-    const put = (id: string, op: Op) => {
-      this.queue.set(id, op);
-      if (op.kind === 'update') (op.final ? this.finalIds : this.checkpointIds).add(id);
-    };
-    for (const [id, op] of older) {
-      const next = newer.get(id);
-      newer.delete(id);
-      if (!next || next.kind === 'insert') put(id, next ?? op);
-      else if (op.kind === 'insert') put(id, { kind: 'insert', rec: { ...op.rec, ...next.patch } });
-      else put(id, { kind: 'update', patch: { ...op.patch, ...next.patch }, final: op.final || next.final });
-    }
-    for (const [id, op] of newer) put(id, op);
-    while (this.queue.size > this.maxQueue) {
-      const victim = first(this.checkpointIds) ?? first(this.finalIds) ?? first(this.queue.keys());
-      if (victim === undefined) break;
-      this.removeQueued(victim);
-      this.dropped++;
-    }
+  private requeue(older: QueuedEntry[]): void {
+    this.queue.requeue(older);
+    this.dropped += this.queue.trim();
   }
 
   private failed(e: unknown): void {
@@ -833,7 +712,7 @@ class SqliteStore implements Store {
   }
 
   /** The statements that write one queued op (run later, on the executor). */
-  private build(id: string, op: Op): WriteOp {
+  private build(id: string, op: QueuedOp): WriteOp {
     if (op.kind === 'insert') {
       const cols = toColumns(op.rec, true);
       const main: Record<string, unknown> = { ...(cols.main as Record<string, unknown>), id };
@@ -1265,8 +1144,6 @@ class SqliteStore implements Store {
     // Whatever could not be written now is lost; say so in status().
     this.dropped += this.queue.size;
     this.queue.clear();
-    this.checkpointIds.clear();
-    this.finalIds.clear();
     this.closed = true;
     if (this.timer) {
       clearTimeout(this.timer);
