@@ -21,21 +21,35 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { OUTCOMES } from '../../common/record.js';
-import type { ApiKind, CapturedBody, Outcome, Phase, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
-import { filterWhere } from './filter-sql.js';
-import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
-import { requestBodies, requests } from './schema.js';
+import type { CapturedBody, Phase, RecordFilter, RequestRecord, RequestSummary } from '../../common/record.js';
+import {
+  countRequests,
+  distinctValues,
+  histogram,
+  inProgressPage,
+  iterateRecords,
+  listSummaries,
+  prepareGet,
+  READ_PAGE,
+  sessionIds,
+  sessionLedger,
+  storedRequestBody,
+  summarize,
+  turnAttempts,
+  turnIdOf,
+  type DistinctColumn,
+  type Histogram,
+  type PageRequest,
+  type RecordsSummary,
+  type SessionLedgerRow,
+} from './queries.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
 import { WriteQueue, type QueuedEntry, type QueuedOp } from './write-queue.js';
+import { WriteStatements } from './write-statements.js';
 import { acquireRecorderLock, inspectDatabase, type Inspection, type RecorderLock } from './open-guards.js';
-import type { BodiesRow, RequestsRow } from './schema.js';
 
 // ---------------------------------------------------------------------------------
 // Public types
@@ -63,53 +77,7 @@ export interface OpenStoreOptions {
   lock?: boolean;
 }
 
-export interface PageRequest {
-  limit: number;
-  /** keyset cursor: only rows strictly older than this (startedAt, id) */
-  before?: { startedAt: number; id: string };
-}
-
-/** Counts per equal time bucket from `from` (epoch ms); `failed` counts every outcome but
- * completed and in_progress, plus truncated answers (the dashboard's "cut off or failed"). */
-export interface Histogram {
-  from: number;
-  bucketMs: number;
-  requests: number[];
-  failed: number[];
-}
-
-export interface RecordsSummary {
-  requests: number;
-  byOutcome: Record<Outcome, number>;
-  truncated: number;
-  inputTokens: number;
-  outputTokens: number;
-  medianTtftMs: number | null;
-}
-
-/** What the sessions list reads of each request of a session: enough for its totals,
- * title, turns, ending and cost, without the heavy parts (evidence, timings, bodies). */
-export interface SessionLedgerRow {
-  id: string;
-  sessionId: string;
-  sessionInferred: boolean;
-  turnId: string;
-  startedAt: number;
-  endedAt: number | null;
-  client: string | null;
-  api: ApiKind;
-  outcome: Outcome;
-  truncated: boolean;
-  diagnosis: string;
-  upstream: string;
-  upstreamUrl: string;
-  /** the model the provider reported, else the one requested */
-  model: string | null;
-  usage: Usage;
-  /** ConversationFacts.messages and .firstPrompt, for the session's title */
-  messages: number | null;
-  firstPrompt: string | null;
-}
+export type { DistinctColumn, Histogram, PageRequest, RecordsSummary, SessionLedgerRow } from './queries.js';
 
 export interface StoreStatus {
   /** writes are failing; queued records wait in memory and are retried */
@@ -122,8 +90,6 @@ export interface StoreStatus {
   /** when the store became degraded (epoch ms), null when healthy */
   since: number | null;
 }
-
-export type DistinctColumn = 'model' | 'client' | 'upstream' | 'session_id';
 
 export type InterruptedDescriber = (rec: RequestRecord) => { diagnosis: string; phase: Phase | null };
 
@@ -207,10 +173,6 @@ const DEFAULT_MAX_QUEUE = 20_000;
 const DEFAULT_BUSY_TIMEOUT_MS = 2_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
-/** records per page for iterate() and recoverInterrupted(): bounds memory for large exports */
-const READ_PAGE = 200;
-/** distinct update shapes whose statements are kept prepared */
-const MAX_CACHED_STATEMENTS = 256;
 /** the longest wait for the writer thread: a synchronous flush (shutdown), written(), recovery, retention */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -385,60 +347,6 @@ function reason(e: unknown): string {
 // ---------------------------------------------------------------------------------
 // The write queue
 
-type ColumnList = [field: string, column: SQLiteColumn][];
-
-function columnList(table: SQLiteTable): ColumnList {
-  return Object.entries(getTableColumns(table)) as ColumnList;
-}
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** TypeScript-side value to what SQLite stores (booleans to 0/1, JSON to text), via the schema. */
-function toDriver(column: SQLiteColumn, value: unknown): unknown {
-  return value === null || value === undefined ? null : column.mapToDriverValue(value);
-}
-
-interface JoinedRow {
-  requests: RequestsRow;
-  request_bodies: BodiesRow | null;
-}
-
-interface RawLedgerRow {
-  id: string;
-  session_id: string;
-  session_inferred: number;
-  turn_id: string;
-  started_at: number;
-  ended_at: number | null;
-  client: string | null;
-  api: ApiKind;
-  outcome: Outcome;
-  truncated: number;
-  diagnosis: string;
-  upstream: string;
-  upstream_url: string;
-  model: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  reasoning_tokens: number | null;
-  cached_tokens: number | null;
-  total_tokens: number | null;
-  usage_estimated: number;
-  messages: number | null;
-  first_prompt: string | null;
-}
-
-/** Ids per IN (…) list: far below SQLite's bound-parameter limit. */
-const IN_CHUNK = 500;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
-  return out;
-}
-
 interface WrittenWaiter {
   inFlight: boolean;
   ids: Set<string>;
@@ -464,17 +372,9 @@ class SqliteStore implements Store {
   private closed = false;
   private readonly listeners = new Set<(s: StoreStatus) => void>();
 
-  // The write path builds raw SQL with positional arguments: drizzle's builder would
-  // rebuild the SQL string for each of thousands of queued operations. The column lists
-  // still come from the drizzle schema, so both stay in step. The statements run on
-  // the executor (a worker thread for files), never on the proxy's event loop.
-  private readonly mainColumns = columnList(requests);
-  private readonly bodyColumns = columnList(requestBodies);
-  private readonly mainByField = new Map(this.mainColumns);
-  private readonly bodyByField = new Map(this.bodyColumns);
-  private readonly upsertMainSql = upsertSql('requests', this.mainColumns);
-  private readonly upsertBodySql = upsertSql('request_bodies', this.bodyColumns);
-  private readonly updateSql = new Map<string, string>();
+  // The statements run on the executor (a worker thread for files), never on the
+  // proxy's event loop; this thread only builds them.
+  private readonly statements = new WriteStatements();
   private readonly executor: WriteExecutor;
   /** the batch being written; its ops are back in the queue if it fails */
   private inFlight: QueuedEntry[] | null = null;
@@ -483,7 +383,7 @@ class SqliteStore implements Store {
   /** callers of written(): each waits for the batch in flight at its call (if any), then
    * for a successful batch carrying each record that was queued at its call */
   private readonly writtenWaiters = new Set<WrittenWaiter>();
-  private readonly getQuery;
+  private readonly getStored: (id: string) => RequestRecord | null;
 
   private readonly readOnly: boolean;
 
@@ -510,12 +410,7 @@ class SqliteStore implements Store {
           ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
         });
 
-    this.getQuery = db
-      .select()
-      .from(requests)
-      .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
-      .where(eq(requests.id, sql.placeholder('id')))
-      .prepare();
+    this.getStored = prepareGet(db);
   }
 
   // ---- writes -------------------------------------------------------------------
@@ -590,7 +485,7 @@ class SqliteStore implements Store {
     let batch: WriteOp[];
     try {
       this.faultInjector?.();
-      batch = ops.map(([id, op]) => this.build(id, op));
+      batch = ops.map(([id, op]) => this.statements.build(id, op));
     } catch (e) {
       this.failed(e);
       return;
@@ -711,48 +606,6 @@ class SqliteStore implements Store {
     }
   }
 
-  /** The statements that write one queued op (run later, on the executor). */
-  private build(id: string, op: QueuedOp): WriteOp {
-    if (op.kind === 'insert') {
-      const cols = toColumns(op.rec, true);
-      const main: Record<string, unknown> = { ...(cols.main as Record<string, unknown>), id };
-      const body: Record<string, unknown> = { ...(cols.body as Record<string, unknown>), id };
-      return {
-        id,
-        stmts: [
-          [this.upsertMainSql, this.mainColumns.map(([field, col]) => toDriver(col, main[field]))],
-          [this.upsertBodySql, this.bodyColumns.map(([field, col]) => toDriver(col, body[field]))],
-        ],
-      };
-    }
-    const cols = toColumns(op.patch);
-    const stmts: WriteOp['stmts'] = [];
-    const main = this.updateStmt('requests', this.mainByField, cols.main as Record<string, unknown>, id);
-    if (main) stmts.push(main);
-    const body = this.updateStmt('request_bodies', this.bodyByField, cols.body as Record<string, unknown>, id);
-    if (body) stmts.push(body);
-    return { id, stmts };
-  }
-
-  private updateStmt(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): [string, unknown[]] | null {
-    const fields = Object.keys(values).filter((f) => f !== 'id');
-    if (fields.length === 0) return null;
-    // One SQL text per update shape (which columns it sets, in the order toColumns
-    // produced them): the recorder sends a handful of shapes over and over, and the
-    // executor keeps each shape's statement prepared.
-    const key = `${table}:${fields.join(',')}`;
-    let text = this.updateSql.get(key);
-    if (!text) {
-      if (this.updateSql.size >= MAX_CACHED_STATEMENTS) this.updateSql.clear();
-      const set = fields.map((f) => `${quote(columns.get(f)!.name)} = ?`);
-      text = `UPDATE ${quote(table)} SET ${set.join(', ')} WHERE "id" = ?`;
-      this.updateSql.set(key, text);
-    }
-    const args = fields.map((f) => toDriver(columns.get(f)!, values[f]));
-    args.push(id);
-    return [text, args];
-  }
-
   status(): StoreStatus {
     return {
       degraded: this.degraded,
@@ -778,8 +631,7 @@ class SqliteStore implements Store {
 
   get(id: string): RequestRecord | null {
     this.beforeRead();
-    const row = this.getQuery.get({ id });
-    let rec = row ? rowToRecord(row.requests, row.request_bodies) : null;
+    let rec = this.getStored(id);
     // Oldest first: what is on disk, the batch being written, then what is queued since.
     for (const op of [this.inFlightById.get(id), this.queue.get(id)]) {
       if (!op) continue;
@@ -791,247 +643,52 @@ class SqliteStore implements Store {
 
   list(filter: RecordFilter, page: PageRequest): RequestSummary[] {
     this.beforeRead();
-    const limit = Math.floor(page.limit);
-    if (!(limit > 0)) return [];
-    const b = page.before;
-    const rows = this.db
-      .select()
-      .from(requests)
-      .where(
-        and(
-          filterWhere(filter),
-          b ? sql`(${requests.startedAt}, ${requests.id}) < (${b.startedAt}, ${b.id})` : undefined,
-        ),
-      )
-      .orderBy(desc(requests.startedAt), desc(requests.id))
-      .limit(limit)
-      .all();
-    return rows.map(rowToSummary);
+    return listSummaries(this.db, filter, page);
   }
 
   count(filter: RecordFilter): number {
     this.beforeRead();
-    return this.db.select({ n: count() }).from(requests).where(filterWhere(filter)).get()?.n ?? 0;
+    return countRequests(this.db, filter);
   }
 
   summary(filter: RecordFilter): RecordsSummary {
     this.beforeRead();
-    const where = filterWhere(filter);
-    const groups = this.db
-      .select({
-        outcome: requests.outcome,
-        n: count(),
-        truncated: sql<number>`coalesce(sum(${requests.outcome} = 'completed' and ${requests.truncated}), 0)`,
-        input: sql<number>`coalesce(sum(${requests.inputTokens}), 0)`,
-        output: sql<number>`coalesce(sum(${requests.outputTokens}), 0)`,
-      })
-      .from(requests)
-      .where(where)
-      .groupBy(requests.outcome)
-      .all();
-    const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-    const out: RecordsSummary = { requests: 0, byOutcome, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null };
-    for (const g of groups) {
-      byOutcome[g.outcome] = (byOutcome[g.outcome] ?? 0) + g.n;
-      out.requests += g.n;
-      out.truncated += Number(g.truncated);
-      out.inputTokens += Number(g.input);
-      out.outputTokens += Number(g.output);
-    }
-    out.medianTtftMs = this.medianTtft(where);
-    return out;
+    return summarize(this.db, filter);
   }
 
   histogram(filter: RecordFilter, buckets: number): Histogram {
     this.beforeRead();
-    const n = Math.max(1, Math.min(500, Math.floor(buckets)));
-    const where = filterWhere(filter);
-    const span = this.db
-      .select({ lo: sql<number | null>`min(${requests.startedAt})`, hi: sql<number | null>`max(${requests.startedAt})` })
-      .from(requests)
-      .where(where)
-      .get();
-    const from = filter.since ?? span?.lo ?? Date.now();
-    const to = Math.max(from + 1, filter.until ?? (span?.hi !== null && span?.hi !== undefined ? span.hi + 1 : from + 1));
-    const bucketMs = Math.max(1, Math.ceil((to - from) / n));
-    const out: Histogram = { from, bucketMs, requests: new Array<number>(n).fill(0), failed: new Array<number>(n).fill(0) };
-    if (span?.lo === null || span?.lo === undefined) return out;
-    // Inlined integers (computed here, never user text): bound parameters would make the
-    // SELECT's expression and the GROUP BY's two different expressions to SQLite.
-    const int = (v: number) => sql.raw(String(Math.trunc(v)));
-    const bucket = sql<number>`min(${int(n - 1)}, max(0, (${requests.startedAt} - ${int(from)}) / ${int(bucketMs)}))`;
-    const rows = this.db
-      .select({
-        b: bucket,
-        total: count(),
-        failed: sql<number>`coalesce(sum(${requests.outcome} not in ('completed', 'in_progress') or (${requests.outcome} = 'completed' and ${requests.truncated})), 0)`,
-      })
-      .from(requests)
-      .where(where)
-      .groupBy(bucket)
-      .all();
-    for (const r of rows) {
-      const i = Number(r.b);
-      out.requests[i] = Number(r.total);
-      out.failed[i] = Number(r.failed);
-    }
-    return out;
-  }
-
-  private medianTtft(where: SQL | undefined): number | null {
-    const withTtft = and(where, isNotNull(requests.ttftMs));
-    const n = this.db.select({ n: count() }).from(requests).where(withTtft).get()?.n ?? 0;
-    if (n === 0) return null;
-    // the middle value, or the two middle values for an even count
-    const middle = this.db
-      .select({ t: requests.ttftMs })
-      .from(requests)
-      .where(withTtft)
-      .orderBy(asc(requests.ttftMs))
-      .limit(n % 2 === 1 ? 1 : 2)
-      .offset(Math.floor((n - 1) / 2))
-      .all();
-    const values = middle.map((r) => Number(r.t));
-    return values.reduce((a, v) => a + v, 0) / values.length;
+    return histogram(this.db, filter, buckets);
   }
 
   *iterate(filter: RecordFilter, order: 'asc' | 'desc' = 'asc'): Generator<RequestRecord> {
-    this.beforeRead();
-    const where = filterWhere(filter);
-    let cursor: { startedAt: number; id: string } | null = null;
-    for (;;) {
-      // One page per query, no cursor held open across yields: the consumer may be
-      // slow (writing a file), and the connection must stay free for the writer.
-      const c: { startedAt: number; id: string } | null = cursor;
-      const after: SQL | undefined = c
-        ? order === 'asc'
-          ? sql`(${requests.startedAt}, ${requests.id}) > (${c.startedAt}, ${c.id})`
-          : sql`(${requests.startedAt}, ${requests.id}) < (${c.startedAt}, ${c.id})`
-        : undefined;
-      if (this.closed) throw new Error(`The store for ${this.path} is closed`);
-      const rows: JoinedRow[] = this.db
-        .select()
-        .from(requests)
-        .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
-        .where(and(where, after))
-        .orderBy(
-          ...(order === 'asc'
-            ? [asc(requests.startedAt), asc(requests.id)]
-            : [desc(requests.startedAt), desc(requests.id)]),
-        )
-        .limit(READ_PAGE)
-        .all();
-      for (const row of rows) yield rowToRecord(row.requests, row.request_bodies);
-      if (rows.length < READ_PAGE) return;
-      const last: RequestsRow = rows[rows.length - 1]!.requests;
-      cursor = { startedAt: last.startedAt, id: last.id };
-    }
+    // Checked before each page (the first included), not at the call: the generator runs later.
+    yield* iterateRecords(this.db, filter, order, () => this.beforeRead());
   }
 
   distinct(column: DistinctColumn): string[] {
     this.beforeRead();
-    const columns = {
-      model: requests.model,
-      client: requests.client,
-      upstream: requests.upstream,
-      session_id: requests.sessionId,
-    } as const;
-    // The column name may come from IPC or HTTP: check it rather than trust the type.
-    if (!Object.hasOwn(columns, column)) throw new Error(`Unknown column for distinct(): ${String(column)}`);
-    const col = columns[column];
-    return this.db
-      .selectDistinct({ v: col })
-      .from(requests)
-      .where(isNotNull(col))
-      .orderBy(asc(col))
-      .all()
-      .map((r) => r.v as string);
+    return distinctValues(this.db, column);
   }
 
   sessionIds(filter: RecordFilter, limit: number): string[] {
     this.beforeRead();
-    const n = Math.floor(limit);
-    if (!(n > 0)) return [];
-    const where = filterWhere(filter);
-    // A session matches when any of its requests does; it is ordered by all of them.
-    const which = where
-      ? sql`${requests.sessionId} in (select ${requests.sessionId} from ${requests} where ${and(isNotNull(requests.sessionId), where)})`
-      : isNotNull(requests.sessionId);
-    // Grouped on requests_session_idx (session_id, started_at, id), which holds every
-    // column this reads: no table row is touched.
-    return this.db
-      .all<{ session_id: string }>(sql`
-        select ${requests.sessionId} as session_id from ${requests}
-        where ${which}
-        group by ${requests.sessionId}
-        order by max(${requests.startedAt}) desc, ${requests.sessionId} desc
-        limit ${n}`)
-      .map((r) => r.session_id);
+    return sessionIds(this.db, filter, limit);
   }
 
-  sessionLedger(sessionIds: readonly string[]): SessionLedgerRow[] {
+  sessionLedger(ids: readonly string[]): SessionLedgerRow[] {
     this.beforeRead();
-    const out: SessionLedgerRow[] = [];
-    for (const ids of chunks(sessionIds)) {
-      // Raw rows, not drizzle's mapped ones: a sessions list reads tens of thousands of
-      // these, and mapping each column through the schema doubled the time.
-      const rows = this.db.all<RawLedgerRow>(sql`
-        select ${requests.id} as id, ${requests.sessionId} as session_id, ${requests.sessionInferred} as session_inferred,
-          coalesce(${requests.turnId}, ${requests.id}) as turn_id, ${requests.startedAt} as started_at, ${requests.endedAt} as ended_at,
-          ${requests.client} as client, ${requests.api} as api, ${requests.outcome} as outcome, ${requests.truncated} as truncated,
-          ${requests.diagnosis} as diagnosis, ${requests.upstream} as upstream, ${requests.upstreamUrl} as upstream_url, coalesce(${requests.responseModel}, ${requests.model}) as model,
-          ${requests.inputTokens} as input_tokens, ${requests.outputTokens} as output_tokens, ${requests.reasoningTokens} as reasoning_tokens,
-          ${requests.cachedTokens} as cached_tokens, ${requests.totalTokens} as total_tokens, ${requests.usageEstimated} as usage_estimated,
-          ${requests.conversationMessages} as messages, ${requests.firstPrompt} as first_prompt
-        from ${requests}
-        where ${inArray(requests.sessionId, ids)}`);
-      for (const r of rows) {
-        out.push({
-          id: r.id,
-          sessionId: r.session_id,
-          sessionInferred: r.session_inferred === 1,
-          turnId: r.turn_id,
-          startedAt: r.started_at,
-          endedAt: r.ended_at,
-          client: r.client,
-          api: r.api,
-          outcome: r.outcome,
-          truncated: r.truncated === 1,
-          diagnosis: r.diagnosis,
-          upstream: r.upstream,
-          upstreamUrl: r.upstream_url,
-          model: r.model,
-          usage: {
-            inputTokens: r.input_tokens,
-            outputTokens: r.output_tokens,
-            reasoningTokens: r.reasoning_tokens,
-            cachedTokens: r.cached_tokens,
-            totalTokens: r.total_tokens,
-            estimated: r.usage_estimated === 1,
-          },
-          messages: r.messages,
-          firstPrompt: r.first_prompt,
-        });
-      }
-    }
-    return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return sessionLedger(this.db, ids);
   }
 
   turnAttempts(turnIds: readonly string[]): RequestSummary[] {
     this.beforeRead();
-    const out: RequestSummary[] = [];
-    for (const ids of chunks(turnIds)) {
-      // Served by requests_turn_idx (turn_id, started_at, id).
-      const rows = this.db.select().from(requests).where(inArray(requests.turnId, ids)).orderBy(asc(requests.turnId), asc(requests.startedAt), asc(requests.id)).all();
-      for (const r of rows) out.push(rowToSummary(r));
-    }
-    return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return turnAttempts(this.db, turnIds);
   }
 
   turnIdOf(id: string): string | null {
     this.beforeRead();
-    const row = this.db.select({ id: requests.id, turnId: requests.turnId }).from(requests).where(eq(requests.id, id)).get();
-    return row ? (row.turnId ?? row.id) : null;
+    return turnIdOf(this.db, id);
   }
 
   requestBody(id: string): CapturedBody | null {
@@ -1040,12 +697,7 @@ class SqliteStore implements Store {
       if (op?.kind === 'insert') return op.rec.requestBody;
       if (op?.kind === 'update' && op.patch.requestBody) return op.patch.requestBody;
     }
-    const row = this.db
-      .select({ text: requestBodies.requestBodyText, bytes: requestBodies.requestBodyBytes, truncated: requestBodies.requestBodyTruncated })
-      .from(requestBodies)
-      .where(eq(requestBodies.id, id))
-      .get();
-    return row ? { text: row.text, bytes: row.bytes, truncated: row.truncated } : null;
+    return storedRequestBody(this.db, id);
   }
 
   // ---- maintenance ----------------------------------------------------------------
@@ -1059,27 +711,13 @@ class SqliteStore implements Store {
     // on this thread): recovery runs at start, before any traffic, and the next page
     // is read only once this one is committed.
     const writePage = async (changes: [string, Partial<RequestRecord>][]) => {
-      const r = await this.submitOwn(changes.map(([id, patch]) => this.build(id, { kind: 'update', patch, final: true })));
+      const r = await this.submitOwn(changes.map(([id, patch]) => this.statements.build(id, { kind: 'update', patch, final: true })));
       if (!r?.ok) throw new Error(`cannot mark interrupted records: ${r ? r.message : 'the writer did not answer'}`);
     };
     for (;;) {
-      const c: { startedAt: number; id: string } | null = cursor;
-      const rows: JoinedRow[] = this.db
-        .select()
-        .from(requests)
-        .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
-        .where(
-          and(
-            eq(requests.outcome, 'in_progress'),
-            c ? sql`(${requests.startedAt}, ${requests.id}) > (${c.startedAt}, ${c.id})` : undefined,
-          ),
-        )
-        .orderBy(asc(requests.startedAt), asc(requests.id))
-        .limit(READ_PAGE)
-        .all();
+      const rows = inProgressPage(this.db, cursor);
       const changes: [string, Partial<RequestRecord>][] = [];
-      for (const row of rows) {
-        const rec = rowToRecord(row.requests, row.request_bodies);
+      for (const rec of rows) {
         const t = rec.timings;
         // The last moment the previous run is known to have seen this request alive.
         const lastSeenMs = Math.max(0, ...[t.lastEventMs, t.ttftMs, t.firstByteMs].filter((v) => v !== null));
@@ -1108,7 +746,7 @@ class SqliteStore implements Store {
       if (changes.length > 0) await writePage(changes);
       recovered += changes.length;
       if (rows.length < READ_PAGE) return recovered;
-      const last: RequestsRow = rows[rows.length - 1]!.requests;
+      const last = rows[rows.length - 1]!;
       cursor = { startedAt: last.startedAt, id: last.id };
     }
   }
@@ -1156,15 +794,4 @@ class SqliteStore implements Store {
     // Last: the next recorder may take the file only once this one wrote everything.
     this.releaseLock();
   }
-}
-
-function upsertSql(table: string, columns: ColumnList): string {
-  const names = columns.map(([, c]) => quote(c.name));
-  const updates = columns
-    .filter(([, c]) => c.name !== 'id')
-    .map(([, c]) => `${quote(c.name)} = excluded.${quote(c.name)}`);
-  // An upsert, not a plain INSERT, so a retried batch that did reach the disk cannot
-  // fail on the primary key; and not INSERT OR REPLACE, which deletes the old row
-  // first and would cascade to its bodies.
-  return `INSERT INTO ${quote(table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT ("id") DO UPDATE SET ${updates.join(', ')}`;
 }
