@@ -19,6 +19,7 @@
 
 import type Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { interruptedChanges, markInterrupted } from '../../common/interrupted.js';
 import type { CapturedBody, Phase, RecordFilter, RequestRecord, RequestSummary } from '../../common/record.js';
 import {
   countRequests,
@@ -530,30 +531,8 @@ class SqliteStore implements Store {
       const rows = inProgressPage(this.db, cursor);
       const changes: [string, Partial<RequestRecord>][] = [];
       for (const rec of rows) {
-        const t = rec.timings;
-        // The last moment the previous run is known to have seen this request alive.
-        const lastSeenMs = Math.max(0, ...[t.lastEventMs, t.ttftMs, t.firstByteMs].filter((v) => v !== null));
-        const endedAt = Math.max(rec.startedAt + lastSeenMs, rec.endedAt ?? 0);
-        const interrupted: RequestRecord = {
-          ...rec,
-          outcome: 'interrupted',
-          endedAt,
-          timings: { ...t, durationMs: endedAt - rec.startedAt },
-          // Streamtap itself (the proxy) is the side that stopped.
-          evidence: { ...rec.evidence, closeSide: 'proxy' },
-        };
-        const { diagnosis, phase } = describe(interrupted);
-        changes.push([
-          rec.id,
-          {
-            outcome: 'interrupted',
-            endedAt,
-            timings: interrupted.timings,
-            evidence: interrupted.evidence,
-            diagnosis,
-            phase,
-          },
-        ]);
+        const interrupted = markInterrupted(rec);
+        changes.push([rec.id, interruptedChanges(interrupted, describe(interrupted))]);
       }
       if (changes.length > 0) await writePage(changes);
       recovered += changes.length;
