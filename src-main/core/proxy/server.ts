@@ -265,7 +265,7 @@ export class ProxyServer {
       req.resume();
       const message = `Streamtap: ${route.reason}`;
       sendJson(res, 404, providerShapedError(route, 'not_found_error', message, 'streamtap_no_upstream'));
-      rec.record.httpStatus = 404;
+      rec.respondedLocally(404);
       await this.settle(rec, { kind: 'no_route', message }, null, message);
       return;
     }
@@ -277,8 +277,7 @@ export class ProxyServer {
       // Refused on its Content-Length, before a byte of it is read or forwarded.
       const message = tooLargeMessage(plan.declared, maxRequestBytes);
       sendJson(res, 413, providerShapedError(route, 'request_too_large', message, 'streamtap_request_too_large'), CLOSE);
-      rec.record.httpStatus = 413;
-      rec.record.bytesIn = 0;
+      rec.respondedLocally(413);
       await this.settle(rec, { kind: 'refused', message }, null, message);
       return;
     }
@@ -326,7 +325,7 @@ export class ProxyServer {
       if (settled) return;
       forwarding?.abort(new Error(message));
       sendJson(res, status, providerShapedError(route, status === 408 ? 'timeout_error' : 'request_too_large', message, status === 408 ? 'streamtap_request_body_timeout' : 'streamtap_request_too_large'), CLOSE);
-      rec.record.httpStatus = status;
+      rec.respondedLocally(status);
       if (status === 408) settleOnce({ kind: 'request_body_timeout', afterMs: idleMs }, null, cancelled());
       else settleOnce({ kind: 'refused', message, inRequestBody: true }, null, message);
       // Whatever else the client sends is read and dropped until the socket closes.
@@ -454,7 +453,7 @@ export class ProxyServer {
             if (timedOut === 'headers') {
               const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
               sendJson(res, 504, providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout'));
-              rec.record.httpStatus = 504;
+              rec.respondedLocally(504);
               settleOnce({ kind: 'header_timeout', afterMs: headersMs }, null, message);
               return;
             }
@@ -470,7 +469,7 @@ export class ProxyServer {
             }
             const message = `Streamtap could not reach upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)}: ${code ? `${code} ` : ''}${why}`;
             sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable'));
-            rec.record.httpStatus = 502;
+            rec.respondedLocally(502);
             settleOnce({ kind: 'unreachable', code, message: why }, code, message);
             return;
           }
@@ -580,7 +579,7 @@ export class ProxyServer {
     if (!door.ok || this.opts.isPaused?.()) return;
     const route = resolveRoute(req.url ?? '/', this.opts.config.upstreams, routeHints(req));
     const rec = this.begin(req, route, performance.now(), Date.now());
-    rec.record.httpStatus = 501;
+    rec.respondedLocally(501);
     void this.settle(rec, { kind: 'refused', message: 'WebSocket upgrade refused' }, null, 'WebSocket upgrade refused so the client falls back to HTTP');
   }
 }
