@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { writerFromSource } from './writer-from-source.js';
 import { createRunner, type WriteOp, type WriteResult } from './write-runner.js';
 import { packLargeTexts, type WriterCommand, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
 
@@ -37,16 +38,12 @@ export function createInlineExecutor(db: Database.Database): WriteExecutor {
  * (electron.vite.config.ts, scripts/build-cli.mjs), so a bundle finds it beside itself. */
 const WRITER_MODULE = 'writer-thread';
 
-/**
- * Where the writer thread's code is: the built .js beside this module's bundle, else
- * (running from the sources: tests, tsx) the .ts, through a starter that loads tsx on
- * the thread. A starter that cannot load is not an error here: the thread then fails
- * to start, and the store reports that as a failing writer (degraded).
- */
+/** Where the writer thread's code is: the built .js beside this module's bundle, else
+ * (running from the sources) its .ts, bundled on the fly (see writer-from-source.ts). */
 function writerEntry(): URL {
   // Named through a variable: a bundler must not take this for an asset to rewrite.
   const built = new URL(`./${WRITER_MODULE}.js`, import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : new URL(`./${WRITER_MODULE}-from-source.mjs`, import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : writerFromSource(new URL(`./${WRITER_MODULE}.ts`, import.meta.url));
 }
 
 export function createWorkerExecutor(opts: { file: string; nativeBinding?: string; busyTimeoutMs: number }): WriteExecutor {

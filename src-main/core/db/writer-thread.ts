@@ -1,7 +1,8 @@
 // The store's writer thread (started by write-executor.ts): its own connection to the
 // database file, running each batch it is sent in one transaction and answering on
 // the port. A worker entry of its own in both builds (out/main/writer-thread.js,
-// out/cli/writer-thread.js); from the sources it runs under tsx.
+// out/cli/writer-thread.js); from the sources it is bundled on the fly
+// (writer-from-source.ts). It imports only Node built-ins and types.
 
 import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
@@ -11,7 +12,9 @@ import { unpackLargeTexts, type WriterData, type WriterReply, type WriterRequest
 
 const { port, signal, modulePath, file, nativeBinding, busyTimeoutMs } = workerData as WriterData;
 const sig = new Int32Array(signal);
-const Sqlite = createRequire(import.meta.url)(modulePath) as typeof Database;
+// Required relative to itself, not to this module: from the sources this module runs
+// from a data: URL, which has no folder to resolve from.
+const Sqlite = createRequire(modulePath)(modulePath) as typeof Database;
 const db = new Sqlite(file, { timeout: busyTimeoutMs, ...(nativeBinding ? { nativeBinding } : {}) });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
