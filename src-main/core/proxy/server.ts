@@ -454,27 +454,10 @@ export class ProxyServer {
               res.setHeader('connection', 'close');
               req.resume();
             }
-            if (timedOut === 'headers') {
-              const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
-              sendJson(res, 504, providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout'));
-              rec?.respondedLocally(504);
-              settleOnce({ kind: 'header_timeout', afterMs: headersMs }, null, message);
-              return;
-            }
-            const code = errorCode(err);
-            const why = errorMessage(err);
-            if (closedAfterConnect(code, why)) {
-              // The provider took the request, then closed without a word: a disconnect,
-              // not an unreachable host.
-              const message = `Streamtap: upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)} closed the connection before answering: ${code ? `${code} ` : ''}${why}`;
-              sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_disconnected'));
-              settleOnce({ kind: 'upstream_failed', code, message: why }, code, message);
-              return;
-            }
-            const message = `Streamtap could not reach upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)}: ${code ? `${code} ` : ''}${why}`;
-            sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable'));
-            rec?.respondedLocally(502);
-            settleOnce({ kind: 'unreachable', code, message: why }, code, message);
+            const answer = failedBeforeResponse(err, timedOut === 'headers', route, target, headersMs);
+            sendJson(res, answer.status, answer.body);
+            if (answer.recordStatus) rec?.respondedLocally(answer.status);
+            settleOnce(answer.ending, answer.code, answer.message);
             return;
           }
           // Transparency: a broken upstream stream breaks the client's connection too,
@@ -568,6 +551,47 @@ function megabytes(bytes: number): string {
 
 function tooLargeMessage(bytes: number, maxBytes: number, sent = false): string {
   return `Streamtap: the request body (${sent ? 'more than ' : ''}${megabytes(bytes)}) is over the ${megabytes(maxBytes)} limit (--max-request-size)${sent ? '; the upstream request was cancelled' : '; nothing was sent to the provider'}`;
+}
+
+/** What Streamtap answers when the upstream failed before its response started, and
+ * how the record ends. */
+interface LocalFailure {
+  status: 502 | 504;
+  body: string;
+  /** whether the record keeps `status` as its HTTP status: not when the provider took
+   * the request and closed without a word (its record shows no status at all) */
+  recordStatus: boolean;
+  ending: Ending;
+  code: string | null;
+  message: string;
+}
+
+function failedBeforeResponse(
+  err: unknown,
+  headerTimeout: boolean,
+  route: Extract<RouteResult, { ok: true }>,
+  target: { origin: string; path: string },
+  headersMs: number,
+): LocalFailure {
+  if (headerTimeout) {
+    const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
+    const body = providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout');
+    return { status: 504, body, recordStatus: true, ending: { kind: 'header_timeout', afterMs: headersMs }, code: null, message };
+  }
+  const upstream = route.route.upstream;
+  const code = errorCode(err);
+  const why = errorMessage(err);
+  const where = `upstream "${upstream}" at ${redactUrl(target.origin + target.path)}`;
+  if (closedAfterConnect(code, why)) {
+    // The provider took the request, then closed without a word: a disconnect, not an
+    // unreachable host.
+    const message = `Streamtap: ${where} closed the connection before answering: ${code ? `${code} ` : ''}${why}`;
+    const body = providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_disconnected');
+    return { status: 502, body, recordStatus: false, ending: { kind: 'upstream_failed', code, message: why }, code, message };
+  }
+  const message = `Streamtap could not reach ${where}: ${code ? `${code} ` : ''}${why}`;
+  const body = providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable');
+  return { status: 502, body, recordStatus: true, ending: { kind: 'unreachable', code, message: why }, code, message };
 }
 
 /** Codes of a connection the provider accepted and then closed without an answer (as
