@@ -1,5 +1,6 @@
 // Builds the three Electron processes into out/:
 //   main     src-main/index.ts      -> out/main/index.js   (ESM; Electron >= 28 loads it)
+//            and the store's writer thread -> out/main/writer-thread.js
 //   preload  src-preload/index.ts   -> out/preload/index.cjs
 //   renderer src-renderer/index.html -> out/renderer/
 // `npm run build` runs this without the Electron binary: electron-vite only reads
@@ -46,7 +47,9 @@ export default defineConfig({
       // build of it through openStore's `nativeBinding` option, never a bundled copy.
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: r('src-main/index.ts') },
+        // The store's writer thread is an entry of its own: out/main/writer-thread.js,
+        // started by write-executor.ts from beside the bundle that runs it.
+        input: { index: r('src-main/index.ts'), 'writer-thread': r('src-main/core/db/writer-thread.ts') },
       },
     },
     plugins: [copyMigrations()],

@@ -2,7 +2,8 @@
 // Builds the headless CLI into out/cli/streamtap.js: one ESM file for Node >= 20.19 with
 // every package.json dependency left external (loaded from node_modules at run time;
 // better-sqlite3 is a native addon and cannot be bundled), so `streamtap` and
-// `npm run streamtap` start without a TypeScript loader. The store finds its migrations
+// `npm run streamtap` start without a TypeScript loader. The store's writer thread is
+// a second entry, out/cli/writer-thread.js, which the store starts from beside itself. The store finds its migrations
 // next to the module that runs it, so they are copied to out/cli/migrations; the
 // dashboard is served from out/renderer (electron-vite builds it).
 // Part of `npm run build`; on its own: `node scripts/build-cli.mjs`.
@@ -16,27 +17,33 @@ const outDir = path.join(root, 'out', 'cli');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const external = Object.keys(pkg.dependencies ?? {});
 
-await build({
-  configFile: false,
-  root,
-  logLevel: 'warn',
-  build: {
-    ssr: path.join(root, 'src-main/headless/cli.ts'),
-    outDir,
-    emptyOutDir: true,
-    target: 'node20.19',
-    minify: false,
-    // A reported error's stack is never shown (one line), so a map would only weigh.
-    sourcemap: false,
-    rolldownOptions: {
-      // node:* built-ins are external in an SSR build already; the dependencies too,
-      // named here so one that is only reached through a subpath stays external as well.
-      external: (id) => external.some((dep) => id === dep || id.startsWith(`${dep}/`)),
-      output: { format: 'esm', entryFileNames: 'streamtap.js', codeSplitting: false },
+/** One self-contained ESM file in out/cli. */
+async function bundle(entry, fileName, emptyOutDir) {
+  await build({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    build: {
+      ssr: path.join(root, entry),
+      outDir,
+      emptyOutDir,
+      target: 'node20.19',
+      minify: false,
+      // A reported error's stack is never shown (one line), so a map would only weigh.
+      sourcemap: false,
+      rolldownOptions: {
+        // node:* built-ins are external in an SSR build already; the dependencies too,
+        // named here so one that is only reached through a subpath stays external as well.
+        external: (id) => external.some((dep) => id === dep || id.startsWith(`${dep}/`)),
+        output: { format: 'esm', entryFileNames: fileName, codeSplitting: false },
+      },
     },
-  },
-  ssr: { target: 'node' },
-});
+    ssr: { target: 'node' },
+  });
+}
+
+await bundle('src-main/headless/cli.ts', 'streamtap.js', true);
+await bundle('src-main/core/db/writer-thread.ts', 'writer-thread.js', false);
 
 fs.cpSync(path.join(root, 'src-main/core/db/migrations'), path.join(outDir, 'migrations'), { recursive: true });
 const entry = path.join(outDir, 'streamtap.js');

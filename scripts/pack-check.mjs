@@ -47,7 +47,7 @@ if (process.platform === 'win32') {
   process.stdout.write('pack-check: skipped on Windows\n');
   process.exit(0);
 }
-for (const built of ['out/cli/streamtap.js', 'out/cli/migrations/meta/_journal.json', 'out/renderer/index.html']) {
+for (const built of ['out/cli/streamtap.js', 'out/cli/writer-thread.js', 'out/cli/migrations/meta/_journal.json', 'out/renderer/index.html']) {
   if (!fs.existsSync(path.join(root, built))) {
     process.stderr.write(`pack-check: ${built} is missing: run "npm run build" first\n`);
     process.exit(1);
@@ -66,7 +66,7 @@ try {
   // print into the JSON).
   const packed = JSON.parse(npmRun(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: root }))[0];
   const files = new Set(packed.files.map((f) => f.path));
-  for (const need of ['package.json', 'out/cli/streamtap.js', 'out/cli/migrations/meta/_journal.json', 'out/renderer/index.html', 'schema/export.schema.json', 'README.md']) {
+  for (const need of ['package.json', 'out/cli/streamtap.js', 'out/cli/writer-thread.js', 'out/cli/migrations/meta/_journal.json', 'out/renderer/index.html', 'schema/export.schema.json', 'README.md']) {
     if (!files.has(need)) fail(`the tarball lacks ${need}`);
   }
   const stray = [...files].filter((f) => /^(src-main|src-renderer|test|bench|node_modules|\.native)\//.test(f));

@@ -4,7 +4,8 @@
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RequestBodyCapture, TopLevelJsonScanner } from '../../src-main/core/recorder/request-body.js';
+import { RequestBodyCapture } from '../../src-main/core/recorder/request-body.js';
+import { TopLevelJsonScanner } from '../../src-main/core/recorder/request-sniff.js';
 
 function scan(text: string, cuts: number[] = []): { model: string | null; stream: boolean | null } {
   const bytes = Buffer.from(text);

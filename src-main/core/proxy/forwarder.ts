@@ -3,9 +3,9 @@
 // reasoning models think for minutes, so those are disabled here and Streamtap applies
 // its own, configurable header and idle timeouts (see proxy/server.ts).
 
-import zlib from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import type { Timeouts } from '../../common/settings.js';
+import { canDecode } from '../recorder/decoding.js';
 
 export function createDispatcher(timeouts: Timeouts): Agent {
   return new Agent({
@@ -47,20 +47,15 @@ export function errorMessage(err: unknown): string {
   return parts.join(': ') || String(err);
 }
 
-/** Content encodings this runtime can decode for the record. zstd needs Node ≥ 22.15
- * (Electron has it; plain Node 20 does not). */
-const DECODABLE = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity', '*']);
-if (typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function') DECODABLE.add('zstd');
-
 /** Drops from Accept-Encoding what the recorder could not decode (only zstd on Node 20),
  * so the provider picks an encoding the client *and* the record can read. */
 export function decodableAcceptEncoding(value: string | string[] | undefined): string | string[] | undefined {
-  if (value === undefined || DECODABLE.has('zstd')) return value;
+  if (value === undefined || canDecode('zstd')) return value;
   const joined = Array.isArray(value) ? value.join(',') : value;
   const kept = joined
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s && DECODABLE.has(s.split(';')[0]!.trim().toLowerCase()));
+    .filter((s) => s && canDecode(s.split(';')[0]!.trim().toLowerCase()));
   return kept.length ? kept.join(', ') : 'identity';
 }
 

@@ -237,7 +237,8 @@ export class ProxyServer {
     return rec;
   }
 
-  private async settle(rec: Recording, ending: Ending, code: string | null = null, message: string | null = null): Promise<void> {
+  private async settle(rec: Recording | null, ending: Ending, code: string | null = null, message: string | null = null): Promise<void> {
+    if (!rec) return;
     this.live.delete(rec);
     const settled = rec.finish(ending, code, message);
     this.settling.add(settled);
@@ -274,17 +275,20 @@ export class ProxyServer {
     }
     this.inFlight++;
     res.once('close', () => this.requestClosed());
-    if (this.opts.isPaused?.()) {
-      await this.passThroughUnrecorded(req, res, route);
-      return;
-    }
-    const rec = this.begin(req, route, t0, startedAt);
+    // Paused, a request takes the same path, limits and timeouts included, without a record.
+    const rec = this.opts.isPaused?.() ? null : this.begin(req, route, t0, startedAt);
+    await this.exchange(req, res, route, rec);
+  }
 
+  /** Forwards one request and streams the answer back, recording it in `rec` (none while
+   * recording is paused). Streamtap answers itself when there is no route, the body is
+   * refused, or the upstream cannot be reached or sends no headers in time. */
+  private async exchange(req: IncomingMessage, res: ServerResponse, route: RouteResult, rec: Recording | null): Promise<void> {
     if (!route.ok) {
       req.resume();
       const message = `Streamtap: ${route.reason}`;
       sendJson(res, 404, providerShapedError(route, 'not_found_error', message, 'streamtap_no_upstream'));
-      rec.record.httpStatus = 404;
+      rec?.respondedLocally(404);
       await this.settle(rec, { kind: 'no_route', message }, null, message);
       return;
     }
@@ -296,8 +300,7 @@ export class ProxyServer {
       // Refused on its Content-Length, before a byte of it is read or forwarded.
       const message = tooLargeMessage(plan.declared, maxRequestBytes);
       sendJson(res, 413, providerShapedError(route, 'request_too_large', message, 'streamtap_request_too_large'), CLOSE);
-      rec.record.httpStatus = 413;
-      rec.record.bytesIn = 0;
+      rec?.respondedLocally(413);
       await this.settle(rec, { kind: 'refused', message }, null, message);
       return;
     }
@@ -308,7 +311,7 @@ export class ProxyServer {
     /** whether any of the request went upstream (a streamed body starts before it ends) */
     let upstreamSent = false;
     let bodyFailure: 'too_large' | 'timeout' | null = null;
-    const capture = plan.kind === 'none' ? null : rec.captureRequestBody(headerValue(req.headers, 'content-encoding'));
+    const capture = plan.kind === 'none' || !rec ? null : rec.captureRequestBody(headerValue(req.headers, 'content-encoding'));
     let bodyTimer: NodeJS.Timeout | null = null;
     let headerTimer: NodeJS.Timeout | null = null;
     let idleTimer: NodeJS.Timeout | null = null;
@@ -326,7 +329,7 @@ export class ProxyServer {
       // A body cut short is recorded as far as it came.
       if (!bodyDone && capture) {
         for (const part of pending.splice(0)) capture.push(part);
-        rec.setRequestBody(capture.abandon(), capture.rawBytes);
+        rec?.setRequestBody(capture.abandon(), capture.rawBytes);
       }
       void this.settle(rec, ending, code, message);
     };
@@ -345,7 +348,7 @@ export class ProxyServer {
       if (settled) return;
       forwarding?.abort(new Error(message));
       sendJson(res, status, providerShapedError(route, status === 408 ? 'timeout_error' : 'request_too_large', message, status === 408 ? 'streamtap_request_body_timeout' : 'streamtap_request_too_large'), CLOSE);
-      rec.record.httpStatus = status;
+      rec?.respondedLocally(status);
       if (status === 408) settleOnce({ kind: 'request_body_timeout', afterMs: idleMs }, null, cancelled());
       else settleOnce({ kind: 'refused', message, inRequestBody: true }, null, message);
       // Whatever else the client sends is read and dropped until the socket closes.
@@ -388,7 +391,7 @@ export class ProxyServer {
       bodyDone = true;
       if (bodyTimer) clearTimeout(bodyTimer);
       if (!started && !settled) headerTimer = setTimeout(timeout('headers'), headersMs);
-      if (capture) void capture.end().then((c) => rec.setRequestBody(c, capture.rawBytes));
+      if (capture) void capture.end().then((c) => rec?.setRequestBody(c, capture.rawBytes));
     };
 
     /** the client's side of a streamed body failed (it went away mid-upload) */
@@ -434,13 +437,13 @@ export class ProxyServer {
           // own header timeouts and show "connected" from this moment. A whole body goes
           // out with its headers in one write.
           if (contentType.includes('text/event-stream')) res.flushHeaders();
-          rec.responseStarted(status, redactHeaders(upHeaders), contentType, String(upHeaders['content-encoding'] ?? ''));
+          rec?.responseStarted(status, redactHeaders(upHeaders), contentType, String(upHeaders['content-encoding'] ?? ''));
         },
         onData: (chunk) => {
           if (settled) return true;
           // Pass-through first: the client has the bytes before they are parsed or stored.
           const ok = res.write(chunk);
-          rec.chunkForwarded(chunk);
+          rec?.chunkForwarded(chunk);
           idleTimer?.refresh();
           if (!ok) {
             // Backpressure: stop reading upstream until the client drains.
@@ -470,27 +473,10 @@ export class ProxyServer {
               res.setHeader('connection', 'close');
               req.resume();
             }
-            if (timedOut === 'headers') {
-              const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
-              sendJson(res, 504, providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout'));
-              rec.record.httpStatus = 504;
-              settleOnce({ kind: 'header_timeout', afterMs: headersMs }, null, message);
-              return;
-            }
-            const code = errorCode(err);
-            const why = errorMessage(err);
-            if (closedAfterConnect(code, why)) {
-              // The provider took the request, then closed without a word: a disconnect,
-              // not an unreachable host.
-              const message = `Streamtap: upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)} closed the connection before answering: ${code ? `${code} ` : ''}${why}`;
-              sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_disconnected'));
-              settleOnce({ kind: 'upstream_failed', code, message: why }, code, message);
-              return;
-            }
-            const message = `Streamtap could not reach upstream "${r.upstream}" at ${redactUrl(target.origin + target.path)}: ${code ? `${code} ` : ''}${why}`;
-            sendJson(res, 502, providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable'));
-            rec.record.httpStatus = 502;
-            settleOnce({ kind: 'unreachable', code, message: why }, code, message);
+            const answer = failedBeforeResponse(err, timedOut === 'headers', route, target, headersMs);
+            sendJson(res, answer.status, answer.body);
+            if (answer.recordStatus) rec?.respondedLocally(answer.status);
+            settleOnce(answer.ending, answer.code, answer.message);
             return;
           }
           // Transparency: a broken upstream stream breaks the client's connection too,
@@ -512,76 +498,10 @@ export class ProxyServer {
         // Reading the body for the record waits until the request is on its way upstream.
         setImmediate(() => {
           capture.push(whole);
-          void capture.end().then((c) => rec.setRequestBody(c, whole.length));
+          void capture.end().then((c) => rec?.setRequestBody(c, whole.length));
         });
       }
     }
-  }
-
-  /** Recording paused: forward exactly as usual (limits included), write nothing. */
-  private async passThroughUnrecorded(req: IncomingMessage, res: ServerResponse, route: RouteResult): Promise<void> {
-    if (!route.ok) {
-      req.resume();
-      sendJson(res, 404, providerShapedError(route, 'not_found_error', `Streamtap: ${route.reason}`, 'streamtap_no_upstream'));
-      return;
-    }
-    const { maxRequestBytes } = this.opts.config;
-    const plan = bodyPlan(req, maxRequestBytes);
-    if (plan.kind === 'too_large') {
-      sendJson(res, 413, providerShapedError(route, 'request_too_large', tooLargeMessage(plan.declared, maxRequestBytes), 'streamtap_request_too_large'), CLOSE);
-      return;
-    }
-    let forwarding: Forwarding | null = null;
-    res.once('close', () => {
-      if (!res.writableFinished) forwarding?.abort(new Error('client closed the connection'));
-    });
-    const tooLarge = (total: number) => {
-      forwarding?.abort(new Error('request body too large'));
-      sendJson(res, 413, providerShapedError(route, 'request_too_large', tooLargeMessage(total, maxRequestBytes, true), 'streamtap_request_too_large'), CLOSE);
-      req.resume();
-    };
-    let body: ForwardRequest['body'];
-    if (plan.kind === 'stream') {
-      body = streamBody(
-        req,
-        (_chunk, total) => {
-          if (total <= maxRequestBytes) return true;
-          tooLarge(total);
-          return false;
-        },
-        () => undefined,
-      );
-    } else if (plan.kind === 'buffer') {
-      const whole = await readBody(req, [], (_chunk, total) => total <= maxRequestBytes).catch(() => null);
-      if (whole === null) return;
-      body = whole;
-    } else {
-      req.resume();
-      body = upstreamBodyless(req);
-    }
-    const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
-    forwarding = forward(
-      this.dispatcher,
-      { origin: target.origin, path: target.path, method: req.method ?? 'GET', headers: forwardRequestHeaders(req.headers), body },
-      {
-        onStart: (status, headers, statusText) => {
-          if (res.headersSent || res.destroyed) return;
-          if (statusText) res.statusMessage = statusText;
-          res.writeHead(status, forwardResponseHeaders(headers));
-          res.flushHeaders();
-        },
-        onData: (chunk) => {
-          const ok = res.write(chunk);
-          if (!ok) res.once('drain', () => forwarding?.resume());
-          return ok;
-        },
-        onEnd: () => res.end(),
-        onError: (err) => {
-          if (res.headersSent || res.destroyed) res.destroy();
-          else sendJson(res, 502, providerShapedError(route, 'api_connection_error', `Streamtap could not reach ${target.origin}: ${errorMessage(err)}`, errorCode(err)));
-        },
-      },
-    );
   }
 
   /** Codex may try a WebSocket on GET /v1/responses first. Refuse at once (never hang)
@@ -599,7 +519,7 @@ export class ProxyServer {
     if (!door.ok || this.opts.isPaused?.()) return;
     const route = resolveRoute(req.url ?? '/', this.opts.config.upstreams, routeHints(req));
     const rec = this.begin(req, route, performance.now(), Date.now());
-    rec.record.httpStatus = 501;
+    rec.respondedLocally(501);
     void this.settle(rec, { kind: 'refused', message: 'WebSocket upgrade refused' }, null, 'WebSocket upgrade refused so the client falls back to HTTP');
   }
 }
@@ -650,6 +570,47 @@ function megabytes(bytes: number): string {
 
 function tooLargeMessage(bytes: number, maxBytes: number, sent = false): string {
   return `Streamtap: the request body (${sent ? 'more than ' : ''}${megabytes(bytes)}) is over the ${megabytes(maxBytes)} limit (--max-request-size)${sent ? '; the upstream request was cancelled' : '; nothing was sent to the provider'}`;
+}
+
+/** What Streamtap answers when the upstream failed before its response started, and
+ * how the record ends. */
+interface LocalFailure {
+  status: 502 | 504;
+  body: string;
+  /** whether the record keeps `status` as its HTTP status: not when the provider took
+   * the request and closed without a word (its record shows no status at all) */
+  recordStatus: boolean;
+  ending: Ending;
+  code: string | null;
+  message: string;
+}
+
+function failedBeforeResponse(
+  err: unknown,
+  headerTimeout: boolean,
+  route: Extract<RouteResult, { ok: true }>,
+  target: { origin: string; path: string },
+  headersMs: number,
+): LocalFailure {
+  if (headerTimeout) {
+    const message = `Streamtap: ${target.origin} sent no response headers within ${Math.round(headersMs / 1000)} s (header timeout)`;
+    const body = providerShapedError(route, 'timeout_error', message, 'streamtap_header_timeout');
+    return { status: 504, body, recordStatus: true, ending: { kind: 'header_timeout', afterMs: headersMs }, code: null, message };
+  }
+  const upstream = route.route.upstream;
+  const code = errorCode(err);
+  const why = errorMessage(err);
+  const where = `upstream "${upstream}" at ${redactUrl(target.origin + target.path)}`;
+  if (closedAfterConnect(code, why)) {
+    // The provider took the request, then closed without a word: a disconnect, not an
+    // unreachable host.
+    const message = `Streamtap: ${where} closed the connection before answering: ${code ? `${code} ` : ''}${why}`;
+    const body = providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_disconnected');
+    return { status: 502, body, recordStatus: false, ending: { kind: 'upstream_failed', code, message: why }, code, message };
+  }
+  const message = `Streamtap could not reach ${where}: ${code ? `${code} ` : ''}${why}`;
+  const body = providerShapedError(route, 'api_connection_error', message, code ?? 'upstream_unreachable');
+  return { status: 502, body, recordStatus: true, ending: { kind: 'unreachable', code, message: why }, code, message };
 }
 
 /** Codes of a connection the provider accepted and then closed without an answer (as

@@ -24,7 +24,7 @@ import { parseProviderError } from './provider-error.js';
 import { sharedTokenEstimator, type TokenEstimator } from './token-estimator.js';
 import type { Assembled, StreamAssembler } from './types.js';
 import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
-import { createDecoder } from './decoding.js';
+import { decodingFor } from './decoding.js';
 import { RequestBodyCapture, type CapturedRequest } from './request-body.js';
 
 export interface RecordSink {
@@ -237,6 +237,13 @@ export class Recording {
     return true;
   }
 
+  /** Streamtap answered the client itself, with `status` (no route, a refused body or
+   * upgrade, an upstream it could not reach or that sent no headers): no provider
+   * response will start, and the record keeps the status the client got. */
+  respondedLocally(status: number): void {
+    this.record.httpStatus = status;
+  }
+
   responseStarted(status: number, headers: Record<string, string>, contentType: string, contentEncoding: string): void {
     const r = this.record;
     r.httpStatus = status;
@@ -248,18 +255,16 @@ export class Recording {
       this.parser = new SseParser();
       this.assembler = createAssembler(status < 400 ? r.api : 'other', { maxChars: this.limits.textChars });
     }
-    const enc = contentEncoding.trim().toLowerCase();
-    if (enc && enc !== 'identity') {
-      this.decoder = createDecoder(enc);
-      if (this.decoder) {
-        this.decoder.on('data', (buf: Buffer) => this.consumeDecoded(buf));
-        this.decoder.on('error', () => {
-          // A broken compressed stream must not break the recording; keep what decoded.
-          this.decoderFailed = true;
-        });
-      } else {
-        this.undecodable = true;
-      }
+    const decoding = decodingFor(contentEncoding);
+    if (decoding.kind === 'decoder') {
+      this.decoder = decoding.decoder;
+      this.decoder.on('data', (buf: Buffer) => this.consumeDecoded(buf));
+      this.decoder.on('error', () => {
+        // A broken compressed stream must not break the recording; keep what decoded.
+        this.decoderFailed = true;
+      });
+    } else if (decoding.kind === 'undecodable') {
+      this.undecodable = true;
     }
     this.sink.update(r.id, {
       httpStatus: r.httpStatus,

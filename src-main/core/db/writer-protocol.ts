@@ -1,0 +1,77 @@
+// What the store's main thread (write-executor.ts) and its writer thread
+// (writer-thread.ts) say to each other, and how long texts cross between them.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { WriteOp, WriteResult } from './write-runner.js';
+
+/** The writer thread's workerData. */
+export interface WriterData {
+  port: MessagePort;
+  /** an Int32 the thread bumps (and notifies) after each reply, for drainSync() */
+  signal: SharedArrayBuffer;
+  /** better-sqlite3 as the main thread resolved it, so both load the same build */
+  modulePath: string;
+  file: string;
+  nativeBinding: string | undefined;
+  busyTimeoutMs: number;
+  /** PRAGMA journal_size_limit for the writer's connection */
+  journalSizeLimit: number;
+}
+
+export type WriterCommand = { type: 'batch'; ops: WriteOp[] } | { type: 'maintain'; sql: string[] } | { type: 'close' };
+
+/** A command numbered for its reply. */
+export type WriterRequest = WriterCommand & { seq: number };
+
+export type WriterReply = { seq: number; result: WriteResult } | { seq: number; closed: true };
+
+/** A long text argument on its way to the writer: its UTF-8 bytes, transferred. */
+interface PackedText {
+  utf8: Uint8Array;
+}
+
+/** Texts at least this long cross to the writer thread as transferred bytes. */
+const TRANSFER_TEXT_CHARS = 64 * 1024;
+
+/**
+ * Replaces each long text argument by its UTF-8 bytes, moved (not copied) to the
+ * writer thread. Cloning a string into a message copies it on the posting thread: ten
+ * 4 MiB request bodies in one batch held the proxy's event loop for hundreds of ms,
+ * while encoding them is a fast native copy. Mutates `ops` (built for this batch only).
+ */
+export function packLargeTexts(ops: WriteOp[]): ArrayBuffer[] {
+  const transfer: ArrayBuffer[] = [];
+  for (const op of ops) {
+    for (const st of op.stmts) {
+      const args = st[1];
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (typeof a === 'string' && a.length >= TRANSFER_TEXT_CHARS) {
+          // Buffer.from allocates a buffer of its own for a string this long (never the shared pool).
+          const bytes = Buffer.from(a, 'utf8');
+          const packed: PackedText = { utf8: bytes };
+          args[i] = packed;
+          transfer.push(bytes.buffer as ArrayBuffer);
+        }
+      }
+    }
+  }
+  return transfer;
+}
+
+/** On the writer thread: packed texts back to strings, bound as text again. Mutates `ops`. */
+export function unpackLargeTexts(ops: WriteOp[]): WriteOp[] {
+  for (const op of ops) {
+    for (const st of op.stmts) {
+      const args = st[1];
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a !== null && typeof a === 'object' && (a as Partial<PackedText>).utf8 instanceof Uint8Array) {
+          const { utf8 } = a as PackedText;
+          args[i] = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString('utf8');
+        }
+      }
+    }
+  }
+  return ops;
+}

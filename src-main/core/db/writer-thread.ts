@@ -1,0 +1,46 @@
+// The store's writer thread (started by write-executor.ts): its own connection to the
+// database file, running each batch it is sent in one transaction and answering on
+// the port. A worker entry of its own in both builds (out/main/writer-thread.js,
+// out/cli/writer-thread.js); from the sources it is bundled on the fly
+// (writer-from-source.ts). It imports only Node built-ins and types.
+
+import { createRequire } from 'node:module';
+import { workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { createMaintainer, createRunner } from './write-runner.js';
+import { unpackLargeTexts, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
+
+const { port, signal, modulePath, file, nativeBinding, busyTimeoutMs, journalSizeLimit } = workerData as WriterData;
+const sig = new Int32Array(signal);
+// Required relative to itself, not to this module: from the sources this module runs
+// from a data: URL, which has no folder to resolve from.
+const Sqlite = createRequire(modulePath)(modulePath) as typeof Database;
+const db = new Sqlite(file, { timeout: busyTimeoutMs, ...(nativeBinding ? { nativeBinding } : {}) });
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+db.pragma('foreign_keys = ON');
+db.pragma(`journal_size_limit = ${journalSizeLimit}`);
+const run = createRunner(db);
+const maintain = createMaintainer(db);
+
+port.on('message', (m: WriterRequest) => {
+  let reply: WriterReply;
+  if (m.type === 'close') {
+    try {
+      db.close();
+    } catch {
+      // Closing is the last thing this thread does; there is no one left to tell.
+    }
+    reply = { seq: m.seq, closed: true };
+  } else if (m.type === 'maintain') {
+    reply = { seq: m.seq, result: maintain(m.sql) };
+  } else {
+    reply = { seq: m.seq, result: run(unpackLargeTexts(m.ops)) };
+  }
+  // Post first, then signal: a main thread woken by the signal finds the reply queued.
+  port.postMessage(reply);
+  Atomics.add(sig, 0, 1);
+  Atomics.notify(sig, 0);
+  if ('closed' in reply) port.close();
+});
