@@ -3,7 +3,9 @@
 // thin layers over this; nothing here knows which one is running it.
 
 import type { RawEvent, RequestRecord } from '../common/record.js';
-import type { CoreConfig } from './config.js';
+import type { Settings } from '../common/settings.js';
+import { resolveConfig, type CoreConfig } from './config.js';
+import { settingsToConfig } from './settings.js';
 import { openStore, type Store, type StoreStatus } from './db/store.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
@@ -49,9 +51,12 @@ export interface Core {
   setPaused(paused: boolean): void;
   /** A request still in flight: its events so far (times and names, no bodies); else null. */
   liveEvents(id: string): RawEvent[] | null;
-  /** Applies upstreams, timeouts, limits and retention to the running proxy (new
-   * requests use them; requests in flight keep theirs). The port is not changed here. */
-  reconfigure(next: Pick<CoreConfig, 'upstreams' | 'timeouts' | 'limits' | 'retentionDays'>): void;
+  /** The one way settings reach a running core, in Electron and headless alike: upstreams,
+   * timeouts, limits and retention apply in place (new requests use them, requests in
+   * flight finish with theirs); only a new port rebinds (a new listener, while the old
+   * one lets its requests finish, then closes). A port that cannot be bound rejects
+   * with PortInUseError and changes nothing; a core whose start failed tries to listen. */
+  applySettings(settings: Settings): Promise<void>;
   onChange(listener: (change: RecordChange) => void): () => void;
   onStatus(listener: (status: CoreStatus) => void): () => void;
 }
@@ -99,6 +104,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
   let port: number | null = null;
   let error: string | null = null;
   let proxy: ProxyServer | null = null;
+  let started = false;
   // Requests per local day (key: its midnight). A status push (up to 4 a second) reads
   // this instead of counting rows: a count sees only what the writer thread has
   // committed, and waiting for it would hold every live stream.
@@ -124,60 +130,79 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     for (const l of statusListeners) l(s);
   };
   const unwatchStore = store.onStatus(() => publishStatus());
+  const listenError = (err: unknown, wanted: number): PortInUseError => {
+    const code = (err as { code?: string }).code;
+    return new PortInUseError(
+      code === 'EADDRINUSE'
+        ? `port ${wanted} on ${config.host} is already in use (another Streamtap, or another program); ${options.portInUseHint ?? CLI_PORT_HINT}`
+        : code === 'EACCES'
+          ? `not allowed to listen on ${config.host}:${wanted}`
+          : `cannot listen on ${config.host}:${wanted}: ${(err as Error).message}`,
+    );
+  };
+  /** Listens on config.port; a failure is kept as the status error and thrown. */
+  const listen = async (p: ProxyServer) => {
+    try {
+      port = await p.listen();
+    } catch (err) {
+      const e = listenError(err, config.port);
+      error = e.message;
+      publishStatus();
+      throw e;
+    }
+  };
   const applyRetention = async () => {
     if (config.retentionDays > 0) await store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+  };
+
+  /** Starts recording; again after a failed listen (applySettings with another port). */
+  const start = async (): Promise<{ port: number; url: string }> => {
+    if (!started) {
+      started = true;
+      await store.recoverInterrupted(describeInterrupted);
+      await applyRetention();
+      // Once, before any traffic: nothing is queued, so the count is complete.
+      const today = localMidnight(Date.now());
+      perDay.set(today, store.count({ since: today }));
+    }
+    const linker = createSessionLinker(store);
+    const created: ProxyServer = new ProxyServer({
+      config,
+      sink: {
+        insert: (rec) => {
+          countRequest(rec.startedAt);
+          store.insert(rec);
+        },
+        update: (id, patch) => store.update(id, patch),
+        linker,
+      },
+      onChange: (c) => {
+        for (const l of changeListeners) l(c);
+      },
+      hasListeners: () => changeListeners.size > 0,
+      isPaused: () => paused,
+      ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+    });
+    proxy = created;
+    try {
+      await listen(created);
+    } catch (err) {
+      proxy = null;
+      throw err;
+    }
+    error = null;
+    publishStatus();
+    // Load the tokenizer now, while idle: loading it on the first estimate would stall
+    // every live stream for ~150 ms.
+    preloadTokenizer().catch(() => undefined);
+    const bound = port ?? config.port;
+    return { port: bound, url: `http://${config.host}:${bound}` };
   };
 
   return {
     config,
     store,
-    async start() {
-      await store.recoverInterrupted(describeInterrupted);
-      await applyRetention();
-      // Once, before any traffic: nothing is queued, so the count is complete.
-      if (perDay.size === 0) {
-        const today = localMidnight(Date.now());
-        perDay.set(today, store.count({ since: today }));
-      }
-      const linker = createSessionLinker(store);
-      proxy = new ProxyServer({
-        config,
-        sink: {
-          insert: (rec) => {
-            countRequest(rec.startedAt);
-            store.insert(rec);
-          },
-          update: (id, patch) => store.update(id, patch),
-          linker,
-        },
-        onChange: (c) => {
-          for (const l of changeListeners) l(c);
-        },
-        hasListeners: () => changeListeners.size > 0,
-        isPaused: () => paused,
-        ...(options.dashboard ? { dashboard: options.dashboard } : {}),
-      });
-      try {
-        port = await proxy.listen();
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        error =
-          code === 'EADDRINUSE'
-            ? `port ${config.port} on ${config.host} is already in use (another Streamtap, or another program); ${options.portInUseHint ?? CLI_PORT_HINT}`
-            : code === 'EACCES'
-              ? `not allowed to listen on ${config.host}:${config.port}`
-              : `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`;
-        proxy = null;
-        publishStatus();
-        throw new PortInUseError(error);
-      }
-      error = null;
-      publishStatus();
-      // Load the tokenizer now, while idle: loading it on the first estimate would stall
-      // every live stream for ~150 ms.
-      preloadTokenizer().catch(() => undefined);
-      return { port, url: `http://${config.host}:${port}` };
-    },
+    start,
     async stop(opts = {}) {
       if (proxy) await proxy.close(opts);
       proxy = null;
@@ -196,7 +221,32 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     liveEvents(id) {
       return proxy?.liveEvents(id) ?? null;
     },
-    reconfigure(next) {
+    async applySettings(settings) {
+      // Checked whole before anything changes: an invalid value leaves the core as it was.
+      const next = resolveConfig({ ...settingsToConfig(settings), host: config.host, dbPath: config.dbPath });
+      if (started) {
+        if (proxy && port !== null) {
+          if (next.port !== port) {
+            try {
+              port = await proxy.rebind(next.port);
+            } catch (err) {
+              throw listenError(err, next.port);
+            }
+            config.port = next.port;
+            error = null;
+          }
+        } else {
+          // The start could not listen (its port was in use): try the new port.
+          const before = config.port;
+          config.port = next.port;
+          try {
+            await start();
+          } catch (err) {
+            config.port = before;
+            throw err;
+          }
+        }
+      } else config.port = next.port;
       // The proxy holds this very config object and reads it per request.
       const connectChanged = next.timeouts.connectMs !== config.timeouts.connectMs;
       config.upstreams = { ...next.upstreams };
@@ -204,6 +254,7 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       config.limits = { ...next.limits };
       config.retentionDays = next.retentionDays;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
+      publishStatus();
       // The settings are applied either way; a delete that fails now runs again at the
       // next start (and the store reports a failing disk through its status).
       applyRetention().catch(() => undefined);

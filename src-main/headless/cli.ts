@@ -256,13 +256,9 @@ async function serve(argv: string[]): Promise<void> {
       // Kept in the data folder so a tab left open survives a restart.
       tokenFile: path.join(defaultDataDir(), TOKEN_FILE),
       rotateToken: values['rotate-token'] === true,
-      // Saved settings apply to the running server at once, except the port: this
-      // process keeps the socket it was started on.
-      applySettings: async (s) => {
-        const running = core.status().port ?? config.port;
-        if (s.port !== running) throw new Error(`a running "streamtap serve" keeps its port; restart it with --port ${s.port}`);
-        core.reconfigure(s);
-      },
+      // Saved settings apply to the running server at once; a new port rebinds, and
+      // requests in flight on the old one finish there.
+      applySettings: (s) => core.applySettings(s),
     });
   }
   const { url } = await core.start();

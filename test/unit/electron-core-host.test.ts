@@ -1,7 +1,7 @@
 // The desktop app's core host, over a real core on a temporary database: a port in use
-// at start is reported in the status (not thrown), new settings restart the proxy on
-// the new port without losing a record, and settings that cannot be applied leave the
-// previous configuration running.
+// at start is reported in the status (not thrown), new settings apply in place (a new
+// port rebinds the proxy) without losing a record or a stream in flight, and settings
+// that cannot be applied leave the previous configuration running.
 
 import fs from 'node:fs';
 import net from 'node:net';
@@ -12,6 +12,9 @@ import type { LiveEvent } from '../../src-main/common/contract.js';
 import type { Settings } from '../../src-main/common/settings.js';
 import { currentSettings } from '../../src-main/core/api-model.js';
 import { configFromSettings, createCoreHost, type CoreHost } from '../../src-main/electron/core-host.js';
+import { startFakeUpstream } from '../fixtures/fake-upstream.js';
+import { openStream } from '../fixtures/streams.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 vi.mock('electron', () => ({}));
 
@@ -126,7 +129,40 @@ describe('core host', () => {
     expect(await proxiedRequest(port)).toBe(502);
   });
 
-  it('pushes coalesced live events for the running core, also after a swap', async () => {
+  it('a stream in flight across new timeouts, then a new port, completes and is recorded completed', async () => {
+    const fake = await startFakeUpstream();
+    try {
+      const port = await freePort();
+      const { host: h } = await makeHost(port, await freePort());
+      await h.start();
+      const upstreams = { openai: fake.url, anthropic: fake.url };
+      await h.handlers['settings.set']({ ...currentSettings(h.core()), upstreams });
+      const stream = await openStream(`http://127.0.0.1:${port}`, { chunks: 8, stallAfterEvents: 3, stallUntil: 'electron-settings', text: 'the desktop keeps it ' });
+      await fake.waitForStall('electron-settings');
+
+      const before = await h.handlers['settings.get']({});
+      const timeouts = { ...before.timeouts, headersMs: before.timeouts.headersMs + 1_000, idleMs: before.timeouts.idleMs + 1_000 };
+      await h.handlers['settings.set']({ ...before, timeouts });
+      const next = await freePort();
+      await h.handlers['settings.set']({ ...before, timeouts, port: next });
+      expect(await h.handlers['status.get']({})).toMatchObject({ listening: true, port: next, live: 1 });
+
+      fake.release('electron-settings');
+      const done = await stream.rest;
+      expect(done).toMatchObject({ broken: false });
+      expect(done.text).toContain('data: [DONE]');
+      const [rec] = await waitUntil('the stream to be recorded', async () => {
+        const list = await h.handlers['requests.list']({ filter: { outcome: ['completed'] }, limit: 10 });
+        return list.length === 1 ? list : null;
+      });
+      const full = await h.handlers['requests.get']({ id: rec!.id });
+      expect(full).toMatchObject({ outcome: 'completed', responseText: 'the desktop keeps it ' });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('pushes coalesced live events for the running core, also after a port change', async () => {
     const dead = await freePort();
     const port = await freePort();
     const { host: h, events } = await makeHost(port, dead);

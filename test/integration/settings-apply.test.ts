@@ -1,0 +1,82 @@
+// Settings apply in place (Core.applySettings, the one apply path of headless and the
+// desktop app): a stream in flight across a change of timeouts, then of the port,
+// finishes on the connection it started on and is recorded completed; the old port
+// takes no new connection, the new one takes the new requests.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createApiModel, currentSettings } from '../../src-main/core/api-model.js';
+import { openStream, portAcceptsConnections } from '../fixtures/streams.js';
+import { rawRequest, startHarness, type Harness } from './harness.js';
+import net from 'node:net';
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+it('headless settings.set: a stream in flight across new timeouts and a new port completes and is recorded completed', async () => {
+  h = await startHarness();
+  const settingsFile = path.join(h.dir, 'settings.json');
+  const api = createApiModel(h.core, { runtime: 'headless', settingsFile, applySettings: (s) => h!.core.applySettings(s) });
+  const oldPort = Number(new URL(h.url).port);
+
+  const stream = await openStream(h.url, { chunks: 8, stallAfterEvents: 3, stallUntil: 'across-settings', text: 'kept across the change ' });
+  await h.fake.waitForStall('across-settings');
+
+  const before = await api['settings.get']({});
+  const timeouts = { ...before.timeouts, idleMs: before.timeouts.idleMs + 1_000, connectMs: before.timeouts.connectMs + 1_000 };
+  await api['settings.set']({ ...before, timeouts });
+  expect(currentSettings(h.core).timeouts).toEqual(timeouts);
+  expect(h.core.status().port).toBe(oldPort);
+
+  const newPort = await freePort();
+  await api['settings.set']({ ...before, timeouts, port: newPort });
+  expect(api['status.get']({})).toMatchObject({ listening: true, port: newPort, problem: null });
+  expect(JSON.parse(fs.readFileSync(settingsFile, 'utf8'))).toMatchObject({ port: newPort, timeouts });
+  // The old port takes no new connection, while the stream on it goes on.
+  expect(await portAcceptsConnections(oldPort)).toBe(false);
+
+  h.fake.release('across-settings');
+  const done = await stream.rest;
+  expect(done.broken).toBe(false);
+  expect(done.text).toContain('data: [DONE]');
+  const [rec] = await h.waitForFinished(1);
+  expect(rec).toMatchObject({ outcome: 'completed', responseText: 'kept across the change ' });
+
+  // New requests go to the new port.
+  const res = await rawRequest(`http://127.0.0.1:${newPort}`, { method: 'GET', path: '/v1/models' });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+  const [, second] = await h.waitForFinished(2);
+  expect(second).toMatchObject({ path: '/v1/models', outcome: 'completed' });
+});
+
+it('a port that cannot be bound changes nothing: the error names it, the proxy stays where it was', async () => {
+  h = await startHarness();
+  const oldPort = Number(new URL(h.url).port);
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  try {
+    const before = currentSettings(h.core);
+    await expect(h.core.applySettings({ ...before, port: taken, retentionDays: 9 })).rejects.toThrow(new RegExp(`port ${taken} .*already in use`));
+    expect(currentSettings(h.core)).toEqual(before);
+    expect(h.core.status()).toMatchObject({ listening: true, port: oldPort, error: null });
+    const res = await rawRequest(h.url, { method: 'GET', path: '/v1/models' });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  } finally {
+    await new Promise<void>((r) => blocker.close(() => r()));
+  }
+});
