@@ -15,7 +15,8 @@ import { getSession, listSessions } from '../core/sessions.js';
 import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, ExportFormatSchema, SESSION_ENDINGS, type SessionEndingKind, type SessionFilter } from '../common/contract.js';
 import { OUTCOMES, type Outcome, type RecordFilter, type RequestSummary } from '../common/record.js';
 import { EXPORT_WRITERS } from '../core/export/writers.js';
-import { startDashboard, TOKEN_FILE } from './dashboard-server.js';
+import { createDashboardHandler, type DashboardHandler } from './dashboard/index.js';
+import { TOKEN_FILE } from './dashboard/guard.js';
 import { SESSIONS_FORMAT_VERSION, sessionJson, sessionStory, sessionTableEntry, type SessionsJson } from './sessions-output.js';
 
 class UsageError extends Error {}
@@ -243,7 +244,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   const config = resolveConfig(partial);
 
-  let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
+  let dashboard: DashboardHandler | null = null;
   const core = createCore(config, {
     dashboard: (req, res) => {
       if (dashboard) dashboard.handle(req, res);
@@ -251,7 +252,7 @@ async function serve(argv: string[]): Promise<void> {
     },
   });
   if (!values['no-dashboard']) {
-    dashboard = await startDashboard(core, {
+    dashboard = createDashboardHandler(core, {
       settingsFile,
       // Kept in the data folder so a tab left open survives a restart.
       tokenFile: path.join(defaultDataDir(), TOKEN_FILE),

@@ -13,7 +13,7 @@ import type { Settings } from '../../src-main/common/settings.js';
 import type { RequestSummary } from '../../src-main/common/record.js';
 import { resolveConfig } from '../../src-main/core/config.js';
 import { createCore, type Core } from '../../src-main/core/create-core.js';
-import { startDashboard, type DashboardServer } from '../../src-main/headless/dashboard-server.js';
+import { createDashboardHandler, type DashboardHandler } from '../../src-main/headless/dashboard/index.js';
 import type { RecordChange } from '../../src-main/core/recorder/recording.js';
 import { scenarioHeader, startFakeUpstream, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 
@@ -26,9 +26,9 @@ interface Reply {
 let dir: string;
 let fake: FakeUpstream;
 let core: Core;
-let dashboard: DashboardServer;
+let dashboard: DashboardHandler;
 /** what the proxy hands /__streamtap/… to; a test may swap it */
-let mounted: DashboardServer | null = null;
+let mounted: DashboardHandler | null = null;
 let port: number;
 let base: string;
 let settingsFile: string;
@@ -214,7 +214,7 @@ beforeAll(async () => {
       else res.writeHead(404).end();
     },
   });
-  dashboard = await startDashboard(core, { rendererDir, settingsFile });
+  dashboard = createDashboardHandler(core, { rendererDir, settingsFile });
   mounted = dashboard;
   core.onChange((c) => changes.push(c));
   const started = await core.start();
@@ -271,7 +271,7 @@ describe('the dashboard URL and the page', () => {
   });
 
   it('says to run the build when the renderer is missing', async () => {
-    const missing = await startDashboard(core, { rendererDir: path.join(dir, 'no-such-build'), settingsFile });
+    const missing = createDashboardHandler(core, { rendererDir: path.join(dir, 'no-such-build'), settingsFile });
     mounted = missing;
     try {
       const r = await request('GET', '/__streamtap/');
@@ -483,7 +483,7 @@ describe('the channels over HTTP', () => {
     fs.writeFileSync(file, JSON.stringify({ retentionDays: 7 }));
     let fail = true;
     const applied: Settings[] = [];
-    const withApply = await startDashboard(core, {
+    const withApply = createDashboardHandler(core, {
       rendererDir: path.join(dir, 'renderer'),
       settingsFile: file,
       applySettings: async (s) => {
@@ -574,7 +574,7 @@ describe('the live event stream', () => {
   });
 
   it('is ended by close()', async () => {
-    const second = await startDashboard(core, { rendererDir: path.join(dir, 'renderer'), settingsFile });
+    const second = createDashboardHandler(core, { rendererDir: path.join(dir, 'renderer'), settingsFile });
     mounted = second;
     try {
       const r = await readSse(`/__streamtap/api/events?token=${second.token}`, () => false, {

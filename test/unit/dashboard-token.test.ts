@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadDashboardToken } from '../../src-main/headless/dashboard-server.js';
+import { loadDashboardToken } from '../../src-main/headless/dashboard/guard.js';
 
 describe('the dashboard token kept in the data folder', () => {
   let dir: string;
