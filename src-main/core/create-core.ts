@@ -1,12 +1,22 @@
-// createCore(config) -> { start, stop, store, onChange, onStatus }: the proxy, the
-// recorder and the store wired together. The Electron shell and the headless CLI are
-// thin layers over this; nothing here knows which one is running it.
+// createCore(config) -> { start, stop, api, live }: the proxy, the recorder and the
+// store wired together, and the core's only public surface. `api` is every contract
+// channel (export included, as an async iterable of bytes), `live` the pushed changes
+// with sequence numbers. The Electron shell, the headless CLI and the dashboard server
+// are thin layers over it: they decide where the bytes go, never what is in them, and
+// none of them sees the store. Nothing here knows which shell is running it.
+//
+// Inside core/ the same wiring is the CoreEngine (the store, the proxy, the counters),
+// which the API model and the live feed are built over.
 
+import path from 'node:path';
+import type { AppStatus, LiveEvent } from '../common/contract.js';
 import type { RawEvent, RequestRecord } from '../common/record.js';
 import type { Settings } from '../common/settings.js';
 import { resolveConfig, type CoreConfig } from './config.js';
-import { settingsToConfig } from './settings.js';
+import { SETTINGS_FILE, settingsToConfig } from './settings.js';
 import { openStore, type Store, type StoreStatus } from './db/store.js';
+import { buildAppStatus, createApiModel, createReadApi, type ApiModel, type ReadApi } from './api-model.js';
+import { createLiveFeed, type LiveFeedOptions } from './live-feed.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
@@ -31,11 +41,42 @@ export interface CoreOptions {
   /** how the shell lets its user pick another port, added to the "port in use" error;
    * the default is the headless CLI's flag */
   portInUseHint?: string;
+  /** the runtime the status reports; default 'headless' */
+  runtime?: AppStatus['runtime'];
+  /** the settings file `settings.set` writes; default settings.json beside the database */
+  settingsFile?: string;
 }
 
 export const CLI_PORT_HINT = 'choose another with --port';
 
+/** What the live source pushes to: a window (IPC), a browser (SSE), a test. */
+export interface CoreLive {
+  /** Every record change and status change, coalesced (at most one push of each per
+   * interval). Each `records` and `status` event carries `seq`: every change the core
+   * emits takes the next number, and requests.list answers with the seq it reflects,
+   * so a listener applies a change exactly once. Returns the unsubscribe function. */
+  subscribe(listener: (event: LiveEvent) => void, opts?: Pick<LiveFeedOptions, 'intervalMs' | 'onError'>): () => void;
+  /** the status now, as the live event a new listener starts from */
+  status(): Extract<LiveEvent, { type: 'status' }>;
+}
+
 export interface Core {
+  start(): Promise<{ port: number; url: string }>;
+  /** Stops accepting at once; with `drainMs`, lets requests in flight finish for up to
+   * that long (or until `signal` aborts), then records the rest `interrupted` and closes
+   * the store. `flushTimeoutMs` bounds the wait for the store's last write, so a shell's
+   * quit timer can fire. */
+  stop(opts?: { drainMs?: number; signal?: AbortSignal; flushTimeoutMs?: number }): Promise<void>;
+  readonly api: ApiModel;
+  readonly live: CoreLive;
+  /** Writes what is queued now, synchronously, waiting at most `timeoutMs` (an OS
+   * session end, where the process is killed as soon as the handler returns). True when
+   * nothing is left queued. */
+  flushNow(timeoutMs: number): boolean;
+}
+
+/** The wiring inside core/: what the API model and the live feed are built over. */
+export interface CoreEngine {
   readonly config: CoreConfig;
   readonly store: Store;
   start(): Promise<{ port: number; url: string }>;
@@ -57,9 +98,15 @@ export interface Core {
    * one lets its requests finish, then closes). A port that cannot be bound rejects
    * with PortInUseError and changes nothing; a core whose start failed tries to listen. */
   applySettings(settings: Settings): Promise<void>;
-  onChange(listener: (change: RecordChange) => void): () => void;
+  /** every record change, with its sequence number (see CoreLive) */
+  onChange(listener: (change: RecordChange, seq: number) => void): () => void;
   onStatus(listener: (status: CoreStatus) => void): () => void;
+  /** the sequence number of the latest change emitted */
+  seq(): number;
 }
+
+export { StoreOpenError } from './db/store.js';
+export { resolveNativeBinding } from './db/native-binding.js';
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
@@ -88,6 +135,47 @@ export function localMidnight(now: number): number {
 }
 
 export function createCore(config: CoreConfig, options: CoreOptions = {}): Core {
+  return coreOver(createEngine(config, options), options);
+}
+
+/** The public surface over an engine (createCore; tests that need the engine itself). */
+export function coreOver(engine: CoreEngine, options: CoreOptions = {}): Core {
+  const { config } = engine;
+  const runtime = options.runtime ?? 'headless';
+  const api = createApiModel(engine, {
+    runtime,
+    settingsFile: options.settingsFile ?? path.join(path.dirname(config.dbPath), SETTINGS_FILE),
+  });
+  return {
+    start: () => engine.start(),
+    stop: (opts) => engine.stop(opts),
+    api,
+    live: {
+      subscribe: (listener, opts = {}) => createLiveFeed(engine, listener, { ...opts, runtime }),
+      status: () => ({ type: 'status', seq: engine.seq(), status: buildAppStatus(engine, runtime) }),
+    },
+    flushNow: (timeoutMs) => engine.store.flush(timeoutMs),
+  };
+}
+
+/** An api over an existing database, for the CLI's reading commands. */
+export interface ReadOnlyCore {
+  readonly dbPath: string;
+  readonly api: ReadApi;
+  close(): void;
+}
+
+/** Opens an existing database read-only: it never creates, migrates or writes the file
+ * (a StoreOpenError says why not), works beside the recorder writing to it, and starts
+ * no proxy. */
+export function openReadOnlyCore(dbPath: string): ReadOnlyCore {
+  const store = openStore({ path: dbPath, readOnly: true });
+  // Nothing changes under this process's eyes: no live changes, nothing in flight.
+  const api = createReadApi({ store, seq: () => 0, liveEvents: () => null });
+  return { dbPath, api, close: () => store.close() };
+}
+
+export function createEngine(config: CoreConfig, options: CoreOptions = {}): CoreEngine {
   const store = openStore({
     path: config.dbPath,
     // With checkpoints every 200 ms, a crash loses at most ~250 ms of a stream.
@@ -98,7 +186,8 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     ...(options.migrationsFolder ? { migrationsFolder: options.migrationsFolder } : {}),
   });
-  const changeListeners = new Set<(c: RecordChange) => void>();
+  const changeListeners = new Set<(c: RecordChange, seq: number) => void>();
+  let seq = 0;
   const statusListeners = new Set<(s: CoreStatus) => void>();
   let paused = false;
   let port: number | null = null;
@@ -177,7 +266,8 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
         linker,
       },
       onChange: (c) => {
-        for (const l of changeListeners) l(c);
+        seq++;
+        for (const l of changeListeners) l(c, seq);
       },
       hasListeners: () => changeListeners.size > 0,
       isPaused: () => paused,
@@ -267,5 +357,6 @@ export function createCore(config: CoreConfig, options: CoreOptions = {}): Core 
       statusListeners.add(listener);
       return () => statusListeners.delete(listener);
     },
+    seq: () => seq,
   };
 }

@@ -1,15 +1,13 @@
-// Holds the desktop app's core for its whole run. New settings apply to it in place,
-// the way headless applies them (Core.applySettings): a stream in flight finishes with
-// the settings it started with, and only a new port rebinds the proxy. IPC is
-// registered once, against `handlers`.
+// Holds the desktop app's core for its whole run. New settings (settings.set) apply to
+// it in place, the way headless applies them: a stream in flight finishes with the
+// settings it started with, and only a new port rebinds the proxy. IPC is registered
+// once, against `handlers`: the core's api, with the save dialog as export.run.
 
-import { CHANNEL_NAMES, type AppStatus, type ChannelName, type Handlers, type LiveEvent } from '../common/contract.js';
-import { buildAppStatus, createApiModel, type ApiModel } from '../core/api-model.js';
+import type { AppStatus, Handlers, LiveEvent } from '../common/contract.js';
 import { resolveConfig, type CoreConfig } from '../core/config.js';
 import { createCore, PortInUseError, type Core, type CoreOptions } from '../core/create-core.js';
-import { createLiveFeed } from '../core/live-feed.js';
 import { settingsToConfig } from '../core/settings.js';
-import type { Settings, SettingsFile } from '../common/settings.js';
+import type { SettingsFile } from '../common/settings.js';
 
 export interface CoreHostOptions {
   settingsFile: string;
@@ -25,15 +23,12 @@ export interface CoreHostOptions {
 }
 
 export interface CoreHost {
-  /** every contract channel, bound to whichever core is running */
+  /** every contract channel: the core's api, and the save dialog as export.run */
   readonly handlers: Handlers;
   core(): Core;
   status(): AppStatus;
   /** starts the proxy; a port in use does not throw: the status carries the problem */
   start(): Promise<AppStatus>;
-  /** applies these settings to the running core in place (Core.applySettings); on
-   * failure nothing changes and the error is rethrown */
-  applySettings(settings: Settings): Promise<void>;
   /** `flushTimeoutMs` bounds the store's final write (see Core.stop) */
   stop(opts?: { flushTimeoutMs?: number }): Promise<void>;
   /** writes what is queued now, synchronously, waiting at most `timeoutMs`: for an OS
@@ -52,35 +47,29 @@ export function configFromSettings(settings: SettingsFile, dbPath: string): Core
 
 export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions): CoreHost {
   const makeCore = opts.createCore ?? createCore;
-  const core = makeCore(initialConfig, { portInUseHint: DESKTOP_PORT_HINT, ...opts.coreOptions });
+  const core = makeCore(initialConfig, {
+    portInUseHint: DESKTOP_PORT_HINT,
+    runtime: 'electron',
+    settingsFile: opts.settingsFile,
+    ...opts.coreOptions,
+  });
   let stopped = false;
 
-  const status = (): AppStatus => buildAppStatus(core, 'electron');
+  const status = (): AppStatus => core.api['status.get']({});
 
-  async function applySettings(settings: Settings): Promise<void> {
-    if (stopped) throw new Error('Streamtap is shutting down');
-    // The core checks the settings whole and changes nothing when they cannot apply.
-    await core.applySettings(settings);
-  }
-
-  const model: ApiModel = createApiModel(core, { runtime: 'electron', settingsFile: opts.settingsFile, applySettings });
-  let stopFeed = createLiveFeed(core, opts.push, {
-    runtime: 'electron',
-    getStatus: status,
+  let stopFeed = core.live.subscribe(opts.push, {
     ...(opts.liveIntervalMs !== undefined ? { intervalMs: opts.liveIntervalMs } : {}),
     onError: (err) => opts.onError?.('live feed', err),
   });
 
-  const handlers = Object.fromEntries(
-    CHANNEL_NAMES.map((name: ChannelName) => [
-      name,
-      (args: unknown) => {
-        if (name === 'export.run') return opts.exportRun(args as Parameters<Handlers['export.run']>[0]);
-        const handler = model[name] as (a: unknown) => unknown;
-        return handler(args);
-      },
-    ]),
-  ) as Handlers;
+  const handlers: Handlers = {
+    ...core.api,
+    'settings.set': (settings) => {
+      if (stopped) throw new Error('Streamtap is shutting down');
+      return core.api['settings.set'](settings);
+    },
+    'export.run': (args) => opts.exportRun(args),
+  };
 
   return {
     handlers,
@@ -95,7 +84,6 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
       }
       return status();
     },
-    applySettings,
     async stop(stopOpts) {
       if (stopped) return;
       stopped = true;
@@ -104,7 +92,7 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
       await core.stop(stopOpts);
     },
     flushNow(timeoutMs) {
-      return core.store.flush(timeoutMs);
+      return core.flushNow(timeoutMs);
     },
   };
 }

@@ -21,6 +21,8 @@ export interface Harness {
   anthropic(scenario?: Scenario): Anthropic;
   /** resolves with the record once `n` requests have finished (in finish order) */
   waitForFinished(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
+  /** the number of records in the database (what a list of everything would count) */
+  count(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -41,16 +43,21 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
   const core = createCore(config);
   const finished: RequestSummary[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
-  core.onChange((c) => {
-    if (c.type !== 'finished') return;
-    finished.push(c.summary);
-    for (const w of waiters.slice()) {
-      if (finished.length >= w.n) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
+  // Through the core's live source, pushed as soon as possible: a finish is never
+  // coalesced away, and each comes once.
+  core.live.subscribe(
+    (ev) => {
+      if (ev.type !== 'records') return;
+      for (const c of ev.changes) if (c.kind === 'finished') finished.push(c.summary);
+      for (const w of waiters.slice()) {
+        if (finished.length >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
       }
-    }
-  });
+    },
+    { intervalMs: 0 },
+  );
   const { url } = await core.start();
   return {
     core,
@@ -75,11 +82,16 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
           });
         });
       }
-      return finished.slice(0, n).map((s) => {
-        const rec = core.store.get(s.id);
-        if (!rec) throw new Error(`record ${s.id} not in the store`);
-        return rec;
-      });
+      return Promise.all(
+        finished.slice(0, n).map(async (s) => {
+          const rec = await core.api['requests.get']({ id: s.id });
+          if (!rec) throw new Error(`record ${s.id} not in the store`);
+          return rec;
+        }),
+      );
+    },
+    async count() {
+      return (await core.api['requests.summary']({ filter: {} })).requests;
     },
     async close() {
       await core.stop();

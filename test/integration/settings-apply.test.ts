@@ -1,12 +1,11 @@
-// Settings apply in place (Core.applySettings, the one apply path of headless and the
-// desktop app): a stream in flight across a change of timeouts, then of the port,
+// Settings apply in place (settings.set on the core's api, the one apply path of
+// headless and the desktop app): a stream in flight across a change of timeouts, then of the port,
 // finishes on the connection it started on and is recorded completed; the old port
 // takes no new connection, the new one takes the new requests.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createApiModel, currentSettings } from '../../src-main/core/api-model.js';
 import { openStream, portAcceptsConnections } from '../fixtures/streams.js';
 import { rawRequest, startHarness, type Harness } from './harness.js';
 import net from 'node:net';
@@ -28,7 +27,7 @@ async function freePort(): Promise<number> {
 it('headless settings.set: a stream in flight across new timeouts and a new port completes and is recorded completed', async () => {
   h = await startHarness();
   const settingsFile = path.join(h.dir, 'settings.json');
-  const api = createApiModel(h.core, { runtime: 'headless', settingsFile, applySettings: (s) => h!.core.applySettings(s) });
+  const api = h.core.api;
   const oldPort = Number(new URL(h.url).port);
 
   const stream = await openStream(h.url, { chunks: 8, stallAfterEvents: 3, stallUntil: 'across-settings', text: 'kept across the change ' });
@@ -37,8 +36,8 @@ it('headless settings.set: a stream in flight across new timeouts and a new port
   const before = await api['settings.get']({});
   const timeouts = { ...before.timeouts, idleMs: before.timeouts.idleMs + 1_000, connectMs: before.timeouts.connectMs + 1_000 };
   await api['settings.set']({ ...before, timeouts });
-  expect(currentSettings(h.core).timeouts).toEqual(timeouts);
-  expect(h.core.status().port).toBe(oldPort);
+  expect((await api['settings.get']({})).timeouts).toEqual(timeouts);
+  expect(api['status.get']({}).port).toBe(oldPort);
 
   const newPort = await freePort();
   await api['settings.set']({ ...before, timeouts, port: newPort });
@@ -69,10 +68,10 @@ it('a port that cannot be bound changes nothing: the error names it, the proxy s
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
   const taken = (blocker.address() as net.AddressInfo).port;
   try {
-    const before = currentSettings(h.core);
-    await expect(h.core.applySettings({ ...before, port: taken, retentionDays: 9 })).rejects.toThrow(new RegExp(`port ${taken} .*already in use`));
-    expect(currentSettings(h.core)).toEqual(before);
-    expect(h.core.status()).toMatchObject({ listening: true, port: oldPort, error: null });
+    const before = await h.core.api['settings.get']({});
+    await expect(h.core.api['settings.set']({ ...before, port: taken, retentionDays: 9 })).rejects.toThrow(new RegExp(`port ${taken} .*already in use`));
+    expect(await h.core.api['settings.get']({})).toEqual(before);
+    expect(h.core.api['status.get']({})).toMatchObject({ listening: true, port: oldPort, problem: null });
     const res = await rawRequest(h.url, { method: 'GET', path: '/v1/models' });
     expect(res.status).toBe(200);
     await res.arrayBuffer();

@@ -27,7 +27,7 @@ import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-i
 import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type ForwardRequest, type Forwarding } from './forwarder.js';
 import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
-import { DASHBOARD_PREFIX } from '../../common/routes.js';
+import { API_ROUTES, DASHBOARD_PREFIX } from '../../common/routes.js';
 
 
 export type SideHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -76,10 +76,9 @@ export class ProxyServer {
   /** servers left behind by rebind(): they accept nothing new and close once the
    * proxied requests they carry have finished */
   private readonly retiring = new Map<http.Server, Promise<void>>();
-  /** proxied requests in flight per server (dashboard requests are not counted: an
-   * event stream would hold a retiring server open forever) */
+  /** requests in flight per server, the dashboard's calls included (the one that moved
+   * the port is answered on the old one); not its event streams, which never finish */
   private readonly inFlightOn = new Map<http.Server, number>();
-  private readonly serverOfSocket = new WeakMap<object, http.Server>();
   private dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
   private readonly live = new Set<Recording>();
   private ticker: NodeJS.Timeout | null = null;
@@ -103,6 +102,7 @@ export class ProxyServer {
 
   private createServer(): http.Server {
     const server = http.createServer({ requestTimeout: 0, keepAlive: true, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+      if ((req.url ?? '').split('?', 1)[0] !== API_ROUTES.events) this.holdOpen(server, res);
       this.handle(req, res).catch((err: unknown) => {
         // Never let a bug in recording take the proxy down; the client gets an error.
         if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { message: `Streamtap internal error: ${errorMessage(err)}`, type: 'streamtap_error' } }));
@@ -118,7 +118,6 @@ export class ProxyServer {
     // One more than the limit, so checkDoor() can tell too many headers from just enough
     // (past it Node drops the rest without a word).
     server.maxHeadersCount = MAX_HEADER_COUNT + 1;
-    server.on('connection', (socket) => this.serverOfSocket.set(socket, server));
     server.on('upgrade', (req, socket) => this.refuseUpgrade(req, socket));
     server.on('clientError', (err: Error & { code?: string }, socket) => {
       // Headers over MAX_HEADER_BYTES: 431 says which limit was crossed; anything else
@@ -172,8 +171,9 @@ export class ProxyServer {
   /**
    * Moves to another port without losing a request: a new server listens on `port`
    * (rejecting as listen() does, with the old one untouched), then the old one stops
-   * accepting, lets the proxied requests it carries finish with the settings they
-   * started with, and closes (its idle and dashboard connections with it).
+   * accepting, lets the requests it carries finish (proxied ones with the settings they
+   * started with, and the call that asked for the move is answered there), and closes,
+   * its idle connections and dashboard event streams with it.
    */
   async rebind(port: number): Promise<number> {
     if (this.stopping) throw new Error('the proxy is stopping');
@@ -250,15 +250,21 @@ export class ProxyServer {
     await this.dispatcher.destroy().catch(() => undefined);
   }
 
-  private requestClosed(server: http.Server | undefined): void {
+  private requestClosed(): void {
     this.inFlight--;
-    if (server) {
+    if (this.inFlight === 0) this.onIdle?.();
+  }
+
+  /** Counts a request against its server until its response closes: a server left
+   * behind by rebind() closes with its last one (its idle sockets and event streams
+   * with it). */
+  private holdOpen(server: http.Server, res: ServerResponse): void {
+    this.inFlightOn.set(server, (this.inFlightOn.get(server) ?? 0) + 1);
+    res.once('close', () => {
       const left = (this.inFlightOn.get(server) ?? 1) - 1;
       this.inFlightOn.set(server, left);
-      // A server left behind by rebind() closes with its last proxied request.
       if (left === 0 && this.retiring.has(server)) server.closeAllConnections();
-    }
-    if (this.inFlight === 0) this.onIdle?.();
+    });
   }
 
   private begin(req: IncomingMessage, route: RouteResult, t0: number, startedAt: number): Recording {
@@ -322,9 +328,7 @@ export class ProxyServer {
       return;
     }
     this.inFlight++;
-    const server = this.serverOfSocket.get(req.socket);
-    if (server) this.inFlightOn.set(server, (this.inFlightOn.get(server) ?? 0) + 1);
-    res.once('close', () => this.requestClosed(server));
+    res.once('close', () => this.requestClosed());
     if (this.opts.isPaused?.()) {
       await this.passThroughUnrecorded(req, res, route);
       return;
