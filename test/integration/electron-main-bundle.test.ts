@@ -236,7 +236,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
       'the row over IPC',
       async () => {
         const reply = await list({ senderFrame: win.webContents.mainFrame }, { filter: {}, limit: 10 });
-        rows = (reply as { ok: boolean; result: typeof rows }).result ?? [];
+        rows = (reply as { ok: boolean; result?: { seq: number; records: typeof rows } }).result?.records ?? [];
         return rows.length === 1;
       },
       { timeoutMs: 10_000, detail: appState },
