@@ -48,9 +48,10 @@ const config = {
     '!node_modules/better-sqlite3/src/**',
     // Bundled into the renderer by Vite; the main process never loads them.
     '!node_modules/{react,react-dom,scheduler,zustand,@tanstack}/**',
-    // The main bundle imports the tokenizer's ESM build only (its encodings carry their
-    // own ranks): not its CommonJS copy, browser bundles, sources or raw data (40 MB).
-    '!node_modules/gpt-tokenizer/{cjs,dist,src,data}/**',
+    // The tokenizer's worker thread requires its CommonJS build (an eval'd CommonJS
+    // worker, as the store's writer, which loads from app.asar): not its ESM copy,
+    // browser bundles, sources or raw data (the encodings carry their own ranks; 45 MB).
+    '!node_modules/gpt-tokenizer/{esm,dist,src,data}/**',
   ],
   asar: true,
   // Anything native that is still in the app is loaded from outside the archive.

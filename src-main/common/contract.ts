@@ -195,6 +195,8 @@ export interface AppStatus {
   /** a problem the user must see (port in use, store degraded), else null */
   problem: string | null;
   dbPath: string;
+  /** bytes the database takes on disk (the file and its WAL) */
+  dbBytes: number;
   runtime: 'electron' | 'headless';
 }
 

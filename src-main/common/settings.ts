@@ -40,9 +40,12 @@ const port = z.number().int().min(1).max(65535);
 const upstreams = z.record(z.string().max(64), z.string().max(2000));
 /** records older than this many days are deleted (0 = keep forever) */
 const retentionDays = z.number().int().min(0);
+/** the oldest records are deleted while the database (file + WAL) is larger than this
+ * many MiB (0 = no limit) */
+const retentionMaxMiB = z.number().int().min(0);
 
 /** Every setting, as the Settings view edits them and settings.get/set carry them. */
-export const SettingsSchema = z.object({ port, upstreams, timeouts: TimeoutsSchema, limits: LimitsSchema, retentionDays }).strict();
+export const SettingsSchema = z.object({ port, upstreams, timeouts: TimeoutsSchema, limits: LimitsSchema, retentionDays, retentionMaxMiB }).strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
 /** The settings file: the same settings, each optional. */
@@ -53,6 +56,7 @@ export const SettingsFileSchema = z
     timeouts: TimeoutsSchema.partial().optional(),
     limits: LimitsSchema.partial().optional(),
     retentionDays: retentionDays.optional(),
+    retentionMaxMiB: retentionMaxMiB.optional(),
   })
   .strict();
 export type SettingsFile = z.infer<typeof SettingsFileSchema>;

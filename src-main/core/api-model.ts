@@ -98,6 +98,7 @@ export function buildAppStatus(core: CoreEngine, runtime: AppStatus['runtime'], 
     droppedWrites: store.dropped,
     problem,
     dbPath: core.config.dbPath,
+    dbBytes: core.store.sizeOnDisk(),
     runtime,
   };
 }
@@ -113,6 +114,7 @@ export function currentSettings(core: CoreEngine): Settings {
     timeouts: { ...c.timeouts },
     limits: { ...c.limits },
     retentionDays: c.retentionDays,
+    retentionMaxMiB: c.retentionMaxMiB,
   };
 }
 

@@ -22,8 +22,10 @@ export interface CoreConfig {
   limits: Limits;
   /** how often partial content of a live stream is checkpointed to the store */
   checkpointMs: number;
-  /** records older than this many days are deleted at start (0 = keep forever) */
+  /** records older than this many days are deleted (0 = keep forever) */
   retentionDays: number;
+  /** the database is kept under this many MiB, oldest records deleted first (0 = no limit) */
+  retentionMaxMiB: number;
   /** the largest request body forwarded, in bytes on the wire; a larger one gets 413 */
   maxRequestBytes: number;
 }
@@ -121,6 +123,7 @@ export function resolveConfig(partial: Partial<CoreConfig> & { dbPath: string })
     limits: { ...DEFAULT_LIMITS, ...partial.limits },
     checkpointMs: partial.checkpointMs ?? 200,
     retentionDays: partial.retentionDays ?? 0,
+    retentionMaxMiB: partial.retentionMaxMiB ?? 0,
     maxRequestBytes: partial.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
   };
   if (!Number.isInteger(config.maxRequestBytes) || config.maxRequestBytes < 1024) {
@@ -128,6 +131,9 @@ export function resolveConfig(partial: Partial<CoreConfig> & { dbPath: string })
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`port must be an integer from 0 to 65535, got ${String(partial.port)}`);
+  }
+  for (const key of ['retentionDays', 'retentionMaxMiB'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 0) throw new ConfigError(`${key} must be a whole number, 0 or more, got ${String(config[key])}`);
   }
   for (const [name, url] of Object.entries(config.upstreams)) validateUpstream(name, url);
   for (const [key, value] of Object.entries(config.timeouts)) {

@@ -14,13 +14,13 @@ import type { RawEvent, RequestRecord } from '../common/record.js';
 import type { Settings } from '../common/settings.js';
 import { resolveConfig, type CoreConfig } from './config.js';
 import { SETTINGS_FILE, settingsToConfig } from './settings.js';
-import { openStore, type Store, type StoreStatus } from './db/store.js';
+import { openStore, type RetentionResult, type Store, type StoreStatus } from './db/store.js';
 import { buildAppStatus, createApiModel, createReadApi, type ApiModel, type ReadApi } from './api-model.js';
 import { createLiveFeed, type LiveFeedOptions } from './live-feed.js';
 import { ProxyServer, type SideHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
-import { preloadTokenizer } from './recorder/tokens.js';
+import type { TokenEstimator } from './recorder/token-estimator.js';
 import { createSessionLinker } from './sessions/linker.js';
 
 export interface CoreStatus {
@@ -45,9 +45,15 @@ export interface CoreOptions {
   runtime?: AppStatus['runtime'];
   /** the settings file `settings.set` writes; default settings.json beside the database */
   settingsFile?: string;
+  /** counts output tokens of answers without usage (default: the process's worker,
+   * started on first need) */
+  estimator?: TokenEstimator;
 }
 
 export const CLI_PORT_HINT = 'choose another with --port';
+
+/** How often retention runs while Streamtap records (the database grows with traffic). */
+export const RETENTION_INTERVAL_MS = 10 * 60_000;
 
 /** What the live source pushes to: a window (IPC), a browser (SSE), a test. */
 export interface CoreLive {
@@ -100,6 +106,9 @@ export interface CoreEngine {
   applySettings(settings: Settings): Promise<void>;
   /** every record change, with its sequence number (see CoreLive) */
   onChange(listener: (change: RecordChange, seq: number) => void): () => void;
+  /** Runs retention now (it also runs at start, on applySettings and every
+   * RETENTION_INTERVAL_MS); resolves when this run is done. */
+  applyRetention(): Promise<RetentionResult>;
   onStatus(listener: (status: CoreStatus) => void): () => void;
   /** the sequence number of the latest change emitted */
   seq(): number;
@@ -240,8 +249,15 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
       throw e;
     }
   };
-  const applyRetention = async () => {
-    if (config.retentionDays > 0) await store.deleteOlderThan(Date.now() - config.retentionDays * 86_400_000);
+  let retentionTimer: NodeJS.Timeout | null = null;
+  const applyRetention = async (): Promise<RetentionResult> => {
+    const result = await store.applyRetention({
+      olderThan: config.retentionDays > 0 ? Date.now() - config.retentionDays * 86_400_000 : null,
+      maxBytes: config.retentionMaxMiB > 0 ? config.retentionMaxMiB * 1024 * 1024 : null,
+    });
+    // The status carries the database's size.
+    if (result.deleted > 0) publishStatus();
+    return result;
   };
 
   /** Starts recording; again after a failed listen (applySettings with another port). */
@@ -249,10 +265,15 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
     if (!started) {
       started = true;
       await store.recoverInterrupted(describeInterrupted);
-      await applyRetention();
       // Once, before any traffic: nothing is queued, so the count is complete.
       const today = localMidnight(Date.now());
       perDay.set(today, store.count({ since: today }));
+      // In the background, batch by batch on the writer thread: never in the way of
+      // the first requests. (A run never rejects; the catch is for a status listener
+      // that throws, which must not become an unhandled rejection.)
+      void applyRetention().catch(() => undefined);
+      retentionTimer = setInterval(() => void applyRetention().catch(() => undefined), RETENTION_INTERVAL_MS);
+      retentionTimer.unref();
     }
     const linker = createSessionLinker(store);
     const created: ProxyServer = new ProxyServer({
@@ -272,6 +293,7 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
       hasListeners: () => changeListeners.size > 0,
       isPaused: () => paused,
       ...(options.dashboard ? { dashboard: options.dashboard } : {}),
+      ...(options.estimator ? { estimator: options.estimator } : {}),
     });
     proxy = created;
     try {
@@ -282,9 +304,6 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
     }
     error = null;
     publishStatus();
-    // Load the tokenizer now, while idle: loading it on the first estimate would stall
-    // every live stream for ~150 ms.
-    preloadTokenizer().catch(() => undefined);
     const bound = port ?? config.port;
     return { port: bound, url: `http://${config.host}:${bound}` };
   };
@@ -294,6 +313,8 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
     store,
     start,
     async stop(opts = {}) {
+      if (retentionTimer) clearInterval(retentionTimer);
+      retentionTimer = null;
       if (proxy) await proxy.close(opts);
       proxy = null;
       port = null;
@@ -324,6 +345,8 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
             }
             config.port = next.port;
             error = null;
+            // The status carries the port (the tray, the Setup view's snippets).
+            publishStatus();
           }
         } else {
           // The start could not listen (its port was in use): try the new port.
@@ -343,12 +366,13 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
       config.timeouts = { ...next.timeouts };
       config.limits = { ...next.limits };
       config.retentionDays = next.retentionDays;
+      config.retentionMaxMiB = next.retentionMaxMiB;
       if (connectChanged) proxy?.setConnectTimeout(next.timeouts.connectMs);
-      publishStatus();
-      // The settings are applied either way; a delete that fails now runs again at the
-      // next start (and the store reports a failing disk through its status).
-      applyRetention().catch(() => undefined);
+      // The settings are applied either way; a delete that fails runs again at the next
+      // round (and the store reports a failing disk through its status).
+      void applyRetention().catch(() => undefined);
     },
+    applyRetention,
     onChange(listener) {
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);

@@ -6,7 +6,7 @@
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SessionDetail, SessionFilter, SessionSummary, SessionTurn, TurnAttempt, TurnAttempts, TurnContext } from '../common/contract.js';
-import type { RequestSummary, Usage } from '../common/record.js';
+import type { ApiKind, RequestSummary, Usage } from '../common/record.js';
 import type { SessionLedgerRow, Store } from './db/store.js';
 import { contextWindow, costUsd, type ModelRef } from './sessions/catalog.js';
 import { contextRefusal } from './sessions/context-limit.js';
@@ -35,10 +35,18 @@ interface TurnOrder {
   index: Map<string, number>;
 }
 
+/** A session's turns are its conversation requests (chat, responses, messages): a models
+ * list, a count_tokens or a file upload beside them is one of its requests, not a turn
+ * of the story. A session of side requests only has those as its turns. */
+function turnRows<T extends { api: ApiKind }>(rows: readonly T[]): readonly T[] {
+  const conversation = rows.filter((r) => isConversationApi(r.api));
+  return conversation.length > 0 ? conversation : rows;
+}
+
 function turnOrder(ledger: readonly SessionLedgerRow[]): TurnOrder {
   const ids: string[] = [];
   const index = new Map<string, number>();
-  for (const r of ledger) {
+  for (const r of turnRows(ledger)) {
     if (!index.has(r.turnId)) {
       ids.push(r.turnId);
       index.set(r.turnId, ids.length);
@@ -239,7 +247,7 @@ async function turnContext(store: Store, attempts: readonly RequestSummary[], es
     const body = store.requestBody(attempts[0]!.id);
     if (body && body.text) {
       inputTokens = await estimateInputTokens(attempts[0]!.id, body.text);
-      estimated = true;
+      estimated = inputTokens !== null;
     }
   }
   const window = refusal?.limitTokens ?? contextWindow(refOf(ledgerRow(counted ?? last)));
@@ -267,7 +275,7 @@ export async function getSession(store: Store, sessionId: string, opts: GetSessi
   const { records, truncated } = sessionRecords(store, sessionId);
   if (records.length === 0) return null;
   const ledger = records.map(ledgerRow);
-  const grouped = byKey(records, (r) => r.turnId);
+  const grouped = byKey(turnRows(records), (r) => r.turnId);
   const last = lastTurnId(ledger);
   const summary = buildSummary(ledger, last !== null ? (grouped.get(last) ?? []) : [], now);
   const turns: SessionTurn[] = [];

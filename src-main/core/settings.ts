@@ -84,6 +84,7 @@ export function settingsToConfig(settings: SettingsFile): Partial<CoreConfig> {
   if (settings.timeouts) out.timeouts = withDefaults(DEFAULT_TIMEOUTS, settings.timeouts);
   if (settings.limits) out.limits = withDefaults(DEFAULT_LIMITS, settings.limits);
   if (settings.retentionDays !== undefined) out.retentionDays = settings.retentionDays;
+  if (settings.retentionMaxMiB !== undefined) out.retentionMaxMiB = settings.retentionMaxMiB;
   return out;
 }
 

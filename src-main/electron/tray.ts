@@ -7,6 +7,7 @@
 
 import path from 'node:path';
 import { app, clipboard, Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
+import { formatBytes } from '../common/bytes.js';
 import type { AppStatus } from '../common/contract.js';
 import type { LoginItem } from './login-item.js';
 
@@ -68,7 +69,7 @@ export function trayTooltip(status: AppStatus | null): string {
   const requests = `${status.requestsToday} request${status.requestsToday === 1 ? '' : 's'} today`;
   const live = `${status.live} live stream${status.live === 1 ? '' : 's'}`;
   const paused = status.paused ? '\nRecording paused' : '';
-  return clip(`Streamtap — ${where}\n${requests} · ${live}${paused}`, TOOLTIP_MAX);
+  return clip(`Streamtap — ${where}\n${requests} · ${live}\nDatabase ${formatBytes(status.dbBytes)}${paused}`, TOOLTIP_MAX);
 }
 
 export interface TrayMenuContext {

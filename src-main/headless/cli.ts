@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { formatBytes } from '../common/bytes.js';
 import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
 import { createCore, openReadOnlyCore, StoreOpenError } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
@@ -63,6 +64,8 @@ commands:
             --idle-timeout S      seconds of silence (mid-stream, or in a request body) before giving up (default 300)
             --max-request-size MiB  the largest request body forwarded; larger ones get 413 (default 100)
             --drain-timeout S     on SIGTERM/SIGINT, how long requests in flight may finish (default 5)
+            --retention-days N    delete records older than N days (default 0: keep them)
+            --retention-max-mib N  keep the database under N MiB, deleting the oldest records first (default 0: no limit)
             --no-dashboard        do not serve the dashboard
             --rotate-token        give the dashboard a new token (open tabs are refused)
   export    write recorded requests as JSON, JSON Lines or HAR
@@ -190,6 +193,8 @@ async function serve(argv: string[]): Promise<void> {
       'idle-timeout': { type: 'string' },
       'max-request-size': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      'retention-days': { type: 'string' },
+      'retention-max-mib': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
       'rotate-token': { type: 'boolean' },
       host: { type: 'string' },
@@ -234,6 +239,16 @@ async function serve(argv: string[]): Promise<void> {
     if (!Number.isFinite(mb) || mb < 0.001) throw new UsageError(`--max-request-size expects a size in MiB (at least 0.001), got "${maxMb}"`);
     partial.maxRequestBytes = Math.round(mb * 1024 * 1024);
   }
+  const wholeNumber = (v: string | undefined, flag: string, what: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} expects a whole number of ${what} (0 or more), got "${v}"`);
+    return n;
+  };
+  const retentionDays = wholeNumber(values['retention-days'], '--retention-days', 'days');
+  if (retentionDays !== undefined) partial.retentionDays = retentionDays;
+  const retentionMaxMiB = wholeNumber(values['retention-max-mib'], '--retention-max-mib', 'MiB');
+  if (retentionMaxMiB !== undefined) partial.retentionMaxMiB = retentionMaxMiB;
   let drainMs = DEFAULT_DRAIN_MS;
   const drainText = values['drain-timeout'];
   if (drainText !== undefined) {
@@ -264,7 +279,7 @@ async function serve(argv: string[]): Promise<void> {
   const { url } = await core.start();
   const upstreamList = Object.entries(config.upstreams).map(([n, u]) => `${n}=${u}`).join(' ');
   process.stdout.write(`listening ${url}\n`);
-  process.stdout.write(`database ${config.dbPath}\n`);
+  process.stdout.write(`database ${config.dbPath} (${formatBytes(core.api['status.get']({}).dbBytes)} on disk)\n`);
   process.stdout.write(`upstreams ${upstreamList}\n`);
   if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
   // One line when recording becomes degraded, one when it recovers (not one per status).

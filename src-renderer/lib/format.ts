@@ -29,13 +29,7 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(totalM / 1440)}d ${Math.floor((totalM % 1440) / 60)}h`;
 }
 
-export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
-}
+export { formatBytes } from '../../src-main/common/bytes.js';
 
 /** Output tokens per second over the streaming part (after the first token). */
 export function tokensPerSecond(outputTokens: number | null, ttftMs: number | null, durationMs: number | null): number | null {

@@ -22,6 +22,7 @@ export interface SettingsForm {
   eventKiB: string;
   eventCount: string;
   retentionDays: string;
+  retentionMaxMiB: string;
 }
 
 /** Field key -> message. Upstream rows use `upstreams.<index>.name` / `.url`. */
@@ -42,6 +43,7 @@ export function toForm(s: Settings): SettingsForm {
     eventKiB: trimNum(s.limits.eventBytes / 1024),
     eventCount: String(s.limits.eventCount),
     retentionDays: String(s.retentionDays),
+    retentionMaxMiB: String(s.retentionMaxMiB),
   };
 }
 
@@ -56,6 +58,7 @@ const FIELD_FOR_PATH: Record<string, keyof SettingsForm> = {
   'limits.eventBytes': 'eventKiB',
   'limits.eventCount': 'eventCount',
   retentionDays: 'retentionDays',
+  retentionMaxMiB: 'retentionMaxMiB',
 };
 
 /** Minimums in the form's units, for messages that name the unit. */
@@ -70,6 +73,7 @@ const FIELD_HINT: Partial<Record<keyof SettingsForm, string>> = {
   eventKiB: 'at least 1 KiB',
   eventCount: 'a whole number, at least 10',
   retentionDays: 'a whole number of days, 0 keeps everything',
+  retentionMaxMiB: 'a whole number of MiB, 0 sets no limit',
 };
 
 function parseNumber(text: string): number | null {
@@ -121,9 +125,10 @@ export function validateForm(form: SettingsForm): FormResult {
       eventCount: num('eventCount', 1),
     },
     retentionDays: num('retentionDays', 1),
+    retentionMaxMiB: num('retentionMaxMiB', 1),
   };
   // Whole-number fields must not be rounded silently: "7.5 days" is an error, not 8.
-  for (const key of ['port', 'textChars', 'eventCount', 'retentionDays'] as const) {
+  for (const key of ['port', 'textChars', 'eventCount', 'retentionDays', 'retentionMaxMiB'] as const) {
     if (!errors[key] && !Number.isInteger(Number(form[key].trim()))) errors[key] = `Enter ${FIELD_HINT[key]}.`;
   }
   const parsed = SettingsSchema.safeParse(value);

@@ -57,3 +57,25 @@ test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page
   await page.keyboard.type('2');
   await expect(page.getByTestId('tab-response')).toHaveAttribute('aria-selected', 'true');
 });
+
+test('Settings shows the database size on disk and keeps it under a limit the user sets, checked as typed', async ({ page, streamtap }, testInfo) => {
+  await drain(await streamtap.chat({ scenario: { chunks: 3 } }));
+  await page.goto(streamtap.dashboardUrl);
+  await expect(page.locator('.trow')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByTestId('db-size')).toHaveText(/^The database takes \d+\.\d (KiB|MiB) on disk \(.+\.db and its WAL\)\.$/);
+  const limit = page.locator('#f-retentionMaxMiB');
+  await expect(limit).toHaveValue('0');
+  await limit.fill('1.5');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.locator('#e-retentionMaxMiB')).toHaveText('Enter a whole number of MiB, 0 sets no limit.');
+  await page.getByTestId('db-size').scrollIntoViewIfNeeded();
+  await screenshot(page, testInfo, 'settings-retention');
+  await limit.fill('512');
+  await expect(page.locator('#e-retentionMaxMiB')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Settings saved' })).toBeVisible();
+  await page.reload();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.locator('#f-retentionMaxMiB')).toHaveValue('512');
+});

@@ -33,6 +33,8 @@ function expectOneCleanLine(stderr: string): void {
 }
 
 let dir = '';
+/** what `serve` printed before it took traffic */
+let serveBanner = '';
 let fake: FakeUpstream;
 let server: ChildProcess | null = null;
 let serverUrl = '';
@@ -56,6 +58,7 @@ beforeAll(async () => {
       const m = /listening (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
       const t = /dashboard http:\/\/127\.0\.0\.1:\d+\/__streamtap\/\?token=([0-9a-f]{64})/.exec(out);
       if (m && t) {
+        serveBanner = out;
         token = t[1]!;
         clearTimeout(timer);
         resolve(m[1]!);
@@ -96,6 +99,14 @@ function validator() {
     record: ajv.getSchema('urn:streamtap:schema:export-record:1')!,
   };
 }
+
+describe('streamtap serve', () => {
+  it('names the database and its size on disk when it starts', () => {
+    const line = /^database (.+) \((\d+\.\d) KiB on disk\)$/m.exec(serveBanner);
+    expect(line, serveBanner).not.toBeNull();
+    expect(line![1]).toBe(db);
+  });
+});
 
 describe('streamtap export', () => {
   it('writes JSON that validates against the schema, with every record and no credential', () => {
@@ -376,6 +387,20 @@ describe('bad values of flags', () => {
     const badLimit = cli(['sessions', '--db', db, '--limit', '0']);
     expect(badLimit.code).toBe(2);
     expectOneCleanLine(badLimit.stderr);
+    expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
+  }, 90_000);
+
+  it('bad retention limits: a fraction, a negative number, a word', () => {
+    for (const [flag, value] of [
+      ['--retention-max-mib', '1.5'],
+      ['--retention-max-mib', '-1'],
+      ['--retention-days', 'week'],
+    ] as const) {
+      const r = cli(['serve', flag, value, '--db', path.join(dir, 'x.db'), '--no-dashboard']);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expectOneCleanLine(r.stderr);
+      expect(r.stderr).toContain(`${flag} expects a whole number of ${flag === '--retention-days' ? 'days' : 'MiB'} (0 or more), got "${value}"`);
+    }
     expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
   }, 90_000);
 

@@ -3,11 +3,14 @@
 // still runs every line of the entry's wiring. It checks what the entry must do in
 // order (app:// registered before ready), what it sets up (the app's own menu, the
 // hardened session, the window on app://streamtap, the tray), that the proxy records
-// and the window's IPC reads the row, and that quitting writes it before the app exits.
+// and the window's IPC reads the row (an answer without usage gets its output tokens
+// from the tokenizer's worker thread, as bundled), and that quitting writes it before
+// the app exits.
 // The bundle is built in a temporary copy of the project, so out/ is left alone.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -171,8 +174,20 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
   let dir: string;
   let dataDir: string;
   let port: number;
+  // An upstream that streams a chat answer without usage, so the recorder estimates it.
+  const plain = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const word of ['Hello', ' from', ' the', ' bundle']) res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word } }] })}\n\n`);
+      res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+      res.end('data: [DONE]\n\n');
+    });
+  });
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainUrl = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
     fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
     dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'main-bundle-'));
     for (const entry of PROJECT_FILES) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
@@ -184,7 +199,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
     // free loopback ports: one for the proxy, one with nothing behind it as the upstream
     port = await closedPort();
     const dead = await closedPort();
-    fs.writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ port, upstreams: { openai: `http://127.0.0.1:${dead}`, anthropic: `http://127.0.0.1:${dead}` } }));
+    fs.writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ port, upstreams: { openai: `http://127.0.0.1:${dead}`, anthropic: `http://127.0.0.1:${dead}`, plain: plainUrl } }));
     process.env['STREAMTAP_DATA_DIR'] = dataDir;
     delete process.env['ELECTRON_RENDERER_URL'];
     fake.app.appPath = dir;
@@ -196,6 +211,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
   }, 120_000);
 
   afterAll(() => {
+    plain.close();
     delete process.env['STREAMTAP_DATA_DIR'];
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -247,6 +263,28 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
     expect(forbidden).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
+  it('estimates the output tokens of an answer without usage on the bundled tokenizer worker', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/plain/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const win = fake.windows.find((w) => w.webContents.url.startsWith('app://'))!;
+    const frame = { senderFrame: win.webContents.mainFrame };
+    type Row = { id: string; path: string; outcome: string; usage: { outputTokens: number | null; estimated: boolean } };
+    const row = await waitUntil(
+      'the estimated row over IPC',
+      async () => {
+        const reply = await fake.ipc.get('streamtap:requests.list')!(frame, { filter: {}, limit: 10 });
+        return ((reply as { result?: Row[] }).result ?? []).find((r) => r.path === '/plain/v1/chat/completions' && r.outcome !== 'in_progress');
+      },
+      { timeoutMs: 30_000, detail: appState },
+    );
+    expect(row).toMatchObject({ outcome: 'completed', usage: { outputTokens: 4, estimated: true } });
+  });
+
   it('quits after writing: the row is on disk and nothing is left in progress', async () => {
     const started = Date.now();
     fake.app.quit();
@@ -256,7 +294,10 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
     expect(fake.events).toContain('tray destroyed');
     const db = new Database(path.join(dataDir, 'streamtap.db'), { readonly: true });
     try {
-      expect(db.prepare('SELECT path, outcome FROM requests').all()).toEqual([{ path: '/v1/models', outcome: 'upstream_unreachable' }]);
+      expect(db.prepare('SELECT path, outcome, output_tokens, usage_estimated FROM requests ORDER BY started_at').all()).toEqual([
+        { path: '/v1/models', outcome: 'upstream_unreachable', output_tokens: null, usage_estimated: 0 },
+        { path: '/plain/v1/chat/completions', outcome: 'completed', output_tokens: 4, usage_estimated: 1 },
+      ]);
     } finally {
       db.close();
     }

@@ -7,19 +7,25 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { resolveConfig, type CoreConfig } from '../../src-main/core/config.js';
-import { createCore, type Core } from '../../src-main/core/create-core.js';
+import { coreOver, createEngine, type Core, type CoreEngine, type CoreOptions } from '../../src-main/core/create-core.js';
 import type { RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 
 export interface Harness {
+  /** the core's public surface, what the shells get */
   core: Core;
+  /** the wiring inside it, for the tests of what the surface does not show (the
+   * store's own calls, a retention run) */
+  engine: CoreEngine;
   fake: FakeUpstream;
   url: string;
   dir: string;
   dbPath: string;
   openai(scenario?: Scenario): OpenAI;
   anthropic(scenario?: Scenario): Anthropic;
-  /** resolves with the record once `n` requests have finished (in finish order) */
+  /** resolves with the records once `n` requests have finished: the first `n` to
+   * finish, in the order they started. (A record waiting for its output estimate from
+   * the tokenizer's worker settles a little later, so a quick retry can finish first.) */
   waitForFinished(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
   /** the number of records in the database (what a list of everything would count) */
   count(): Promise<number>;
@@ -29,7 +35,11 @@ export interface Harness {
 export const SECRET_OPENAI_KEY = 'sk-proj-SECRETopenaiKEY0123456789abcdefWXYZ';
 export const SECRET_ANTHROPIC_KEY = 'sk-ant-api03-SECRETanthropicKEY0123456789-abcd';
 
-export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUpstreams: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Partial<CoreConfig> = {},
+  extraUpstreams: Record<string, string> = {},
+  options: CoreOptions = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-test-'));
   const dbPath = path.join(dir, 'streamtap.db');
   const fake = await startFakeUpstream();
@@ -40,7 +50,8 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
     ...overrides,
     upstreams: { openai: fake.url, anthropic: fake.url, ...extraUpstreams, ...overrides.upstreams },
   });
-  const core = createCore(config);
+  const engine = createEngine(config, options);
+  const core = coreOver(engine, options);
   const finished: RequestSummary[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   // Through the core's live source, pushed as soon as possible: a finish is never
@@ -61,6 +72,7 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
   const { url } = await core.start();
   return {
     core,
+    engine,
     fake,
     url,
     dir,
@@ -82,13 +94,14 @@ export async function startHarness(overrides: Partial<CoreConfig> = {}, extraUps
           });
         });
       }
-      return Promise.all(
+      const recs = await Promise.all(
         finished.slice(0, n).map(async (s) => {
           const rec = await core.api['requests.get']({ id: s.id });
           if (!rec) throw new Error(`record ${s.id} not in the store`);
           return rec;
         }),
       );
+      return recs.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async count() {
       return (await core.api['requests.summary']({ filter: {} })).requests;

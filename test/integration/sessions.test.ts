@@ -80,6 +80,21 @@ describe('a tool recovering from a failed attempt', () => {
     expect(siblings.attempts.map((a) => a.recordId)).toEqual([recs[0]!.id, recs[1]!.id]);
   });
 
+  it('side requests (a models list, a token count) are requests of the session, not turns of its story', async () => {
+    const { h, api } = await harness();
+    const { client } = claudeCode(h.url, SECRET_ANTHROPIC_KEY);
+    await client.models.list();
+    const got = await claudeCodeTurn(client, claudeParams('explain the parser'));
+    expect(got.error).toBeNull();
+    await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'explain the parser' }] });
+    const recs = await h.waitForFinished(3);
+    const s = await onlySession(api);
+    expect(s).toMatchObject({ requests: 3, turnCount: 1 });
+    expect(s.turns).toHaveLength(1);
+    expect(s.turns[0]!.attempts.map((a) => a.recordId)).toEqual([recs.find((r) => r.api === 'messages' && r.path === '/v1/messages')!.id]);
+    expect(s.ending.diagnosis).toBe('Completed: one turn, answered normally (end_turn).');
+  });
+
   it("completed: the SDK's own retry after a 500 is attempt 2 of the turn (x-stainless-retry-count)", async () => {
     const { h, api } = await harness();
     h.fake.enqueue({ status: 500, errorType: 'server_error', errorMessage: 'The server had an error' }, {});

@@ -94,11 +94,18 @@ describe('validateArgs', () => {
       timeouts: { headersMs: 1000, idleMs: 1000, connectMs: 1000 },
       limits: { requestBodyBytes: 4096, responseBodyBytes: 4096, textChars: 4096, eventBytes: 4096, eventCount: 100 },
       retentionDays: 0,
+      retentionMaxMiB: 0,
     };
     const v = validateArgs('settings.set', settings);
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.error.message).toMatch(/^settings\.set: port: /);
     expect(validateArgs('settings.set', { ...settings, port: 7788 }).ok).toBe(true);
+    for (const retentionMaxMiB of [-1, 1.5, '100']) {
+      const bad = validateArgs('settings.set', { ...settings, port: 7788, retentionMaxMiB });
+      expect(bad.ok, `retentionMaxMiB ${JSON.stringify(retentionMaxMiB)}`).toBe(false);
+      if (!bad.ok) expect(bad.error.message).toMatch(/^settings\.set: retentionMaxMiB: /);
+    }
+    expect(validateArgs('settings.set', { ...settings, port: 7788, retentionMaxMiB: 4096 }).ok).toBe(true);
   });
 });
 
@@ -149,6 +156,7 @@ describe('dispatch', () => {
       timeouts: { headersMs: 1000, idleMs: 1000, connectMs: 1000 },
       limits: { requestBodyBytes: 4096, responseBodyBytes: 4096, textChars: 4096, eventBytes: 4096, eventCount: 100 },
       retentionDays: 0,
+      retentionMaxMiB: 0,
     };
     await expect(dispatch(handlers, 'settings.set', settings)).resolves.toEqual({
       ok: false,

@@ -85,6 +85,7 @@ function status(over: Partial<AppStatus> = {}): AppStatus {
     queuedWrites: 0,
     problem: null,
     dbPath: '/data/streamtap.db',
+    dbBytes: 5 * 1024 * 1024 + 300 * 1024,
     runtime: 'electron',
     ...over,
   };
@@ -249,9 +250,11 @@ describe('tray snapshot', () => {
 });
 
 describe('tray tooltip', () => {
-  it('shows port, requests today and live streams', () => {
-    expect(trayTooltip(status())).toBe('Streamtap — 127.0.0.1:7788\n42 requests today · 2 live streams');
-    expect(trayTooltip(status({ requestsToday: 1, live: 1, paused: true }))).toBe('Streamtap — 127.0.0.1:7788\n1 request today · 1 live stream\nRecording paused');
+  it('shows port, requests today, live streams and the database size', () => {
+    expect(trayTooltip(status())).toBe('Streamtap — 127.0.0.1:7788\n42 requests today · 2 live streams\nDatabase 5.3 MiB');
+    expect(trayTooltip(status({ requestsToday: 1, live: 1, paused: true, dbBytes: 3 * 1024 ** 3 }))).toBe(
+      'Streamtap — 127.0.0.1:7788\n1 request today · 1 live stream\nDatabase 3.00 GiB\nRecording paused',
+    );
   });
 
   it('shows the problem instead when there is one, within the Windows length limit', () => {
@@ -271,6 +274,10 @@ describe('tray tooltip', () => {
     expect(fake.tooltip).toContain('1 request today');
     vi.advanceTimersByTime(1000);
     expect(fake.tooltip).toContain('3 requests today');
+    // The database growing alone refreshes it too.
+    tray.update(status({ requestsToday: 3, dbBytes: 2048 }));
+    vi.advanceTimersByTime(1000);
+    expect(fake.tooltip).toContain('Database 2.0 KiB');
     tray.destroy();
     expect(fake.destroyed).toBe(true);
   });

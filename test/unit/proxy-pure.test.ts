@@ -13,7 +13,7 @@ import { clientFromHeaders, clientLabel, parseUserAgent, sessionIdFromHeaders } 
 import { isLoopbackHost } from '../../src-main/core/proxy/security.js';
 import { decodableAcceptEncoding } from '../../src-main/core/proxy/forwarder.js';
 import { DEFAULT_UPSTREAMS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv } from '../../src-main/core/config.js';
-import { parseSettings } from '../../src-main/core/settings.js';
+import { parseSettings, settingsToConfig } from '../../src-main/core/settings.js';
 
 const OPENAI_CLIENT = { anthropicVersion: false };
 const UPSTREAMS = { ...DEFAULT_UPSTREAMS, openrouter: 'https://openrouter.ai/api', ollama: 'http://127.0.0.1:11434' };
@@ -210,5 +210,14 @@ describe('config', () => {
     expect(c.upstreams['openai']).toBe('https://api.openai.com');
     expect(c.port).toBe(7788);
     expect(() => resolveConfig({ dbPath: 'x', port: 70000 })).toThrow(/port/);
+  });
+
+  it('reads the retention limits from the settings file, validated, with no limit by default', () => {
+    expect(resolveConfig({ dbPath: 'x' })).toMatchObject({ retentionDays: 0, retentionMaxMiB: 0 });
+    expect(settingsToConfig(parseSettings({ retentionDays: 30, retentionMaxMiB: 2048 }))).toEqual({ retentionDays: 30, retentionMaxMiB: 2048 });
+    for (const bad of [-1, 1.5, '2048', null]) {
+      expect(() => parseSettings({ retentionMaxMiB: bad }, 'settings.json'), JSON.stringify(bad)).toThrow(/^settings\.json: retentionMaxMiB: /);
+    }
+    expect(() => resolveConfig({ dbPath: 'x', retentionMaxMiB: -5 })).toThrow('retentionMaxMiB must be a whole number, 0 or more, got -5');
   });
 });

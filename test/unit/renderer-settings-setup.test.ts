@@ -10,6 +10,7 @@ const SETTINGS: Settings = {
   timeouts: { headersMs: 600_000, idleMs: 300_000, connectMs: 10_000 },
   limits: { requestBodyBytes: 4 * 1024 * 1024, responseBodyBytes: 2 * 1024 * 1024, textChars: 1_000_000, eventBytes: 8 * 1024 * 1024, eventCount: 20_000 },
   retentionDays: 30,
+  retentionMaxMiB: 2048,
 };
 
 describe('settings form', () => {
@@ -22,10 +23,13 @@ describe('settings form', () => {
   });
 
   it('names each bad field with a message in its own unit', () => {
-    const r = validateForm({ ...toForm(SETTINGS), port: '70000', idleS: 'soon', requestBodyKiB: '0.5', retentionDays: '7.5' });
+    const r = validateForm({ ...toForm(SETTINGS), port: '70000', idleS: 'soon', requestBodyKiB: '0.5', retentionDays: '7.5', retentionMaxMiB: '-1' });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(Object.keys(r.errors).sort()).toEqual(['idleS', 'port', 'requestBodyKiB', 'retentionDays']);
+    expect(Object.keys(r.errors).sort()).toEqual(['idleS', 'port', 'requestBodyKiB', 'retentionDays', 'retentionMaxMiB']);
+    expect(r.errors['retentionMaxMiB']).toMatch(/whole number of MiB, 0 sets no limit/);
+    const half = validateForm({ ...toForm(SETTINGS), retentionMaxMiB: '1.5' });
+    expect(half.ok || half.errors['retentionMaxMiB']).toMatch(/MiB/);
     expect(r.errors['port']).toMatch(/1 to 65535/);
     expect(r.errors['idleS']).toMatch(/seconds/);
     expect(r.errors['requestBodyKiB']).toMatch(/1 KiB/);

@@ -544,16 +544,6 @@ describe('maintenance', () => {
     expect(await s.recoverInterrupted(() => ({ diagnosis: '', phase: null }))).toBe(0);
   });
 
-  it('deletes records older than a time, with their bodies', async () => {
-    const s = open();
-    s.insert(makeRecord({ id: 'old', startedAt: 1_000 }));
-    s.insert(makeRecord({ id: 'new', startedAt: 5_000 }));
-    expect(await s.deleteOlderThan(5_000)).toBe(1);
-    expect(s.get('old')).toBeNull();
-    expect(s.get('new')).not.toBeNull();
-    expect(peek('select id from request_bodies')).toEqual([{ id: 'new' }]);
-  });
-
   it('writes queued records on close, and close can be called twice', () => {
     const s = open();
     const rec = makeRecord();

@@ -17,7 +17,7 @@
 // store goes "degraded": it keeps the queue (bounded), retries with backoff and
 // reports the state through status()/onStatus(), and never throws at the recorder.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -32,7 +32,7 @@ import type { ApiKind, CapturedBody, Outcome, Phase, RecordFilter, RequestRecord
 import { filterWhere } from './filter-sql.js';
 import { rowToRecord, rowToSummary, toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
-import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
+import { createInlineExecutor, createWorkerExecutor, JOURNAL_SIZE_LIMIT, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
 import { acquireRecorderLock, inspectDatabase, type Inspection, type RecorderLock } from './open-guards.js';
 import type { BodiesRow, RequestsRow } from './schema.js';
 
@@ -122,6 +122,22 @@ export interface StoreStatus {
   since: number | null;
 }
 
+export interface RetentionPolicy {
+  /** delete records that started before this (epoch ms); null: none by age */
+  olderThan: number | null;
+  /** keep the database within this many bytes, deleting the oldest records first; null: no limit */
+  maxBytes: number | null;
+}
+
+export interface RetentionResult {
+  deleted: number;
+  /** sizeOnDisk() before and after the run */
+  bytesBefore: number;
+  bytesAfter: number;
+  /** false when the run stopped at its bounds (or the writer failed) before the policy was met */
+  complete: boolean;
+}
+
 export type DistinctColumn = 'model' | 'client' | 'upstream' | 'session_id';
 
 export type InterruptedDescriber = (rec: RequestRecord) => { diagnosis: string; phase: Phase | null };
@@ -164,8 +180,12 @@ export interface Store {
   requestBody(id: string): CapturedBody | null;
   /** mark records left in_progress by a previous run as interrupted; call before taking traffic */
   recoverInterrupted(describe: InterruptedDescriber): Promise<number>;
-  /** deletes on the writer (after what is queued now); resolves to how many requests went */
-  deleteOlderThan(epochMs: number): Promise<number>;
+  /** Deletes what the policy no longer keeps, a short transaction per batch on the
+   * writer, then gives the freed pages back to the file system (see runRetention).
+   * Runs one at a time: a call during a run starts after it. Never rejects. */
+  applyRetention(policy: RetentionPolicy): Promise<RetentionResult>;
+  /** Bytes the database takes on disk: the file and its WAL (0 in memory). */
+  sizeOnDisk(): number;
   status(): StoreStatus;
   /** called when the degraded state changes; returns the unsubscribe function */
   onStatus(listener: (status: StoreStatus) => void): () => void;
@@ -212,6 +232,21 @@ const READ_PAGE = 200;
 const MAX_CACHED_STATEMENTS = 256;
 /** the longest wait for the writer thread: a synchronous flush (shutdown), written(), recovery, retention */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Records deleted per retention transaction: a batch of 4 MiB bodies frees ~100k pages,
+ * a few tens of ms on the writer, so live streams' writes wait at most that long. */
+const RETENTION_BATCH = 50;
+/** the first batch deleted for size, which measures what a record takes */
+const RETENTION_FIRST_BATCH = 5;
+/** pages given back to the file system per incremental_vacuum step (16 MiB of 4 KiB pages) */
+const VACUUM_STEP_PAGES = 4_096;
+/** a size-limited database is cut to this fraction of its limit, so it is not trimmed
+ * again after every few requests */
+const RETENTION_TARGET = 0.9;
+/** one retention run stops after this many batches or this long (it resumes at the next) */
+const RETENTION_MAX_BATCHES = 100_000;
+const RETENTION_BUDGET_MS = 10 * 60_000;
+/** PRAGMA auto_vacuum's value for INCREMENTAL */
+const AUTO_VACUUM_INCREMENTAL = 2;
 
 // ---------------------------------------------------------------------------------
 // Opening
@@ -264,12 +299,16 @@ export function openStore(opts: OpenStoreOptions): Store {
 
   try {
     if (!readOnly) {
+      // Before WAL: a new file takes auto_vacuum only before its first table and before
+      // it enters WAL mode.
+      if (!inMemory) enableIncrementalVacuum(sqlite);
       // WAL: readers (dashboard, CLI export in another process) never block the writer.
       // synchronous=NORMAL: in WAL mode a commit is durable against a process crash and
       // only the last transactions can be lost on power loss, at a fraction of the cost.
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     }
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   } catch (e) {
@@ -298,6 +337,33 @@ export function openStore(opts: OpenStoreOptions): Store {
     }
   }
   return new SqliteStore(file, sqlite, db, { ...opts, readOnly }, releaseLock);
+}
+
+/**
+ * Retention deletes records; with auto_vacuum=INCREMENTAL their pages can be given back
+ * to the file system (PRAGMA incremental_vacuum), so the file shrinks instead of only
+ * stopping to grow. Only ever called for Streamtap's own database (a foreign file was
+ * refused before this) holding the recorder lock. A database made by an older Streamtap
+ * (auto_vacuum NONE) is converted once by VACUUM, which rewrites the file (0.5 to 1.3 s
+ * for 100 MB measured on a busy machine, and as much free disk space while it runs); if that fails
+ * (no space, another process reading), the file stays as it was, retention still
+ * deletes (freed pages are reused, the file stops growing) and the next start tries
+ * again.
+ */
+function enableIncrementalVacuum(sqlite: Database.Database): void {
+  if (sqlite.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) return;
+  sqlite.pragma('auto_vacuum = INCREMENTAL');
+  const objects = sqlite.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
+  // A new file: the setting takes effect with the first table (the migrations').
+  if (objects === 0) return;
+  try {
+    sqlite.exec('VACUUM');
+    // In WAL mode VACUUM writes the whole database into the WAL: put it back in the file
+    // and cut the WAL, or the file on disk doubles until the next checkpoint.
+    sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  } catch {
+    // See above: left as it was, tried again at the next start.
+  }
 }
 
 /** StoreOpenError.code when another recorder holds the database. */
@@ -536,6 +602,8 @@ class SqliteStore implements Store {
   private readonly getQuery;
 
   private readonly readOnly: boolean;
+  /** the retention run under way (or the last one) */
+  private retention: Promise<RetentionResult> | null = null;
 
   constructor(
     readonly path: string,
@@ -1234,18 +1302,6 @@ class SqliteStore implements Store {
     }
   }
 
-  async deleteOlderThan(epochMs: number): Promise<number> {
-    this.beforeRead();
-    if (this.readOnly) throw new Error(`${this.path} was opened read-only`);
-    // Queued records older than the bound are written first, then deleted with the rest.
-    await this.written();
-    // On the writer thread like every write: a DELETE here would wait on its lock.
-    // request_bodies rows go with them (ON DELETE CASCADE; foreign_keys is on).
-    const r = await this.submitOwn([{ id: 'retention', stmts: [['DELETE FROM "requests" WHERE "started_at" < ?', [epochMs]]] }]);
-    if (!r?.ok) throw new Error(`cannot delete old records: ${r ? r.message : 'the writer did not answer'}`);
-    return r.changes;
-  }
-
   /** Runs a batch of the store's own (not a queued record's) on the writer; null when it
    * does not answer within DRAIN_TIMEOUT_MS. */
   private async submitOwn(ops: WriteOp[]): Promise<WriteResult | null> {
@@ -1256,6 +1312,122 @@ class SqliteStore implements Store {
     });
     clearTimeout(timer);
     return r;
+  }
+
+  sizeOnDisk(): number {
+    if (this.path === ':memory:' || this.path === '') return 0;
+    let bytes = 0;
+    for (const f of [this.path, `${this.path}-wal`]) {
+      try {
+        bytes += statSync(f).size;
+      } catch {
+        // no WAL file (yet, or after a clean close)
+      }
+    }
+    return bytes;
+  }
+
+  applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
+    const run = (this.retention ?? Promise.resolve()).then(() => this.runRetention(policy));
+    this.retention = run;
+    return run;
+  }
+
+  /**
+   * One retention run. The ids to delete are chosen here (an index walk, oldest first,
+   * never a record in progress); each batch of RETENTION_BATCH is deleted on the writer
+   * in its own transaction (request_bodies go with them: ON DELETE CASCADE), queued
+   * behind and ahead of the streams' writes, so none waits long. By age: every record
+   * started before `olderThan`. By size: once the pages in use pass `maxBytes`, the
+   * oldest records until they are under RETENTION_TARGET of it (a batch takes about as
+   * many as the average record size says are over). Then the free pages are
+   * given back in steps of VACUUM_STEP_PAGES and the WAL is checkpointed and truncated,
+   * so the file on disk shrinks. Bounded in batches and time; what is left waits for
+   * the next run.
+   */
+  private async runRetention(policy: RetentionPolicy): Promise<RetentionResult> {
+    const bytesBefore = this.sizeOnDisk();
+    const started = Date.now();
+    let deleted = 0;
+    let complete = false;
+    try {
+      const pageSize = this.pragmaNumber('page_size');
+      const usedBytes = () => (this.pragmaNumber('page_count') - this.pragmaNumber('freelist_count')) * pageSize;
+      const selectOlder = this.sqlite.prepare(
+        `SELECT id FROM requests WHERE started_at < ? AND outcome != 'in_progress' ORDER BY started_at, id LIMIT ${RETENTION_BATCH}`,
+      );
+      const selectOldest = this.sqlite.prepare(`SELECT id FROM requests WHERE outcome != 'in_progress' ORDER BY started_at, id LIMIT ?`);
+      let trimming = false;
+      // What the records deleted for size freed so far, so each next batch takes about as
+      // many records as are over the target, not a whole batch (no count(*) of a large
+      // table on this thread). The first batch measures: RETENTION_FIRST_BATCH records.
+      let trimmed = 0;
+      let freed = 0;
+      let usedBefore: number | null = null;
+      for (let i = 0; i < RETENTION_MAX_BATCHES && Date.now() - started < RETENTION_BUDGET_MS; i++) {
+        if (this.closed || this.degraded) break;
+        let ids: string[] = [];
+        if (policy.olderThan !== null) ids = selectOlder.pluck().all(policy.olderThan) as string[];
+        if (ids.length === 0 && policy.maxBytes !== null) {
+          const used = usedBytes();
+          if (usedBefore !== null) freed += Math.max(0, usedBefore - used);
+          usedBefore = null;
+          trimming ||= used > policy.maxBytes;
+          const target = policy.maxBytes * RETENTION_TARGET;
+          if (trimming && used > target) {
+            const perRecord = trimmed > 0 ? freed / trimmed : 0;
+            const take = perRecord > 0 ? Math.min(RETENTION_BATCH, Math.max(1, Math.ceil((used - target) / perRecord))) : RETENTION_FIRST_BATCH;
+            ids = selectOldest.pluck().all(take) as string[];
+            usedBefore = used;
+            trimmed += ids.length;
+          }
+        }
+        if (ids.length === 0) {
+          complete = true;
+          break;
+        }
+        const result = await this.write([{ id: 'retention', stmts: [[`DELETE FROM requests WHERE id IN (${ids.map(() => '?').join(', ')})`, ids]] }]);
+        if (!result.ok || result.rejected.length > 0) break;
+        deleted += ids.length;
+      }
+      // Only after deleting: the pages ordinary writes free (a record's text rewritten at
+      // each checkpoint) are reused by the next writes; giving them back would only churn.
+      if (deleted > 0) await this.giveBackFreePages(started);
+    } catch {
+      // The store was closed under the run, or a read failed: what was deleted stays
+      // deleted, the rest waits for the next run.
+      complete = false;
+    }
+    return { deleted, bytesBefore, bytesAfter: this.closed ? bytesBefore : this.sizeOnDisk(), complete };
+  }
+
+  /** incremental_vacuum in steps (each its own short transaction), then a checkpoint
+   * that truncates the WAL. Not for a database whose conversion did not happen. */
+  private async giveBackFreePages(started: number): Promise<void> {
+    if (this.pragmaNumber('auto_vacuum') !== AUTO_VACUUM_INCREMENTAL) return;
+    let free = this.pragmaNumber('freelist_count');
+    for (let i = 0; i < RETENTION_MAX_BATCHES && free > 0 && Date.now() - started < RETENTION_BUDGET_MS; i++) {
+      if (this.closed || !(await this.maintain([`PRAGMA incremental_vacuum(${VACUUM_STEP_PAGES})`])).ok) return;
+      const left = this.pragmaNumber('freelist_count');
+      if (left >= free) break;
+      free = left;
+    }
+    if (!this.closed) await this.maintain(['PRAGMA wal_checkpoint(TRUNCATE)']);
+  }
+
+  private pragmaNumber(name: string): number {
+    return Number(this.sqlite.pragma(name, { simple: true }));
+  }
+
+  /** A batch on the executor, after the batches before it; resolves when written. */
+  private write(ops: WriteOp[]): Promise<WriteResult> {
+    if (this.closed) return Promise.resolve({ ok: false, message: 'the store is closed', code: null });
+    return new Promise((resolve) => this.executor.submit(ops, resolve));
+  }
+
+  private maintain(sqls: string[]): Promise<WriteResult> {
+    if (this.closed) return Promise.resolve({ ok: false, message: 'the store is closed', code: null });
+    return new Promise((resolve) => this.executor.maintain(sqls, resolve));
   }
 
   close(opts: { timeoutMs?: number } = {}): void {

@@ -22,6 +22,9 @@ export type WriteResult =
 export interface WriteExecutor {
   /** Runs one batch in one IMMEDIATE transaction; `done` is called exactly once. */
   submit(ops: WriteOp[], done: (result: WriteResult) => void): void;
+  /** Runs statements that must not be inside a transaction (PRAGMA incremental_vacuum,
+   * wal_checkpoint), in order, after the batches before it; `done` is called once. */
+  maintain(sql: readonly string[], done: (result: WriteResult) => void): void;
   /** Blocks until every submitted batch has called `done`; false on timeout. */
   drainSync(timeoutMs: number): boolean;
   /** Closes the writer's connection, waiting at most `timeoutMs` (default 5 s) for it. */
@@ -82,7 +85,21 @@ const RUNNER_SOURCE = `
   };
 `;
 
+// exec() steps a statement to its end: PRAGMA incremental_vacuum frees one page per
+// step, so run() (one step) would free a single page.
+const MAINTAIN_SOURCE = `
+  return (sql) => {
+    try {
+      for (const s of sql) db.exec(s);
+      return { ok: true, rejected: [] };
+    } catch (e) {
+      return { ok: false, message: String(e?.message ?? e), code: typeof e?.code === 'string' ? e.code : null };
+    }
+  };
+`;
+
 type Runner = (ops: WriteOp[]) => WriteResult;
+type Maintainer = (sql: readonly string[]) => WriteResult;
 
 function makeRunner(db: Database.Database): Runner {
   return new Function('db', RUNNER_SOURCE)(db) as Runner;
@@ -90,8 +107,10 @@ function makeRunner(db: Database.Database): Runner {
 
 export function createInlineExecutor(db: Database.Database): WriteExecutor {
   const run = makeRunner(db);
+  const maintain = new Function('db', MAINTAIN_SOURCE)(db) as Maintainer;
   return {
     submit: (ops, done) => done(run(ops)),
+    maintain: (sql, done) => done(maintain(sql)),
     drainSync: () => true,
     close: () => undefined,
   };
@@ -108,7 +127,9 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = ' + busyTimeoutMs);
 db.pragma('foreign_keys = ON');
+db.pragma('journal_size_limit = ' + workerData.journalSizeLimit);
 const run = ((db) => {${RUNNER_SOURCE}})(db);
+const maintain = ((db) => {${MAINTAIN_SOURCE}})(db);
 // Large texts arrive as transferred UTF-8 bytes (see packLargeTexts); bound as text again.
 const unpack = (ops) => {
   for (const op of ops) for (const st of op.stmts) {
@@ -125,6 +146,8 @@ port.on('message', (m) => {
   if (m.type === 'close') {
     try { db.close(); } catch {}
     reply = { seq: m.seq, closed: true };
+  } else if (m.type === 'maintain') {
+    reply = { seq: m.seq, result: maintain(m.sql) };
   } else {
     reply = { seq: m.seq, result: run(unpack(m.ops)) };
   }
@@ -135,6 +158,10 @@ port.on('message', (m) => {
   if (reply.closed) port.close();
 });
 `;
+
+/** After a checkpoint the WAL file is cut back to this size (SQLite's default keeps it
+ * at its largest ever), so the bytes on disk follow the data. */
+export const JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024;
 
 /** Texts at least this long cross to the writer thread as transferred bytes. */
 const TRANSFER_TEXT_CHARS = 64 * 1024;
@@ -171,7 +198,15 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
   const modulePath = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { port: port2, signal, modulePath, file: opts.file, nativeBinding: opts.nativeBinding, busyTimeoutMs: opts.busyTimeoutMs },
+    workerData: {
+      port: port2,
+      signal,
+      modulePath,
+      file: opts.file,
+      nativeBinding: opts.nativeBinding,
+      busyTimeoutMs: opts.busyTimeoutMs,
+      journalSizeLimit: JOURNAL_SIZE_LIMIT,
+    },
     transferList: [port2],
     // The worker needs none of the parent's loaders or flags.
     execArgv: [],
@@ -227,6 +262,7 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
       const transfer = packLargeTexts(ops);
       post({ type: 'batch', ops }, done, transfer);
     },
+    maintain: (sql, done) => post({ type: 'maintain', sql: [...sql] }, done),
     drainSync,
     close: (timeoutMs = 5_000) => {
       if (!workerError) {

@@ -28,6 +28,7 @@ import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, for
 import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
 import { API_ROUTES, DASHBOARD_PREFIX } from '../../common/routes.js';
+import { sharedTokenEstimator, type TokenEstimator } from '../recorder/token-estimator.js';
 
 
 export type SideHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -42,6 +43,8 @@ export interface ProxyOptions {
   dashboard?: SideHandler;
   /** whether recording is paused (requests are still forwarded) */
   isPaused?: () => boolean;
+  /** counts the output tokens of answers without usage (default: the process's worker) */
+  estimator?: TokenEstimator;
 }
 
 /** UUIDv7-like: time-ordered, so ids sort with startedAt. */
@@ -81,6 +84,9 @@ export class ProxyServer {
   private readonly inFlightOn = new Map<http.Server, number>();
   private dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
   private readonly live = new Set<Recording>();
+  /** records whose response has ended but which are still being settled (an output
+   * estimate on its way from the tokenizer's worker): shutdown waits for them */
+  private readonly settling = new Set<Promise<void>>();
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
   private closing: Promise<void> | null = null;
@@ -244,6 +250,7 @@ export class ProxyServer {
     const message = `Streamtap was shut down while this request was in flight${waited > 0 ? ` (after waiting ${waited} s for it to finish)` : ''}`;
     await Promise.all([...this.live].map((rec) => rec.finish({ kind: 'shutdown' }, 'shutdown', message)));
     this.live.clear();
+    await Promise.all([...this.settling]);
     this.current.closeAllConnections();
     for (const old of this.retiring.keys()) old.closeAllConnections();
     await Promise.all([closed, this.retired()]);
@@ -276,23 +283,29 @@ export class ProxyServer {
       const target = upstreamTarget(route.route.baseUrl, route.route.forwardPath);
       upstreamUrl = redactUrl(target.origin + target.path);
     }
-    const rec = new Recording(this.opts.sink, this.opts.config.limits, this.changes, {
-      id: newId(startedAt),
-      startedAt,
-      t0,
-      client: clientLabel(client),
-      clientVersion: client.version,
-      userAgent: headerValue(headers, 'user-agent')?.slice(0, 500) ?? null,
-      sessionId: sessionIdFromHeaders(headers),
-      credentialFingerprint: credentialFingerprint(headers),
-      upstream: route.ok ? route.route.upstream : route.upstream,
-      upstreamUrl,
-      api: route.ok ? route.route.api : 'other',
-      method: req.method ?? 'GET',
-      path: redactUrl(req.url ?? '/'),
-      retryCount: Number.isFinite(retry) && headerValue(headers, 'x-stainless-retry-count') !== undefined ? retry : null,
-      requestHeaders: redactHeaders(headers),
-    });
+    const rec = new Recording(
+      this.opts.sink,
+      this.opts.config.limits,
+      this.changes,
+      {
+        id: newId(startedAt),
+        startedAt,
+        t0,
+        client: clientLabel(client),
+        clientVersion: client.version,
+        userAgent: headerValue(headers, 'user-agent')?.slice(0, 500) ?? null,
+        sessionId: sessionIdFromHeaders(headers),
+        credentialFingerprint: credentialFingerprint(headers),
+        upstream: route.ok ? route.route.upstream : route.upstream,
+        upstreamUrl,
+        api: route.ok ? route.route.api : 'other',
+        method: req.method ?? 'GET',
+        path: redactUrl(req.url ?? '/'),
+        retryCount: Number.isFinite(retry) && headerValue(headers, 'x-stainless-retry-count') !== undefined ? retry : null,
+        requestHeaders: redactHeaders(headers),
+      },
+      this.opts.estimator ?? sharedTokenEstimator(),
+    );
     rec.start();
     this.live.add(rec);
     return rec;
@@ -300,7 +313,13 @@ export class ProxyServer {
 
   private async settle(rec: Recording, ending: Ending, code: string | null = null, message: string | null = null): Promise<void> {
     this.live.delete(rec);
-    await rec.finish(ending, code, message);
+    const settled = rec.finish(ending, code, message);
+    this.settling.add(settled);
+    try {
+      await settled;
+    } finally {
+      this.settling.delete(settled);
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

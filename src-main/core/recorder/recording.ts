@@ -21,7 +21,7 @@ import type { Limits } from '../../common/settings.js';
 import { SseParser } from './sse-parser.js';
 import { createAssembler, parseNonStreamBody } from './adapters/index.js';
 import { parseProviderError } from './provider-error.js';
-import { estimateTokens } from './tokens.js';
+import { sharedTokenEstimator, type TokenEstimator } from './token-estimator.js';
 import type { Assembled, StreamAssembler } from './types.js';
 import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
 import { createDecoder } from './decoding.js';
@@ -131,6 +131,7 @@ export class Recording {
     private readonly limits: Limits,
     private readonly changes: ChangeSink,
     init: RecordingInit,
+    private readonly estimator: TokenEstimator = sharedTokenEstimator(),
   ) {
     this.t0 = init.t0;
     // Every field spelled out, no spread: V8 then builds the record with a fixed shape
@@ -337,21 +338,35 @@ export class Recording {
     r.evidence.usageSeen = r.evidence.usageSeen || a.usageSeen;
   }
 
-  /** Output tokens when the provider reported none (or not yet). While streaming, a
-   * cheap count (~4 characters a token) keeps the live display moving without running
-   * a BPE tokenizer on the streaming path; the final count of a record that never got
-   * usage is made with the real tokenizer, once. Both are marked estimated. */
-  private estimateOutput(final: boolean): void {
+  /** Whether the output count must be estimated: the provider reported none, or only a
+   * provisional one (Anthropic's message_start carries an output count that is not the
+   * answer's size; counts are authoritative once final usage arrived). */
+  private needsOutputEstimate(): boolean {
     const r = this.record;
-    // Provider counts are authoritative only once final usage arrived; Anthropic's
-    // message_start carries a provisional output count that is not the answer's size.
-    if (r.evidence.usageSeen && r.usage.outputTokens !== null && !r.usage.estimated) return;
+    return !(r.evidence.usageSeen && r.usage.outputTokens !== null && !r.usage.estimated);
+  }
+
+  /** While streaming, a cheap count (~4 characters a token) keeps the live display
+   * moving without running a BPE tokenizer; marked estimated. */
+  private estimateLiveOutput(): void {
+    if (!this.needsOutputEstimate()) return;
+    const r = this.record;
     const chars = r.responseText.length + r.responseReasoning.length + r.toolCalls.reduce((n, c) => n + c.arguments.length, 0);
     if (chars === 0) return;
-    const count = final
-      ? estimateTokens(r.responseText) + estimateTokens(r.responseReasoning) + r.toolCalls.reduce((n, c) => n + estimateTokens(c.arguments), 0)
-      : Math.ceil(chars / 4);
-    r.usage = { ...r.usage, outputTokens: count, estimated: true };
+    r.usage = { ...r.usage, outputTokens: Math.ceil(chars / 4), estimated: true };
+  }
+
+  /** The final count of a record that never got usage: the real tokenizer, once, on the
+   * estimator's worker (this waits for it; the client already has every byte). Without
+   * a count from it, the record keeps no estimate. */
+  private async estimateFinalOutput(): Promise<void> {
+    if (!this.needsOutputEstimate()) return;
+    const r = this.record;
+    const texts = [r.responseText, r.responseReasoning, ...r.toolCalls.map((c) => c.arguments)];
+    if (texts.every((t) => t.length === 0)) return;
+    const count = await this.estimator.count(texts);
+    if (count !== null) r.usage = { ...r.usage, outputTokens: count, estimated: true };
+    else if (r.usage.estimated) r.usage = { ...r.usage, outputTokens: null, estimated: false };
   }
 
   /** Partial content to the store (called every checkpoint interval while live). */
@@ -360,7 +375,7 @@ export class Recording {
     this.dirty = false;
     const r = this.record;
     if (this.assembler) this.applyAssembled(this.assembler.snapshot());
-    this.estimateOutput(false);
+    this.estimateLiveOutput();
     r.diagnosis = diagnose(r);
     // Raw events are written once, when the request settles: rewriting a growing event
     // log at every checkpoint would cost more than the stream itself.
@@ -447,7 +462,10 @@ export class Recording {
     if (r.error && r.httpStatus !== null && r.httpStatus >= 400 && r.error.retryAfterS === null) {
       r.error = parseProviderError(r.httpStatus, r.responseHeaders, r.responseBody?.text ?? '');
     }
-    this.estimateOutput(true);
+    // The count runs on the tokenizer's worker while the record is settled here: the
+    // outcome, the end time and the session linking never wait for it (classify does
+    // not read token counts); only the diagnosis, which names them, and the write do.
+    const counted = this.estimateFinalOutput();
     const verdict = classify({
       ending,
       httpStatus: r.httpStatus,
@@ -467,18 +485,22 @@ export class Recording {
     r.truncated = r.outcome === 'completed' && isLengthStop(r.stopReason);
     r.endedAt = r.startedAt + Math.round(this.now());
     r.timings.durationMs = round(this.now());
-    r.diagnosis = diagnose(r);
     // A request whose body was never read (no route, refused upgrade, client gone during
     // the upload) still belongs to a session and is a turn of its own.
     this.link(null, null);
-    // The whole record as the final patch: it no longer changes, so the store may keep
-    // references to its parts (it copies the top level and skips the id).
-    this.sink.update(r.id, r);
+    // Settled for the linker at once, so a request that follows this one at once (a
+    // retry, or the same conversation re-sent after a completed answer) is judged
+    // against this outcome, not against a request still in flight.
     try {
       this.sink.linker?.settled(r);
     } catch {
-      // as in link(): the record is written; only later linking to it may suffer
+      // as in link(): the record is still written below; only later linking to it may suffer
     }
+    await counted;
+    r.diagnosis = diagnose(r);
+    // The whole record as the final patch: it no longer changes, so the store may keep
+    // references to its parts (it copies the top level and skips the id).
+    this.sink.update(r.id, r);
     if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;

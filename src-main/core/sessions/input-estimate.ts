@@ -1,20 +1,15 @@
 // Input tokens of a turn no attempt reported usage for (every attempt failed before the
 // provider counted), estimated from its request body with the tokenizer. Run when a
-// session is read, never by the proxy, and in slices that give the event loop back
-// every few milliseconds: an agent's 500 KB conversation takes ~150 ms to tokenize, and
-// in the desktop app and `serve` the same loop streams every live request.
+// session is read, never by the proxy. The counting runs on the tokenizer's worker
+// thread (an agent's 500 KB conversation takes ~150 ms to tokenize, and in the desktop
+// app and `serve` this thread streams every live request); only the body's parse runs
+// here (~2 ms per MiB).
 
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { estimateTokens } from '../recorder/tokens.js';
+import { sharedTokenEstimator, type TokenEstimator } from '../recorder/token-estimator.js';
 
-/** Slices of about this many characters, cut at whitespace. */
-const SLICE_CHARS = 16 * 1024;
-/** Yield to the event loop after this long. */
-const BUDGET_MS = 8;
 /** Providers add a few tokens per message for its role and separators. */
 const PER_MESSAGE_TOKENS = 4;
 const CACHE_SIZE = 1_000;
-
 const cache = new Map<string, number>();
 
 /** The text the model reads: every string of the system prompt, the messages or input,
@@ -38,26 +33,15 @@ function promptText(body: string): { text: string; messages: number } {
   return { text: parts.join('\n'), messages: Array.isArray(list) ? list.length : typeof list === 'string' ? 1 : 0 };
 }
 
-/** Tokens of the request body's prompt; `key` (the record id) caches the answer. */
-export async function estimateInputTokens(key: string, body: string): Promise<number> {
+/** Tokens of the request body's prompt; `key` (the record id) caches the answer. Null
+ * when the tokenizer could not count (its worker failed; said once in the log). */
+export async function estimateInputTokens(key: string, body: string, estimator: TokenEstimator = sharedTokenEstimator()): Promise<number | null> {
   const known = cache.get(key);
   if (known !== undefined) return known;
   const { text, messages } = promptText(body);
-  let total = messages * PER_MESSAGE_TOKENS;
-  let started = performance.now();
-  for (let start = 0; start < text.length; ) {
-    let end = Math.min(text.length, start + SLICE_CHARS);
-    if (end < text.length) {
-      const space = text.lastIndexOf(' ', end);
-      if (space > start) end = space;
-    }
-    total += estimateTokens(text.slice(start, end));
-    start = end;
-    if (performance.now() - started > BUDGET_MS) {
-      await nextTurn();
-      started = performance.now();
-    }
-  }
+  const counted = await estimator.count([text]);
+  if (counted === null) return null;
+  const total = messages * PER_MESSAGE_TOKENS + counted;
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, total);
   return total;

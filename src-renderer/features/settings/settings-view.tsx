@@ -4,6 +4,7 @@
 
 import { useEffect, useState, type ReactNode } from 'react';
 import { errorMessage } from '../../api/streamtap-api.js';
+import { formatBytes } from '../../lib/format.js';
 import { toForm, validateForm, type FieldErrors, type SettingsForm } from '../../lib/settings-form.js';
 import { useApp, useAppState } from '../../stores/app-context.js';
 
@@ -19,6 +20,8 @@ export function SettingsView() {
   // This page is served on `streamtap serve`'s own port: moving it would strand the
   // page, so the port is changed where the server is started.
   const headless = useAppState((s) => s.status?.runtime === 'headless');
+  const dbBytes = useAppState((s) => s.status?.dbBytes);
+  const dbPath = useAppState((s) => s.status?.dbPath);
 
   useEffect(() => {
     api.call('settings.get', {}).then(
@@ -168,6 +171,14 @@ export function SettingsView() {
         <fieldset>
           <legend>Retention</legend>
           {num('retentionDays', 'Keep records for', 'days', '0 keeps everything.')}
+          {num('retentionMaxMiB', 'Keep the database under', 'MiB', '0 sets no limit. Past it, the oldest records are deleted first and the file shrinks.')}
+          <p className="faint small" data-testid="db-size">
+            {dbBytes !== undefined ? (
+              <>
+                The database takes <strong>{formatBytes(dbBytes)}</strong> on disk{dbPath ? <> (<code>{dbPath}</code> and its WAL)</> : null}.
+              </>
+            ) : null}
+          </p>
         </fieldset>
         {errors['form'] ? <div className="note bad">{errors['form']}</div> : null}
         {serverError ? (

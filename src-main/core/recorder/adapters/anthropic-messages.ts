@@ -55,7 +55,7 @@ export class AnthropicMessagesAssembler extends JsonStreamAssembler {
 
   protected handle({ json, type, effect }: ParsedEvent): void {
     if (!json || !type) return;
-    const b = this.b;
+    const b = this.answer;
     switch (type) {
       case 'message_start': {
         const message = obj(json['message']);

@@ -24,7 +24,7 @@ class CountingAssembler extends JsonStreamAssembler {
 
   protected override onDone(effect: EventEffect): void {
     effect.terminal = true;
-    this.b.terminalSeen = true;
+    this.answer.terminalSeen = true;
   }
 
   protected handle(_ev: ParsedEvent): void {}

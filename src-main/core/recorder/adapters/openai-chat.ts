@@ -67,12 +67,12 @@ export class OpenAiChatAssembler extends JsonStreamAssembler {
 
   protected override onDone(effect: EventEffect): void {
     effect.terminal = true;
-    this.b.terminalSeen = true;
+    this.answer.terminalSeen = true;
   }
 
   protected handle({ json, eventField, effect }: ParsedEvent): void {
     if (!json) return;
-    const b = this.b;
+    const b = this.answer;
     const model = nonEmpty(json['model']);
     if (model) b.responseModel = model;
 
@@ -113,7 +113,7 @@ export class OpenAiChatAssembler extends JsonStreamAssembler {
   }
 
   private applyDelta(delta: JsonObject, effect: EventEffect): void {
-    const b = this.b;
+    const b = this.answer;
     // A role-only first chunk ({role:'assistant', content:''}) carries nothing: the
     // builder ignores empty strings, so it does not fix TTFT.
     if (b.appendText(contentText(delta['content']))) effect.contentDelta = true;
@@ -139,7 +139,7 @@ export class OpenAiChatAssembler extends JsonStreamAssembler {
   }
 
   private applyToolDelta(tc: JsonObject, effect: EventEffect): void {
-    const b = this.b;
+    const b = this.answer;
     const id = nonEmpty(tc['id']);
     const index = num(tc['index']);
     let key: string;

@@ -77,7 +77,7 @@ export class OpenAiResponsesAssembler extends JsonStreamAssembler {
 
   protected handle({ json, type, effect }: ParsedEvent): void {
     if (!json || !type) return;
-    const b = this.b;
+    const b = this.answer;
     switch (type) {
       case 'response.created':
       case 'response.in_progress':
@@ -127,7 +127,7 @@ export class OpenAiResponsesAssembler extends JsonStreamAssembler {
     if (!item) return;
     const type = nonEmpty(item['type']);
     if (type === 'reasoning') {
-      this.b.markReasoningBoundary();
+      this.answer.markReasoningBoundary();
       return;
     }
     if (type === null || !(CALL_ITEM_TYPES.has(type) || type === 'local_shell_call')) return;
@@ -135,9 +135,9 @@ export class OpenAiResponsesAssembler extends JsonStreamAssembler {
     const key = nonEmpty(item['id']) ?? (outputIndex !== null ? `out${outputIndex}` : null);
     if (key === null) return;
     if (outputIndex !== null) this.keyByOutputIndex.set(outputIndex, key);
-    const known = this.b.hasTool(key);
-    const call = this.b.tool(key);
-    fillCall(this.b, call, item);
+    const known = this.answer.hasTool(key);
+    const call = this.answer.tool(key);
+    fillCall(this.answer, call, item);
     // The call's name is the first output of a tool call: it fixes TTFT. An .done
     // item for a call already announced carries nothing new.
     if ((added || !known) && call?.name) effect.contentDelta = true;
@@ -146,15 +146,15 @@ export class OpenAiResponsesAssembler extends JsonStreamAssembler {
   private callFor(json: JsonObject): ToolCall | null {
     const itemId = nonEmpty(json['item_id']);
     const outputIndex = num(json['output_index']);
-    let key = itemId !== null && this.b.hasTool(itemId) ? itemId : null;
+    let key = itemId !== null && this.answer.hasTool(itemId) ? itemId : null;
     if (key === null && outputIndex !== null) key = this.keyByOutputIndex.get(outputIndex) ?? null;
     key ??= itemId ?? (outputIndex !== null ? `out${outputIndex}` : 'out?');
     if (outputIndex !== null && !this.keyByOutputIndex.has(outputIndex)) this.keyByOutputIndex.set(outputIndex, key);
-    return this.b.tool(key);
+    return this.answer.tool(key);
   }
 
   private onFinished(json: JsonObject, type: string, effect: EventEffect): void {
-    const b = this.b;
+    const b = this.answer;
     effect.terminal = true;
     b.terminalSeen = true;
     const response = obj(json['response']) ?? {};

@@ -214,12 +214,12 @@ export interface ParsedEvent {
  * exception here would surface on the proxy's streaming path.
  */
 export abstract class JsonStreamAssembler implements StreamAssembler {
-  protected readonly b: AnswerBuilder;
+  protected readonly answer: AnswerBuilder;
   /** events whose handler threw (a bug, caught so the stream goes on); tests assert 0 */
   internalErrors = 0;
 
   constructor(options?: AssemblerOptions) {
-    this.b = new AnswerBuilder(options);
+    this.answer = new AnswerBuilder(options);
   }
 
   /** Whether a bad-JSON payload counts as malformed (false for APIs of unknown format). */
@@ -233,7 +233,7 @@ export abstract class JsonStreamAssembler implements StreamAssembler {
   protected abstract handle(ev: ParsedEvent): void;
 
   onEvent(ev: SseEvent): EventEffect {
-    const b = this.b;
+    const b = this.answer;
     b.eventCount++;
     const eventField = ev !== null && typeof ev === 'object' && typeof ev.event === 'string' && ev.event.length > 0 ? ev.event : null;
     let effect = emptyEffect(eventField ?? 'chunk');
@@ -271,6 +271,6 @@ export abstract class JsonStreamAssembler implements StreamAssembler {
   }
 
   snapshot(): Assembled {
-    return this.b.snapshot();
+    return this.answer.snapshot();
   }
 }
