@@ -4,8 +4,14 @@
 // takes no new connection, the new one takes the new requests.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import type { Settings } from '../../src-main/common/settings.js';
+import { resolveConfig } from '../../src-main/core/config.js';
+import { createCore } from '../../src-main/core/create-core.js';
+import { createDashboardHandler, type DashboardHandler } from '../../src-main/headless/dashboard/index.js';
+import { startFakeUpstream } from '../fixtures/fake-upstream.js';
 import { openStream, portAcceptsConnections } from '../fixtures/streams.js';
 import { rawRequest, startHarness, type Harness } from './harness.js';
 import net from 'node:net';
@@ -77,5 +83,44 @@ it('a port that cannot be bound changes nothing: the error names it, the proxy s
     await res.arrayBuffer();
   } finally {
     await new Promise<void>((r) => blocker.close(() => r()));
+  }
+});
+
+it('headless, from the dashboard: the call that moves the port is answered on the old one, the API is on the new one, the old server closes with its event stream', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-move-'));
+  const fake = await startFakeUpstream();
+  let dashboard: DashboardHandler | null = null;
+  const core = createCore(resolveConfig({ dbPath: path.join(dir, 'm.db'), port: 0, upstreams: { openai: fake.url, anthropic: fake.url } }), {
+    settingsFile: path.join(dir, 'settings.json'),
+    dashboard: (req, res) => dashboard!.handle(req, res),
+  });
+  try {
+    const { url, port: oldPort } = await core.start();
+    dashboard = createDashboardHandler(core, { token: 't'.repeat(64) });
+    const call = (base: string, channel: string, args: unknown) =>
+      fetch(`${base}/__streamtap/api/call/${channel}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-streamtap-token': 't'.repeat(64) },
+        body: JSON.stringify(args),
+      });
+    // An open event stream on the old port does not hold it open.
+    const events = await fetch(`${url}/__streamtap/api/events?token=${'t'.repeat(64)}`);
+    const reader = events.body!.getReader();
+    await reader.read();
+    const current = ((await (await call(url, 'settings.get', {})).json()) as { result: Settings }).result;
+    const newPort = await freePort();
+    const moved = await call(url, 'settings.set', { ...current, port: newPort });
+    expect(moved.status).toBe(200);
+    expect(((await moved.json()) as { result: Settings }).result.port).toBe(newPort);
+    const status = (await (await call(`http://127.0.0.1:${newPort}`, 'status.get', {})).json()) as { result: { port: number; listening: boolean } };
+    expect(status.result).toMatchObject({ listening: true, port: newPort });
+    // The old server has closed: its event stream ended, and its port refuses connections.
+    for (let i = 0; i < 1_000; i++) if ((await reader.read().catch(() => ({ done: true }))).done) break;
+    expect(await portAcceptsConnections(oldPort)).toBe(false);
+  } finally {
+    dashboard?.close();
+    await core.stop();
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
