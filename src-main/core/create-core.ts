@@ -55,13 +55,19 @@ export const CLI_PORT_HINT = 'choose another with --port';
 /** How often retention runs while Streamtap records (the database grows with traffic). */
 export const RETENTION_INTERVAL_MS = 10 * 60_000;
 
+export interface LiveSubscribeOptions extends Pick<LiveFeedOptions, 'intervalMs' | 'onError'> {
+  /** status events only: record changes are not even summarized for this listener (the
+   * CLI's degraded/recovered lines) */
+  statusOnly?: boolean;
+}
+
 /** What the live source pushes to: a window (IPC), a browser (SSE), a test. */
 export interface CoreLive {
   /** Every record change and status change, coalesced (at most one push of each per
    * interval). Each `records` and `status` event carries `seq`: every change the core
    * emits takes the next number, and requests.list answers with the seq it reflects,
    * so a listener applies a change exactly once. Returns the unsubscribe function. */
-  subscribe(listener: (event: LiveEvent) => void, opts?: Pick<LiveFeedOptions, 'intervalMs' | 'onError'>): () => void;
+  subscribe(listener: (event: LiveEvent) => void, opts?: LiveSubscribeOptions): () => void;
   /** the status now, as the live event a new listener starts from */
   status(): Extract<LiveEvent, { type: 'status' }>;
 }
@@ -160,7 +166,13 @@ export function coreOver(engine: CoreEngine, options: CoreOptions = {}): Core {
     stop: (opts) => engine.stop(opts),
     api,
     live: {
-      subscribe: (listener, opts = {}) => createLiveFeed(engine, listener, { ...opts, runtime }),
+      subscribe: (listener, { statusOnly, ...opts } = {}) =>
+        createLiveFeed(statusOnly ? { onChange: () => () => undefined, onStatus: (l) => engine.onStatus(l) } : engine, listener, {
+          ...opts,
+          runtime,
+          getStatus: () => buildAppStatus(engine, runtime),
+          seq: () => engine.seq(),
+        }),
       status: () => ({ type: 'status', seq: engine.seq(), status: buildAppStatus(engine, runtime) }),
     },
     flushNow: (timeoutMs) => engine.store.flush(timeoutMs),

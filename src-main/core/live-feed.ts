@@ -22,6 +22,8 @@ export interface LiveFeedOptions {
   runtime?: AppStatus['runtime'];
   /** builds the pushed status; default buildAppStatus(core, runtime) */
   getStatus?: () => AppStatus;
+  /** the latest change a status pushed now reflects; default the latest this feed saw */
+  seq?: () => number;
   /** called when `push` throws (the feed keeps running) */
   onError?: (err: unknown) => void;
 }
@@ -93,7 +95,7 @@ export function createLiveFeed(core: LiveFeedSource, push: (ev: LiveEvent) => vo
       } catch (err) {
         opts.onError?.(err);
       }
-      if (status) send({ type: 'status', seq: latestSeq, status });
+      if (status) send({ type: 'status', seq: opts.seq?.() ?? latestSeq, status });
     }
   };
 

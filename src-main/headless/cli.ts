@@ -284,14 +284,18 @@ async function serve(argv: string[]): Promise<void> {
   if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
   // One line when recording becomes degraded, one when it recovers (not one per status).
   let degraded = false;
-  core.live.subscribe((ev) => {
-    if (ev.type !== 'status') return;
-    const s = ev.status;
-    if (s.storeDegraded === degraded) return;
-    degraded = s.storeDegraded;
-    if (degraded) process.stderr.write(`streamtap: recording degraded: ${s.storeError ?? 'store writes failing'} (${s.queuedWrites} writes queued)\n`);
-    else process.stderr.write(`streamtap: recording recovered: the queued writes are in the database${s.droppedWrites > 0 ? ` (${s.droppedWrites} lost while degraded)` : ''}\n`);
-  });
+  core.live.subscribe(
+    (ev) => {
+      if (ev.type !== 'status') return;
+      const s = ev.status;
+      if (s.storeDegraded === degraded) return;
+      degraded = s.storeDegraded;
+      if (degraded) process.stderr.write(`streamtap: recording degraded: ${s.storeError ?? 'store writes failing'} (${s.queuedWrites} writes queued)\n`);
+      else process.stderr.write(`streamtap: recording recovered: the queued writes are in the database${s.droppedWrites > 0 ? ` (${s.droppedWrites} lost while degraded)` : ''}\n`);
+    },
+    // Only the store's state matters here: no record change is summarized for it.
+    { statusOnly: true },
+  );
 
   // First signal: stop accepting, let requests in flight finish for up to the drain
   // timeout, record the rest `interrupted`, flush, exit 0. A second one stops at once.
