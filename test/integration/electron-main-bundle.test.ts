@@ -278,7 +278,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
       'the estimated row over IPC',
       async () => {
         const reply = await fake.ipc.get('streamtap:requests.list')!(frame, { filter: {}, limit: 10 });
-        return ((reply as { result?: Row[] }).result ?? []).find((r) => r.path === '/plain/v1/chat/completions' && r.outcome !== 'in_progress');
+        return ((reply as { result?: { records: Row[] } }).result?.records ?? []).find((r) => r.path === '/plain/v1/chat/completions' && r.outcome !== 'in_progress');
       },
       { timeoutMs: 30_000, detail: appState },
     );
