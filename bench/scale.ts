@@ -348,7 +348,7 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
     await time('outcomePage', 'timeline filtered to client_aborted, first page', () => api['requests.list']({ filter: { outcome: ['client_aborted'] }, limit: 200 }), page);
     await time('facets', 'filter choices (facets)', () => api['requests.facets']({}), (r) => (r as { models: string[] }).models.length);
     await time('status', 'status (requests today)', () => api['status.get']({}), () => 1);
-    await time('sessions', 'sessions view (500)', () => api['sessions.list']({ filter: {}, limit: 500 }), page);
+    await time('sessions', 'sessions view (500)', () => api['sessions.list']({ filter: {}, limit: 500 }), (r) => (r as unknown[]).length);
     const rareMatches = queries.find((q) => q.id === 'searchSummary')?.result ?? 0;
     await core.stop();
 
