@@ -264,6 +264,27 @@ describe('live changes apply exactly once (seq)', () => {
     stop();
   });
 
+  it('a re-read of the newest page keeps a row that a newer change reached while it was read', async () => {
+    const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 1 })];
+    const f = fakeApi(rows, { manualConnection: true });
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
+    // The event stream opens: the newest page is read once more (held here)…
+    f.holdLists();
+    f.connection('open');
+    await settle();
+    // …and a change pushed after it was asked for arrives first.
+    f.push(change('progress', { ...rows[0]!, eventCount: 4 }));
+    s.runFrame();
+    f.release();
+    await vi.waitFor(() => expect(f.calls.filter((c) => c.channel === 'requests.list').length).toBe(2));
+    await settle();
+    expect(app.store.getState().rows[0]).toMatchObject({ id: 'a', eventCount: 4 });
+    stop();
+  });
+
   it('does not poll: no list is read again while a row stays in progress and nothing is pushed', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
     const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress' })];

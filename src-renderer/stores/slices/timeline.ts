@@ -143,9 +143,16 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
       if (pageRequest) await pageRequest;
       const gen = generation;
       try {
-        const { seq, records: page } = await api.call('requests.list', { filter: get().query, limit: PAGE_SIZE });
+        const { seq, records: answer } = await api.call('requests.list', { filter: get().query, limit: PAGE_SIZE });
         if (gen !== generation) return;
-        notePage(page, seq, true);
+        // A row a change newer than this page reached while it was read stays as it is.
+        const shown = new Map(get().rows.map((r) => [r.id, r]));
+        const page = answer.map((r) => ((seqById.get(r.id) ?? 0) > seq ? (shown.get(r.id) ?? r) : r));
+        notePage(
+          page.filter((r, i) => r === answer[i]),
+          seq,
+          true,
+        );
         const rows = mergeHead(get().rows, page, PAGE_SIZE);
         set({ rows, ...(page.length < PAGE_SIZE ? { hasMore: false } : {}) });
       } catch {
