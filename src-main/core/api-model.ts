@@ -127,15 +127,18 @@ export interface ReadApiSource {
 }
 
 export function createReadApi({ store, seq, liveEvents }: ReadApiSource): ReadApi {
+  // The latest seq whose changes were all committed when a list was read.
+  let committed = 0;
   // Every read first awaits the writes queued before it (a request the dashboard was just
   // told about is in the list it asks for), without holding the event loop meanwhile.
   return {
     'requests.list': async ({ filter, limit, before }) => {
       // Taken before the wait: every change up to it had its write queued already, so
       // the list reflects it (and perhaps later ones, which are applied again harmlessly).
+      // While writes fail (degraded) the list shows only what was committed before.
       const reflects = seq();
-      await store.written();
-      return { seq: reflects, records: store.list(filter, before ? { limit, before } : { limit }) };
+      if (await store.written()) committed = Math.max(committed, reflects);
+      return { seq: committed, records: store.list(filter, before ? { limit, before } : { limit }) };
     },
     'requests.get': ({ id }) => {
       // get() lays the queue over the database itself: nothing to wait for.

@@ -25,8 +25,10 @@ it('with the writer stalled on a lock, a stream flows, status is pushed and read
   h = await startHarness();
   const api = h.core.api;
   const statuses: AppStatus[] = [];
+  let pushedSeq = 0;
   const stopFeed = h.core.live.subscribe((ev: LiveEvent) => {
     if (ev.type === 'status') statuses.push(ev.status);
+    if (ev.type === 'records') pushedSeq = Math.max(pushedSeq, ev.seq);
   });
   const locker = new Database(h.dbPath);
   locker.exec('BEGIN IMMEDIATE');
@@ -45,7 +47,8 @@ it('with the writer stalled on a lock, a stream flows, status is pushed and read
       if (done) break;
       body += decoder.decode(value, { stream: true });
       // Reads and status while the stream runs, as an open dashboard makes them.
-      await api['requests.list']({ filter: {}, limit: 10 });
+      // Nothing is committed while the lock is held: the list says it reflects no change.
+      expect(await api['requests.list']({ filter: {}, limit: 10 })).toEqual({ seq: 0, records: [] });
       await api['status.get']({});
     }
     expect(body).toContain('[DONE]');
@@ -60,6 +63,8 @@ it('with the writer stalled on a lock, a stream flows, status is pushed and read
     locker.exec('ROLLBACK');
     // The store retries, and the list then has the request.
     await expect.poll(async () => (await api['requests.list']({ filter: {}, limit: 10 })).records.map((r) => r.id), { timeout: 10_000 }).toEqual([rec!.id]);
+    // Once committed, the list reflects every change pushed (the finish included).
+    expect((await api['requests.list']({ filter: {}, limit: 10 })).seq).toBeGreaterThanOrEqual(pushedSeq);
     expect((await api['status.get']({})).requestsToday).toBe(1);
     expect(waits).not.toHaveBeenCalled();
   } finally {

@@ -17,7 +17,8 @@ afterEach(async () => {
 it('keeps forwarding while the database is locked, reports degraded, then records everything', async () => {
   h = await startHarness();
   const statuses: boolean[] = [];
-  h.core.live.subscribe((ev) => ev.type === 'status' && statuses.push(ev.status.storeDegraded), { intervalMs: 0 });
+  // Every status the store reports, as it happens (the live feed would coalesce them).
+  h.engine.onStatus((s) => statuses.push(s.store.degraded));
   const before = await rawRequest(h.url, { path: '/v1/chat/completions', body: { model: 'gpt-5', stream: true, messages: [] } });
   await before.text();
   await h.waitForFinished(1);
