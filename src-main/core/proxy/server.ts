@@ -75,6 +75,7 @@ function sendJson(res: ServerResponse, status: number, body: string, extra: Reco
 }
 
 export class ProxyServer {
+  /** the server listening now (rebind() replaces it) */
   private current: http.Server;
   /** servers left behind by rebind(): they accept nothing new and close once the
    * proxied requests they carry have finished */
@@ -99,11 +100,6 @@ export class ProxyServer {
     this.dispatcher = createDispatcher(opts.config.timeouts);
     this.changes = { wanted: () => opts.hasListeners?.() ?? true, emit: opts.onChange };
     this.current = this.createServer();
-  }
-
-  /** The server listening now (rebind() replaces it). */
-  get server(): http.Server {
-    return this.current;
   }
 
   private createServer(): http.Server {
@@ -209,7 +205,7 @@ export class ProxyServer {
   }
 
   /** Resolves once every server left behind by rebind() has closed. */
-  async retired(): Promise<void> {
+  private async retired(): Promise<void> {
     await Promise.all([...this.retiring.values()]);
   }
 
