@@ -148,7 +148,7 @@ try {
   });
   if (!dashboardLine) fail(`"streamtap serve" did not start:\n${out}${err}`);
   const url = new URL(dashboardLine).origin;
-  if (!new RegExp(`^database ${path.join(home, 'pack.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(out)) fail(`serve did not take --db from its folder:\n${out}`);
+  if (!new RegExp(`^database ${path.join(home, 'pack.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(.* on disk\\))?$`, 'm').test(out)) fail(`serve did not take --db from its folder:\n${out}`);
   step(`serve is listening on ${url}`);
   const page = await fetch(dashboardLine);
   if (page.status !== 200 || !(await page.text()).includes('<div id="root">')) fail(`the dashboard page answered ${page.status}`);

@@ -45,6 +45,8 @@ test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page
   await page.keyboard.press('j');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('detail')).toBeVisible();
+  // The tabs take keys once the record is loaded (the panel shows before it is).
+  await expect(page.getByTestId('tab-response')).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('2');
   await expect(page.getByTestId('tab-request')).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('3');
