@@ -1,9 +1,17 @@
 // Lint enforces the layers (common < core < electron/headless), as VS Code does:
 // the core runs the same under Electron and plain Node, so it may never import
-// `electron`; `common` is shared with the renderer, so it imports neither node:* nor
-// electron; the renderer reaches the core only through the contract.
+// `electron`, nor the shells; the shells reach the core through createCore()'s api and
+// live only (nothing outside core/ imports core/db); `common` is shared with the
+// renderer, so it imports neither node:* nor electron; the renderer reaches the core
+// only through the contract.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const ELECTRON_IN_CORE = { name: 'electron', message: 'The core and headless code run in plain Node: never import electron.' };
+const SQLITE_OUTSIDE_DB = { name: 'better-sqlite3', message: 'better-sqlite3 is used only in src-main/core/db.' };
+const UNDICI_OUTSIDE_PROXY = { name: 'undici', message: 'undici is used only in src-main/core/proxy.' };
+const CORE_UP = { group: ['**/electron/**', '**/headless/**', '**/src-renderer/**'], message: 'core may not depend on the shells (electron, headless) or the renderer.' };
+const STORE_PRIVATE = { group: ['**/core/db/**'], message: 'The store is private to core/: go through createCore().api (or openReadOnlyCore().api).' };
 
 const NODE_BUILTINS = ['node:*', 'fs', 'path', 'http', 'https', 'net', 'os', 'crypto', 'stream', 'zlib', 'child_process', 'worker_threads'];
 
@@ -24,10 +32,41 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // The core's only public surface is createCore()'s { start, stop, api, live } (and
+  // openReadOnlyCore() for the CLI's readers): the store is private to core/, and each
+  // driver lives in one folder (better-sqlite3 in core/db, undici in core/proxy).
   {
-    files: ['src-main/core/**/*.ts', 'src-main/headless/**/*.ts'],
+    files: ['src-main/core/**/*.ts'],
+    ignores: ['src-main/core/db/**', 'src-main/core/proxy/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The core and headless code run in plain Node: never import electron.' }], patterns: [{ group: ['**/electron/**', '**/src-renderer/**'], message: 'core may not depend on the Electron shell or the renderer.' }] }],
+      'no-restricted-imports': ['error', { paths: [ELECTRON_IN_CORE, SQLITE_OUTSIDE_DB, UNDICI_OUTSIDE_PROXY], patterns: [CORE_UP] }],
+    },
+  },
+  {
+    files: ['src-main/core/db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON_IN_CORE, UNDICI_OUTSIDE_PROXY], patterns: [CORE_UP] }],
+    },
+  },
+  {
+    files: ['src-main/core/proxy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ELECTRON_IN_CORE, SQLITE_OUTSIDE_DB], patterns: [CORE_UP] }],
+    },
+  },
+  {
+    files: ['src-main/headless/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [ELECTRON_IN_CORE, SQLITE_OUTSIDE_DB, UNDICI_OUTSIDE_PROXY], patterns: [{ group: ['**/electron/**', '**/src-renderer/**'], message: 'headless code may not depend on the Electron shell or the renderer.' }, STORE_PRIVATE] },
+      ],
+    },
+  },
+  {
+    files: ['src-main/electron/**/*.ts', 'src-main/index.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [SQLITE_OUTSIDE_DB, UNDICI_OUTSIDE_PROXY], patterns: [{ group: ['**/headless/**'], message: 'the Electron shell does not depend on the headless CLI.' }, STORE_PRIVATE] }],
     },
   },
   {

@@ -18,9 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ApiKind, Outcome, RawEvent, RequestRecord } from '../src-main/common/record.js';
-import { createApiModel, type ApiModel } from '../src-main/core/api-model.js';
+import type { ApiModel } from '../src-main/core/api-model.js';
+import type { RequestPage } from '../src-main/common/contract.js';
 import { resolveConfig } from '../src-main/core/config.js';
-import { createCore, type Core } from '../src-main/core/create-core.js';
+import { coreOver, createEngine, type CoreEngine } from '../src-main/core/create-core.js';
 import { diagnose } from '../src-main/core/recorder/classify.js';
 import { newId } from '../src-main/core/proxy/server.js';
 import { fmt, table, target, targetRows, type Target } from './report.js';
@@ -275,9 +276,10 @@ function dbBytes(file: string): number {
   return total;
 }
 
-function openCore(file: string, settingsFile: string): { core: Core; api: ApiModel } {
-  const core = createCore(resolveConfig({ dbPath: file, port: 0 }));
-  return { core, api: createApiModel(core, { runtime: 'headless', settingsFile }) };
+/** The core, and its engine: the build writes through the store's own write path. */
+function openCore(file: string, settingsFile: string): { core: CoreEngine; api: ApiModel } {
+  const core = createEngine(resolveConfig({ dbPath: file, port: 0 }));
+  return { core, api: coreOver(core, { settingsFile }).api };
 }
 
 export async function runScale(opts: { records: number; db?: string; quick: boolean }, log: (line: string) => void): Promise<ScaleReport> {
@@ -335,7 +337,7 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
       }
       queries.push({ id, label, firstMs: ms[0]!, medianMs: median(ms), maxMs: Math.max(...ms), runs: ms.length, result });
     };
-    const page = (r: unknown) => (r as unknown[]).length;
+    const page = (r: unknown) => (r as RequestPage).records.length;
     const counted = (r: unknown) => (r as { requests: number }).requests;
     log(`timing the dashboard's queries on ${total.toLocaleString('en-US')} records…`);
     await time('firstPage', 'timeline, first page (200 rows)', () => api['requests.list']({ filter: {}, limit: 200 }), page);
@@ -346,7 +348,7 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
     await time('outcomePage', 'timeline filtered to client_aborted, first page', () => api['requests.list']({ filter: { outcome: ['client_aborted'] }, limit: 200 }), page);
     await time('facets', 'filter choices (facets)', () => api['requests.facets']({}), (r) => (r as { models: string[] }).models.length);
     await time('status', 'status (requests today)', () => api['status.get']({}), () => 1);
-    await time('sessions', 'sessions view (500)', () => api['sessions.list']({ filter: {}, limit: 500 }), page);
+    await time('sessions', 'sessions view (500)', () => api['sessions.list']({ filter: {}, limit: 500 }), (r) => (r as unknown[]).length);
     const rareMatches = queries.find((q) => q.id === 'searchSummary')?.result ?? 0;
     await core.stop();
 

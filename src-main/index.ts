@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { LIVE_CHANNEL, type LiveEvent } from './common/contract.js';
 import { ConfigError } from './core/config.js';
-import { resolveNativeBinding } from './core/db/native-binding.js';
+import { resolveNativeBinding } from './core/create-core.js';
 import { APP_NAME, defaultDataDir, readSettingsFile } from './core/settings.js';
 import { appMenuTemplate } from './electron/app-menu.js';
 import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './electron/app-protocol.js';
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       push,
       exportRun: createExportRun({
         showSaveDialog: (options) => (win.window ? dialog.showSaveDialog(win.window, options) : dialog.showSaveDialog(options)),
-        store: () => host.core().store,
+        exportRecords: (args) => host.core().api.export(args),
         push,
         defaultDir: () => app.getPath('downloads'),
       }),
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       onError: log,
       actions: {
         openDashboard: () => win.show(),
-        setPaused: (paused) => host.core().setPaused(paused),
+        setPaused: (paused) => host.core().api['recording.setPaused']({ paused }),
       },
     });
     const unwatchSessionEnd = watchSessionEnd({

@@ -190,6 +190,8 @@ export interface AppStatus {
   storeDegraded: boolean;
   storeError: string | null;
   queuedWrites: number;
+  /** writes given up on while recording was degraded (the queue was full) */
+  droppedWrites: number;
   /** a problem the user must see (port in use, store degraded), else null */
   problem: string | null;
   dbPath: string;
@@ -208,18 +210,30 @@ export interface SetupInfo {
 export type ExportResult = { status: 'saved'; count: number; path: string } | { status: 'canceled' } | { status: 'downloaded'; count: number | null };
 
 /** One record change on `live.events`; a live stream's progress carries the event
- * arrivals since its previous push (`ticks`), never the event bodies. */
+ * arrivals since its previous push (`ticks`), never the event bodies. `seq` is the
+ * sequence number of the latest core change merged into it. */
 export interface LiveRecordChange {
   kind: 'started' | 'progress' | 'finished';
   summary: RequestSummary;
   ticks?: EventTicks;
+  seq: number;
 }
 
-/** What is pushed on `live.events`, already coalesced by the core side. */
+/** What is pushed on `live.events`, already coalesced by the core side. Every change
+ * the core emits takes the next sequence number; a `records` or `status` event carries
+ * the latest one it reflects, and requests.list answers with the one its page reflects,
+ * so the page applies a change exactly once: a change with seq ≤ the list's is in the
+ * list already. (`export.progress` comes from the transport's export, not the core.) */
 export type LiveEvent =
-  | { type: 'records'; changes: LiveRecordChange[] }
-  | { type: 'status'; status: AppStatus }
+  | { type: 'records'; seq: number; changes: LiveRecordChange[] }
+  | { type: 'status'; seq: number; status: AppStatus }
   | { type: 'export.progress'; exportId: string; written: number; done: boolean };
+
+/** A page of requests.list, and the live sequence number it reflects. */
+export interface RequestPage {
+  seq: number;
+  records: RequestSummary[];
+}
 
 /** Every error code an API call can answer with. */
 export const API_ERROR_CODES = ['invalid_payload', 'forbidden', 'not_found', 'internal', 'unknown_channel', 'invalid_settings'] as const;
@@ -247,7 +261,7 @@ function channel<A extends z.ZodType, R>(args: A) {
 export const CHANNELS = {
   'requests.list': channel<
     z.ZodObject<{ filter: typeof RecordFilterSchema; limit: z.ZodNumber; before: z.ZodOptional<typeof cursor> }>,
-    RequestSummary[]
+    RequestPage
   >(z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000), before: cursor.optional() }).strict()),
   'requests.get': channel<z.ZodObject<{ id: z.ZodString }>, RequestRecord | null>(z.object({ id: z.string().min(1).max(100) }).strict()),
   'requests.summary': channel<z.ZodObject<{ filter: typeof RecordFilterSchema }>, SummaryStats>(z.object({ filter: RecordFilterSchema }).strict()),

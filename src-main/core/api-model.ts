@@ -1,27 +1,66 @@
-// The API model: every channel of the contract (src-main/common/contract.ts) except
-// `export.run`, implemented over the core with no transport in sight. The Electron IPC
-// handlers and the headless HTTP API are thin adapters over this one object, so the
-// desktop window and the browser dashboard see the same answers (HTTP Toolkit's
-// "API model with thin REST and GraphQL adapters").
+// The API model: every channel of the contract (src-main/common/contract.ts),
+// implemented over the core with no transport in sight, and the export as an async
+// iterable of its bytes. The Electron IPC handlers, the headless HTTP API and the CLI
+// are thin adapters over this one object, so the desktop window, the browser dashboard
+// and the terminal see the same answers (HTTP Toolkit's "API model with thin REST and
+// GraphQL adapters").
 //
-// `export.run` is left to the transports: in Electron it needs a save dialog, in the
-// browser it is a download from the HTTP server.
+// `export.run` stays the transports' channel (in Electron a save dialog, in the browser
+// a download): both are `export()` here, written to where the bytes go.
+//
+// The read channels need only a store (createReadApi): the CLI's reading commands get
+// them over a read-only store, with no proxy and no writes.
 
-import type { AppStatus, Handlers, HandlerErrorCode, SetupInfo } from '../common/contract.js';
-import type { Core } from './create-core.js';
+import { PassThrough, type Readable } from 'node:stream';
+import type { AppStatus, ExportFormat, Handlers, HandlerErrorCode, SetupInfo } from '../common/contract.js';
+import type { RawEvent, RecordFilter } from '../common/record.js';
+import type { CoreEngine } from './create-core.js';
+import type { Store } from './db/store.js';
+import { EXPORT_WRITERS, FLUSH_CHARS } from './export/writers.js';
 import { parseSettings, readSettingsFile, writeSettingsFile } from './settings.js';
-import { attemptsOf, clientName, getSession, listSessions } from './sessions.js';
+import { attemptsOf, clientName, getSession, listSessions, type GetSessionOptions } from './sessions.js';
 import { SettingsSchema, type Settings } from '../common/settings.js';
 
-export type ApiModel = Omit<Handlers, 'export.run'>;
+export interface ExportArgs {
+  filter: RecordFilter;
+  format: ExportFormat;
+  /** each record's raw SSE event log (large) */
+  includeEvents?: boolean;
+  /** the export's own timestamp; default now */
+  exportedAt?: Date;
+  /** the records written so far, every few hundred records and once at the end */
+  onProgress?: (written: number) => void;
+}
+
+/** An export's bytes, pulled as they are read (backpressure reaches the store's
+ * cursor), and the number of records once the last byte was read. Breaking off the
+ * iteration (or destroying the stream) stops the export. */
+export interface ExportStream extends AsyncIterable<Buffer> {
+  readonly stream: Readable;
+  readonly count: Promise<number>;
+}
+
+/** The channels that only read the database, and the export. */
+export type ReadApi = Pick<
+  Handlers,
+  'requests.list' | 'requests.get' | 'requests.attempts' | 'requests.summary' | 'requests.histogram' | 'requests.facets' | 'sessions.list'
+> & {
+  /** `estimate: false` leaves out the tokenizer's input estimate (the CLI's JSON has none) */
+  'sessions.get'(args: { id: string }, opts?: Pick<GetSessionOptions, 'estimate'>): ReturnType<Handlers['sessions.get']>;
+  export(args: ExportArgs): ExportStream;
+};
+
+export type ApiModel = Omit<Handlers, 'export.run' | 'sessions.get' | 'status.get' | 'recording.setPaused'> &
+  ReadApi & {
+    // The status is pushed up to four times a second and read by the tray: synchronous.
+    'status.get'(args: Record<string, never>): AppStatus;
+    'recording.setPaused'(args: { paused: boolean }): AppStatus;
+  };
 
 export interface ApiModelOptions {
   runtime: 'electron' | 'headless';
   /** the settings file `settings.set` writes (and restores when applying fails) */
   settingsFile: string;
-  /** applies saved settings to the running app (the Electron shell restarts the proxy
-   * on the new port). Records are never lost: the store stays open throughout. */
-  applySettings?: (s: Settings) => Promise<void>;
 }
 
 /** An error the contract's dispatch() passes through with its code (never a stack). */
@@ -37,7 +76,7 @@ export class ApiModelError extends Error {
 
 /** The status the tray and the window show, from the core's counters: it is pushed up to
  * four times a second while streams run, and never reads the database. */
-export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = Date.now()): AppStatus {
+export function buildAppStatus(core: CoreEngine, runtime: AppStatus['runtime'], now = Date.now()): AppStatus {
   const s = core.status();
   const store = s.store;
   const requestsToday = core.requestsToday(now);
@@ -56,6 +95,7 @@ export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = 
     storeDegraded: store.degraded,
     storeError: store.lastError,
     queuedWrites: store.queued,
+    droppedWrites: store.dropped,
     problem,
     dbPath: core.config.dbPath,
     dbBytes: core.store.sizeOnDisk(),
@@ -64,7 +104,7 @@ export function buildAppStatus(core: Core, runtime: AppStatus['runtime'], now = 
 }
 
 /** The configuration in effect, in the settings form. */
-export function currentSettings(core: Core): Settings {
+export function currentSettings(core: CoreEngine): Settings {
   const c = core.config;
   // Port 0 ("any free port", tests) is not a valid setting: report the port in use.
   const port = c.port === 0 ? (core.status().port ?? 0) : c.port;
@@ -78,18 +118,27 @@ export function currentSettings(core: Core): Settings {
   };
 }
 
-export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
-  const { store } = core;
-  // Headless has no way to re-bind the port it is served on: saved settings apply at
-  // the next start, and settings.get shows what was saved rather than the old values.
-  let savedNotApplied: Settings | null = null;
+export interface ReadApiSource {
+  store: Store;
+  /** the live sequence number the store's reads reflect once written() resolves */
+  seq(): number;
+  /** a request still in flight: its events so far */
+  liveEvents(id: string): RawEvent[] | null;
+}
 
+export function createReadApi({ store, seq, liveEvents }: ReadApiSource): ReadApi {
+  // The latest seq whose changes were all committed when a list was read.
+  let committed = 0;
   // Every read first awaits the writes queued before it (a request the dashboard was just
   // told about is in the list it asks for), without holding the event loop meanwhile.
   return {
     'requests.list': async ({ filter, limit, before }) => {
-      await store.written();
-      return store.list(filter, before ? { limit, before } : { limit });
+      // Taken before the wait: every change up to it had its write queued already, so
+      // the list reflects it (and perhaps later ones, which are applied again harmlessly).
+      // While writes fail (degraded) the list shows only what was committed before.
+      const reflects = seq();
+      if (await store.written()) committed = Math.max(committed, reflects);
+      return { seq: committed, records: store.list(filter, before ? { limit, before } : { limit }) };
     },
     'requests.get': ({ id }) => {
       // get() lays the queue over the database itself: nothing to wait for.
@@ -97,7 +146,7 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       if (record?.outcome !== 'in_progress') return record;
       // Events are stored when a request settles: while it streams, the detail gets
       // their times and names from the live recording (the bodies come at the end).
-      const events = core.liveEvents(id);
+      const events = liveEvents(id);
       return events ? { ...record, events } : record;
     },
     'requests.attempts': async ({ id }) => {
@@ -125,16 +174,47 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       await store.written();
       return listSessions(store, filter, limit);
     },
-    'sessions.get': async ({ id }) => {
+    'sessions.get': async ({ id }, opts = {}) => {
       await store.written();
-      return getSession(store, id);
+      return getSession(store, id, opts.estimate === false ? { estimate: false } : {});
     },
+    export: (args) => exportStream(store, args),
+  };
+}
+
+function exportStream(store: Store, { filter, format, includeEvents, exportedAt, onProgress }: ExportArgs): ExportStream {
+  const stream = new PassThrough({ highWaterMark: FLUSH_CHARS });
+  const count = (async () => {
+    // The records recorded up to this call are in it (awaited, not waited for).
+    await store.written();
+    const { count: n } = await EXPORT_WRITERS[format](store.iterate(filter, 'asc'), stream, {
+      filters: filter,
+      ...(includeEvents !== undefined ? { includeEvents } : {}),
+      ...(exportedAt ? { exportedAt } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    stream.end();
+    return n;
+  })();
+  // A failed export breaks the stream, so no reader takes half a file for a whole one.
+  count.catch((err: unknown) => stream.destroy(err instanceof Error ? err : new Error(String(err))));
+  return {
+    stream,
+    count,
+    [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>,
+  };
+}
+
+export function createApiModel(core: CoreEngine, opts: ApiModelOptions): ApiModel {
+  // Headless and Electron apply settings the same way (CoreEngine.applySettings).
+  return {
+    ...createReadApi({ store: core.store, seq: () => core.seq(), liveEvents: (id) => core.liveEvents(id) }),
     'status.get': () => buildAppStatus(core, opts.runtime),
     'recording.setPaused': ({ paused }) => {
       core.setPaused(paused);
       return buildAppStatus(core, opts.runtime);
     },
-    'settings.get': () => savedNotApplied ?? currentSettings(core),
+    'settings.get': () => currentSettings(core),
     'settings.set': async (input) => {
       const settings = validateSettings(input);
       const previous = readPrevious(opts.settingsFile);
@@ -143,23 +223,18 @@ export function createApiModel(core: Core, opts: ApiModelOptions): ApiModel {
       } catch (err) {
         throw new ApiModelError('invalid_settings', `Could not save the settings: ${oneLine(err)}`);
       }
-      if (!opts.applySettings) {
-        savedNotApplied = settings;
-        return settings;
-      }
       try {
-        await opts.applySettings(settings);
+        await core.applySettings(settings);
       } catch (err) {
         // Keep the file and the running app in agreement: a port already in use must
         // not become the port the next start fails on.
         restorePrevious(opts.settingsFile, previous);
         throw new ApiModelError('invalid_settings', `Could not apply the settings (the previous ones are kept): ${oneLine(err)}`);
       }
-      savedNotApplied = null;
       return settings;
     },
     'setup.info': async () => {
-      await store.written();
+      await core.store.written();
       return setupInfo(core);
     },
   };
@@ -207,7 +282,7 @@ function oneLine(err: unknown): string {
   return msg.split('\n', 1)[0]!;
 }
 
-function setupInfo(core: Core): SetupInfo {
+function setupInfo(core: CoreEngine): SetupInfo {
   const { store, config } = core;
   const baseUrl = core.status().url ?? `http://${config.host}:${config.port}`;
   // One entry per tool, whatever versions of it were seen.

@@ -10,7 +10,7 @@
 import type { AppStatus, LiveEvent } from '../common/contract.js';
 import type { EventTicks, RequestSummary } from '../common/record.js';
 import { buildAppStatus } from './api-model.js';
-import type { Core } from './create-core.js';
+import type { CoreEngine } from './create-core.js';
 import type { RecordChange } from './recorder/recording.js';
 
 export const DEFAULT_LIVE_INTERVAL_MS = 250;
@@ -22,6 +22,8 @@ export interface LiveFeedOptions {
   runtime?: AppStatus['runtime'];
   /** builds the pushed status; default buildAppStatus(core, runtime) */
   getStatus?: () => AppStatus;
+  /** the latest change a status pushed now reflects; default the latest this feed saw */
+  seq?: () => number;
   /** called when `push` throws (the feed keeps running) */
   onError?: (err: unknown) => void;
 }
@@ -51,12 +53,17 @@ export function mergeTicks(pending: EventTicks | undefined, next: EventTicks | u
   return { from: pending.from, t: pending.t.concat(next.t), name: pending.name.concat(next.name) };
 }
 
+/** What the feed subscribes to: the engine's two subscriptions (tests pass just these). */
+export type LiveFeedSource = Pick<CoreEngine, 'onChange' | 'onStatus'>;
+
 /** Subscribes to the core and pushes coalesced events; returns the cleanup. */
-export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: LiveFeedOptions = {}): () => void {
+export function createLiveFeed(core: LiveFeedSource, push: (ev: LiveEvent) => void, opts: LiveFeedOptions = {}): () => void {
   const intervalMs = Math.max(0, opts.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS);
-  const getStatus = opts.getStatus ?? (() => buildAppStatus(core, opts.runtime ?? 'headless'));
+  const getStatus = opts.getStatus ?? (() => buildAppStatus(core as CoreEngine, opts.runtime ?? 'headless'));
   // Map keeps first-arrival order, so rows appear in the order their requests arrived.
-  const pending = new Map<string, { kind: ChangeKind; summary: RequestSummary; ticks?: EventTicks }>();
+  const pending = new Map<string, { kind: ChangeKind; summary: RequestSummary; ticks?: EventTicks; seq: number }>();
+  // The latest change this feed has seen: what a status pushed now reflects.
+  let latestSeq = 0;
   let statusDirty = false;
   let timer: NodeJS.Timeout | null = null;
   let lastFlush = -Infinity;
@@ -78,7 +85,7 @@ export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: 
     if (pending.size > 0) {
       const changes = [...pending.values()];
       pending.clear();
-      send({ type: 'records', changes });
+      send({ type: 'records', seq: changes.reduce((m, c) => Math.max(m, c.seq), 0), changes });
     }
     if (statusDirty) {
       statusDirty = false;
@@ -88,7 +95,7 @@ export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: 
       } catch (err) {
         opts.onError?.(err);
       }
-      if (status) send({ type: 'status', status });
+      if (status) send({ type: 'status', seq: opts.seq?.() ?? latestSeq, status });
     }
   };
 
@@ -102,15 +109,17 @@ export function createLiveFeed(core: Core, push: (ev: LiveEvent) => void, opts: 
     timer.unref?.();
   };
 
-  const unChange = core.onChange((change) => {
+  const unChange = core.onChange((change, seq) => {
+    latestSeq = Math.max(latestSeq, seq);
     const prev = pending.get(change.summary.id);
     if (prev?.kind === 'finished' && change.type !== 'finished') {
       // The final summary stays; nothing after it is newer in substance.
+      prev.seq = seq;
     } else {
       const kind = prev ? mergeKind(prev.kind, change.type) : change.type;
       // A finished record is re-read whole by whoever shows it: its ticks are moot.
       const ticks = kind === 'finished' ? undefined : mergeTicks(prev?.ticks, change.type === 'progress' ? change.ticks : undefined);
-      pending.set(change.summary.id, ticks ? { kind, summary: change.summary, ticks } : { kind, summary: change.summary });
+      pending.set(change.summary.id, ticks ? { kind, summary: change.summary, ticks, seq } : { kind, summary: change.summary, seq });
     }
     // The tray's "live streams" and "requests today" move with every start and end.
     if (change.type !== 'progress') statusDirty = true;

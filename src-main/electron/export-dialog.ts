@@ -1,22 +1,22 @@
 // `export.run` in the desktop app: the user picks the file in a native save dialog —
 // the path comes ONLY from that dialog, never from the renderer, so a compromised page
-// cannot write anywhere — then the records stream from the store's cursor through the
-// export writers into the file, with progress pushed as `export.progress` live events.
-// The writers apply backpressure and yield to the event loop, so a 100k-record export
-// neither fills memory nor stalls the streams the proxy is recording meanwhile.
+// cannot write anywhere — then the core's export (api.export, the bytes the CLI and the
+// download get too) is piped into the file, with progress pushed as `export.progress`
+// live events. The export applies backpressure and yields to the event loop, so a
+// 100k-record export neither fills memory nor stalls the streams being recorded.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SaveDialogOptions, SaveDialogReturnValue } from 'electron';
 import { EXPORT_FORMATS, exportFileName, type ChannelArgs, type ExportResult, type LiveEvent } from '../common/contract.js';
-import type { Store } from '../core/db/store.js';
-import { EXPORT_WRITERS, type ExportMeta } from '../core/export/writers.js';
+import { pipeline } from 'node:stream/promises';
+import type { ApiModel } from '../core/api-model.js';
 
 export interface ExportRunDeps {
   /** dialog.showSaveDialog, bound to the dashboard window when there is one */
   showSaveDialog(options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
-  /** the store of the running core (it is replaced when settings are applied) */
-  store(): Store;
+  /** the core's export */
+  exportRecords: ApiModel['export'];
   push(event: LiveEvent): void;
   /** where the dialog starts (app.getPath('downloads')) */
   defaultDir(): string;
@@ -32,12 +32,6 @@ function openForWriting(file: string): Promise<fs.WriteStream> {
   });
 }
 
-function finish(out: fs.WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.once('error', reject);
-    out.end(() => resolve());
-  });
-}
 
 export function createExportRun(deps: ExportRunDeps): (args: ChannelArgs<'export.run'>) => Promise<ExportResult> {
   return async ({ filter, format, exportId }) => {
@@ -53,16 +47,16 @@ export function createExportRun(deps: ExportRunDeps): (args: ChannelArgs<'export
     const file = choice.filePath;
 
     const out = await openForWriting(file);
-    const meta: ExportMeta = {
-      filters: filter,
-      exportedAt: now,
-      onProgress: (written) => deps.push({ type: 'export.progress', exportId, written, done: false }),
-    };
     try {
-      // The records recorded up to this click are in it (awaited, not waited for).
-      await deps.store().written();
-      const { count } = await EXPORT_WRITERS[format](deps.store().iterate(filter, 'asc'), out, meta);
-      await finish(out);
+      // The records recorded up to this click are in it (the export awaits them).
+      const run = deps.exportRecords({
+        filter,
+        format,
+        exportedAt: now,
+        onProgress: (written) => deps.push({ type: 'export.progress', exportId, written, done: false }),
+      });
+      await pipeline(run.stream, out);
+      const count = await run.count;
       deps.push({ type: 'export.progress', exportId, written: count, done: true });
       return { status: 'saved', count, path: file };
     } catch (err) {

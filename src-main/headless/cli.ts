@@ -7,15 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
 import { formatBytes } from '../common/bytes.js';
 import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
-import { createCore } from '../core/create-core.js';
+import { createCore, openReadOnlyCore, StoreOpenError } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
-import { openStore, StoreOpenError } from '../core/db/store.js';
-import { getSession, listSessions } from '../core/sessions.js';
 import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, ExportFormatSchema, SESSION_ENDINGS, type SessionEndingKind, type SessionFilter } from '../common/contract.js';
 import { OUTCOMES, type Outcome, type RecordFilter, type RequestSummary } from '../common/record.js';
-import { EXPORT_WRITERS } from '../core/export/writers.js';
 import { createDashboardHandler, type DashboardHandler } from './dashboard/index.js';
 import { TOKEN_FILE } from './dashboard/guard.js';
 import { SESSIONS_FORMAT_VERSION, sessionJson, sessionStory, sessionTableEntry, type SessionsJson } from './sessions-output.js';
@@ -174,12 +172,13 @@ function dbPathFor(flag: string | undefined): string {
   return userPath(flag ?? process.env['STREAMTAP_DB'] ?? path.join(defaultDataDir(), DB_FILE));
 }
 
-/** Opens an existing database for the reading commands: read-only, so it never creates,
- * migrates or writes a file, and works beside the recorder that is writing to it. */
+/** The core's api over an existing database for the reading commands: read-only, so it
+ * never creates, migrates or writes a file, and works beside the recorder that is
+ * writing to it. */
 function openExisting(flag: string | undefined) {
   const file = dbPathFor(flag);
   if (!fs.existsSync(file)) throw new UsageError(`no database at ${file} (pass --db FILE, or run "serve" first)`);
-  return openStore({ path: file, readOnly: true });
+  return openReadOnlyCore(file);
 }
 
 async function serve(argv: string[]): Promise<void> {
@@ -260,7 +259,11 @@ async function serve(argv: string[]): Promise<void> {
   const config = resolveConfig(partial);
 
   let dashboard: DashboardHandler | null = null;
+  // Saved settings (settings.set) go to this file and apply to the running server at
+  // once; a new port rebinds, and requests in flight on the old one finish there.
   const core = createCore(config, {
+    runtime: 'headless',
+    settingsFile,
     dashboard: (req, res) => {
       if (dashboard) dashboard.handle(req, res);
       else res.writeHead(404).end();
@@ -268,33 +271,31 @@ async function serve(argv: string[]): Promise<void> {
   });
   if (!values['no-dashboard']) {
     dashboard = createDashboardHandler(core, {
-      settingsFile,
       // Kept in the data folder so a tab left open survives a restart.
       tokenFile: path.join(defaultDataDir(), TOKEN_FILE),
       rotateToken: values['rotate-token'] === true,
-      // Saved settings apply to the running server at once, except the port: this
-      // process keeps the socket it was started on.
-      applySettings: async (s) => {
-        const running = core.status().port ?? config.port;
-        if (s.port !== running) throw new Error(`a running "streamtap serve" keeps its port; restart it with --port ${s.port}`);
-        core.reconfigure(s);
-      },
     });
   }
   const { url } = await core.start();
   const upstreamList = Object.entries(config.upstreams).map(([n, u]) => `${n}=${u}`).join(' ');
   process.stdout.write(`listening ${url}\n`);
-  process.stdout.write(`database ${config.dbPath} (${formatBytes(core.store.sizeOnDisk())} on disk)\n`);
+  process.stdout.write(`database ${config.dbPath} (${formatBytes(core.api['status.get']({}).dbBytes)} on disk)\n`);
   process.stdout.write(`upstreams ${upstreamList}\n`);
   if (dashboard) process.stdout.write(`dashboard ${dashboard.urlFor(url)}\n`);
   // One line when recording becomes degraded, one when it recovers (not one per status).
   let degraded = false;
-  core.onStatus((s) => {
-    if (s.store.degraded === degraded) return;
-    degraded = s.store.degraded;
-    if (degraded) process.stderr.write(`streamtap: recording degraded: ${s.store.lastError ?? 'store writes failing'} (${s.store.queued} writes queued)\n`);
-    else process.stderr.write(`streamtap: recording recovered: the queued writes are in the database${s.store.dropped > 0 ? ` (${s.store.dropped} lost while degraded)` : ''}\n`);
-  });
+  core.live.subscribe(
+    (ev) => {
+      if (ev.type !== 'status') return;
+      const s = ev.status;
+      if (s.storeDegraded === degraded) return;
+      degraded = s.storeDegraded;
+      if (degraded) process.stderr.write(`streamtap: recording degraded: ${s.storeError ?? 'store writes failing'} (${s.queuedWrites} writes queued)\n`);
+      else process.stderr.write(`streamtap: recording recovered: the queued writes are in the database${s.droppedWrites > 0 ? ` (${s.droppedWrites} lost while degraded)` : ''}\n`);
+    },
+    // Only the store's state matters here: no record change is summarized for it.
+    { statusOnly: true },
+  );
 
   // First signal: stop accepting, let requests in flight finish for up to the drain
   // timeout, record the rest `interrupted`, flush, exit 0. A second one stops at once.
@@ -311,7 +312,7 @@ async function serve(argv: string[]): Promise<void> {
     }
     stopping = new AbortController();
     firstSignalAt = performance.now();
-    const live = core.status().live;
+    const { live } = core.api['status.get']({});
     process.stderr.write(
       `streamtap: ${signal}, stopping${live > 0 && drainMs > 0 ? `: waiting up to ${drainMs / 1000} s for ${live} request${live === 1 ? '' : 's'} in flight (${signal} again to stop at once)` : ''}\n`,
     );
@@ -341,7 +342,7 @@ async function exportCommand(argv: string[]): Promise<void> {
   if (!parsedFormat.success) throw new UsageError(`--format must be ${EXPORT_FORMAT_NAMES.join(', ')}, got "${values.format}"`);
   const format = parsedFormat.data;
   const filters = filterFromFlags(values);
-  const store = openExisting(values.db);
+  const db = openExisting(values.db);
   try {
     const outFile = values.out !== undefined ? userPath(values.out) : null;
     const out = outFile ? fs.createWriteStream(outFile) : process.stdout;
@@ -351,15 +352,16 @@ async function exportCommand(argv: string[]): Promise<void> {
         (out as fs.WriteStream).once('error', (e) => reject(new Error(`cannot write ${outFile}: ${e.message}`)));
       });
     }
-    const records = store.iterate(filters, 'asc');
-    const meta = { filters, includeEvents: values.events === true };
-    const { count } = await EXPORT_WRITERS[format](records, out, meta);
+    const run = db.api.export({ filter: filters, format, includeEvents: values.events === true });
+    // stdout stays open (the writers never end their output); a file is ended here.
+    await pipeline(run.stream, out, { end: false });
+    const count = await run.count;
     if (outFile) {
       await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
       process.stderr.write(`exported ${count} record${count === 1 ? '' : 's'} to ${outFile}\n`);
     }
   } finally {
-    store.close();
+    db.close();
   }
 }
 
@@ -392,21 +394,21 @@ async function sessionsCommand(argv: string[]): Promise<void> {
     }
     filter.ending = endings as SessionEndingKind[];
   }
-  const store = openExisting(values.db);
+  const db = openExisting(values.db);
   try {
     if (values.show !== undefined) {
-      const session = await getSession(store, values.show);
-      if (!session) throw new Error(`no session "${values.show}" in ${store.path} (see "streamtap sessions" for the ids)`);
+      const session = await db.api['sessions.get']({ id: values.show });
+      if (!session) throw new Error(`no session "${values.show}" in ${db.dbPath} (see "streamtap sessions" for the ids)`);
       const doc: SessionsJson = { formatVersion: SESSIONS_FORMAT_VERSION, sessions: [sessionJson(session)] };
       process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : sessionStory(session));
       return;
     }
-    const rows = await listSessions(store, filter, limit);
+    const rows = await db.api['sessions.list']({ filter, limit });
     if (format === 'json') {
       const doc: SessionsJson = { formatVersion: SESSIONS_FORMAT_VERSION, sessions: [] };
       // The JSON carries every turn and attempt; the input estimate (tokenizer) is not part of it.
       for (const s of rows) {
-        const detail = await getSession(store, s.sessionId, { estimate: false });
+        const detail = await db.api['sessions.get']({ id: s.sessionId }, { estimate: false });
         if (detail) doc.sessions.push(sessionJson(detail));
       }
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -418,7 +420,7 @@ async function sessionsCommand(argv: string[]): Promise<void> {
     }
     for (const s of rows) process.stdout.write(sessionTableEntry(s));
   } finally {
-    store.close();
+    db.close();
   }
 }
 
@@ -437,12 +439,12 @@ async function tailCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...FILTER_OPTIONS, limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } }, strict: true });
   const filter = filterFromFlags(values);
   const limit = positiveInt(values.limit, '--limit', 20);
-  const store = openExisting(values.db);
+  const db = openExisting(values.db);
   try {
     // Without --follow: the latest requests, settled or not. With it: then every
     // request as it settles (another process records them), until Ctrl-C.
     const printed = new Set<string>();
-    for (const r of store.list(filter, { limit }).reverse()) {
+    for (const r of (await db.api['requests.list']({ filter, limit })).records.reverse()) {
       process.stdout.write(tailLine(r));
       if (r.outcome !== 'in_progress') printed.add(r.id);
     }
@@ -452,7 +454,7 @@ async function tailCommand(argv: string[]): Promise<void> {
     process.once('SIGTERM', () => (stop = true));
     while (!stop) {
       await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
-      const recent = store.list(filter, { limit: FOLLOW_WINDOW }).reverse();
+      const recent = (await db.api['requests.list']({ filter, limit: FOLLOW_WINDOW })).records.reverse();
       for (const r of recent) {
         if (r.outcome === 'in_progress' || printed.has(r.id)) continue;
         printed.add(r.id);
@@ -465,7 +467,7 @@ async function tailCommand(argv: string[]): Promise<void> {
       }
     }
   } finally {
-    store.close();
+    db.close();
   }
 }
 

@@ -41,6 +41,10 @@ function isTicks(v: unknown): v is EventTicks {
   );
 }
 
+function isSeq(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
 function isStatus(v: unknown): boolean {
   return isObj(v) && typeof v['listening'] === 'boolean' && typeof v['paused'] === 'boolean' && typeof v['live'] === 'number';
 }
@@ -60,8 +64,8 @@ export function parseLiveEvent(raw: unknown, warn: Warn = (m, v) => console.warn
       }
       const good: LiveRecordChange[] = [];
       for (const c of changes) {
-        if (isObj(c) && typeof c['kind'] === 'string' && KINDS.has(c['kind']) && isSummary(c['summary'])) {
-          const change: LiveRecordChange = { kind: c['kind'] as LiveRecordChange['kind'], summary: c['summary'] };
+        if (isObj(c) && typeof c['kind'] === 'string' && KINDS.has(c['kind']) && isSummary(c['summary']) && isSeq(c['seq'])) {
+          const change: LiveRecordChange = { kind: c['kind'] as LiveRecordChange['kind'], summary: c['summary'], seq: c['seq'] };
           // Bad ticks cost only the live chart's smoothness (the record is re-read): drop them alone.
           if (c['ticks'] !== undefined) {
             if (isTicks(c['ticks'])) change.ticks = c['ticks'];
@@ -72,7 +76,7 @@ export function parseLiveEvent(raw: unknown, warn: Warn = (m, v) => console.warn
           warn('streamtap: dropped a malformed record change', c);
         }
       }
-      return good.length ? { type: 'records', changes: good } : null;
+      return good.length ? { type: 'records', seq: good.reduce((m, c) => Math.max(m, c.seq), 0), changes: good } : null;
     }
     case 'status':
       if (!isStatus(raw['status'])) {

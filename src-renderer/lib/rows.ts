@@ -45,7 +45,7 @@ export interface MergeResult {
  * that has more pages is ignored: that row is fetched with its page later.
  * Returns the same array when nothing changed (so React skips a render).
  */
-export function mergeChanges(rows: RequestSummary[], changes: readonly RowChange[], filter: RecordFilter, hasMore: boolean): MergeResult {
+export function mergeChanges(rows: RequestSummary[], changes: readonly Omit<RowChange, 'seq'>[], filter: RecordFilter, hasMore: boolean): MergeResult {
   let out: RequestSummary[] | null = null;
   let inserted = 0;
   let needsRefresh = false;

@@ -18,7 +18,6 @@ import { createNoticesSlice, type Notice, type NoticesActions } from './slices/n
 import { createSessionsSlice, type SessionsActions, type SessionsState } from './slices/sessions.js';
 import { createTimelineSlice, type TimelineActions, type TimelineState } from './slices/timeline.js';
 
-export { LIVE_RECHECK_MS } from './live-intake.js';
 export { browserPrefs, browserScheduler, type Prefs, type Scheduler } from './platform.js';
 export type { DetailState } from './slices/detail.js';
 export type { ExportJob } from './slices/exports.js';

@@ -2,6 +2,9 @@
 // (HTTP Toolkit's events store), so a flood of progress updates costs one render per
 // frame; a malformed event is reported and dropped (parseLiveEvent). What a batch
 // cannot settle locally is re-read by throttled follow-up queries, never one per event.
+// Each change carries the core's sequence number and each page of requests.list the one
+// it reflects, so a change reaches the rows exactly once (TimelineInternal.unapplied):
+// no polling is needed to catch a change that fell between a page and the feed.
 
 import type { AppStatus, LiveEvent } from '../../src-main/common/contract.js';
 import { parseLiveEvent } from '../api/live-event.js';
@@ -12,22 +15,14 @@ import type { SliceContext } from './slices/context.js';
 import { liveDetail, type DetailInternal } from './slices/detail.js';
 import type { ExportsInternal } from './slices/exports.js';
 import type { SessionsInternal } from './slices/sessions.js';
-import { PAGE_SIZE, type TimelineInternal } from './slices/timeline.js';
-
-/**
- * Safety net for live rows: when requests are shown in progress but no record change has
- * arrived for this long, the newest page is re-read. A push that never came (a stream
- * that began before this page subscribed, a dropped connection) must not leave a row
- * "in progress" forever; a genuinely stalled stream costs one small query per period.
- */
-export const LIVE_RECHECK_MS = 3000;
+import type { TimelineInternal } from './slices/timeline.js';
 
 export interface LiveIntake {
   /** queue a live event (what subscribe() delivers); applied at the next frame */
   ingest(event: unknown): void;
   /** apply the queue now (tests, and the frame callback) */
   flush(): void;
-  /** starts the recheck safety net; returns its stop, which also drops what is pending */
+  /** returns the stop, which drops what is pending and cancels the follow-up queries */
   start(): () => void;
 }
 
@@ -36,11 +31,9 @@ export function createLiveIntake(
   slices: { timeline: TimelineInternal; detail: DetailInternal; sessions: SessionsInternal; exports: ExportsInternal },
 ): LiveIntake {
   const { get, set, scheduler } = ctx;
-  const now = scheduler.now;
   const { timeline, detail } = slices;
   let queue: unknown[] = [];
   let cancelFrame: (() => void) | null = null;
-  let lastChangeAt = now();
 
   const refreshSummarySoon = throttle(() => void ctx.actions().refreshSummary(), 1500);
   const refreshFacetsSoon = throttle(() => void ctx.actions().refreshFacets(), 5000);
@@ -87,10 +80,10 @@ export function createLiveIntake(
     const s = get();
     const patch: Partial<AppState> = {};
     let needsRefresh = false;
-    if (changes.length) {
-      lastChangeAt = now();
-      timeline.noteLiveChanges(changes);
-      const merged = mergeChanges(s.rows, changes, s.query, s.hasMore);
+    const fresh = timeline.unapplied(changes);
+    if (fresh.length) {
+      timeline.noteLiveChanges(fresh);
+      const merged = mergeChanges(s.rows, fresh, s.query, s.hasMore);
       if (merged.rows !== s.rows) {
         patch.rows = merged.rows;
         // The selected row may have left the list (it no longer matches the filter).
@@ -166,19 +159,7 @@ export function createLiveIntake(
     },
 
     start() {
-      const recheck = setInterval(() => {
-        if (now() - lastChangeAt < LIVE_RECHECK_MS) return;
-        const s = get();
-        const head = s.rows.length > PAGE_SIZE ? s.rows.slice(0, PAGE_SIZE) : s.rows;
-        if (head.some((r) => r.outcome === 'in_progress')) {
-          lastChangeAt = now();
-          void timeline.refreshHead();
-          void ctx.actions().refreshSummary();
-        }
-        if (s.detail.record?.outcome === 'in_progress') void detail.loadDetail(s.detail.id, true);
-      }, LIVE_RECHECK_MS);
       return () => {
-        clearInterval(recheck);
         cancelFrame?.();
         cancelFrame = null;
         for (const t of later) t.cancel();

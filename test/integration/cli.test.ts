@@ -282,7 +282,7 @@ describe('errors are one clear line and a non-zero exit', () => {
 });
 
 describe('settings from the dashboard', () => {
-  it('apply to the running server at once, except the port, and are saved to the settings file', async () => {
+  it('apply to the running server at once and are saved to the settings file; a port that cannot be bound changes nothing', async () => {
     // Connections of their own: the spawnSync calls before this test block the event
     // loop for longer than the server keeps an idle connection, so a pooled one may be
     // closed by the server just as it is reused.
@@ -306,9 +306,14 @@ describe('settings from the dashboard', () => {
     await res.text();
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')) as { upstreams: Record<string, string> };
     expect(file.upstreams['extra']).toBe(fake.url);
-    const moved = await call('settings.set', { ...next, port: 1 });
+    // A new port rebinds (test/integration/settings-apply.test.ts); one in use is refused
+    // and the server stays where it is.
+    const busy = Number(new URL(fake.url).port);
+    const moved = await call('settings.set', { ...next, port: busy });
     expect(moved.ok).toBe(false);
-    expect(moved.error!.message).toContain('restart it with --port 1');
+    expect(moved.error!.message).toContain(`port ${busy} on 127.0.0.1 is already in use`);
+    expect((await call('status.get', {})).result).toMatchObject({ listening: true, port: Number(new URL(serverUrl).port) });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'data', 'settings.json'), 'utf8')).port).not.toBe(busy);
     await dispatcher.close();
   });
 });

@@ -8,13 +8,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppStatus, LiveEvent, SessionDetail, SessionSummary, SetupInfo, TurnAttempts } from '../../src-main/common/contract.js';
+import type { AppStatus, LiveEvent, RequestPage, SessionDetail, SessionSummary, SetupInfo, TurnAttempts } from '../../src-main/common/contract.js';
 import type { Settings } from '../../src-main/common/settings.js';
 import type { RequestSummary } from '../../src-main/common/record.js';
 import { resolveConfig } from '../../src-main/core/config.js';
 import { createCore, type Core } from '../../src-main/core/create-core.js';
 import { createDashboardHandler, type DashboardHandler } from '../../src-main/headless/dashboard/index.js';
-import type { RecordChange } from '../../src-main/core/recorder/recording.js';
 import { scenarioHeader, startFakeUpstream, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 
 interface Reply {
@@ -32,7 +31,6 @@ let mounted: DashboardHandler | null = null;
 let port: number;
 let base: string;
 let settingsFile: string;
-const changes: RecordChange[] = [];
 /** Every dashboard response, whichever test asked for it: never a CORS header, never a
  * stack trace. Checked as each reply arrives, so the test that got it fails. */
 function checkDashboardReply(reply: { headers: http.IncomingHttpHeaders; body: string }): void {
@@ -92,13 +90,17 @@ function waitForFinished(id?: string, timeoutMs = 10_000): Promise<RequestSummar
       off();
       reject(new Error('no request finished in time'));
     }, timeoutMs);
-    const off = core.onChange((c) => {
-      if (c.type === 'finished' && (id === undefined || c.summary.id === id)) {
+    const off = core.live.subscribe(
+      (ev) => {
+        if (ev.type !== 'records') return;
+        const c = ev.changes.find((x) => x.kind === 'finished' && (id === undefined || x.summary.id === id));
+        if (!c) return;
         clearTimeout(timer);
         off();
         resolve(c.summary);
-      }
-    });
+      },
+      { intervalMs: 0 },
+    );
   });
 }
 
@@ -209,14 +211,14 @@ beforeAll(async () => {
     upstreams: { openai: fake.url, anthropic: fake.url },
   });
   core = createCore(config, {
+    settingsFile,
     dashboard: (req, res) => {
       if (mounted) mounted.handle(req, res);
       else res.writeHead(404).end();
     },
   });
-  dashboard = createDashboardHandler(core, { rendererDir, settingsFile });
+  dashboard = createDashboardHandler(core, { rendererDir });
   mounted = dashboard;
-  core.onChange((c) => changes.push(c));
   const started = await core.start();
   port = started.port;
   base = started.url;
@@ -271,7 +273,7 @@ describe('the dashboard URL and the page', () => {
   });
 
   it('says to run the build when the renderer is missing', async () => {
-    const missing = createDashboardHandler(core, { rendererDir: path.join(dir, 'no-such-build'), settingsFile });
+    const missing = createDashboardHandler(core, { rendererDir: path.join(dir, 'no-such-build') });
     mounted = missing;
     try {
       const r = await request('GET', '/__streamtap/');
@@ -312,7 +314,7 @@ describe('the API door', () => {
   });
 
   it('lists the recorded request with the token', async () => {
-    const list = await callOk<RequestSummary[]>('requests.list', { filter: {}, limit: 10 });
+    const { records: list } = await callOk<RequestPage>('requests.list', { filter: {}, limit: 10 });
     expect(list.map((s) => s.id)).toContain(id);
     const rec = list.find((s) => s.id === id)!;
     expect(rec.outcome).toBe('completed');
@@ -404,7 +406,7 @@ describe('the channels over HTTP', () => {
 
   it('recording.setPaused pauses and resumes', async () => {
     expect((await callOk<AppStatus>('recording.setPaused', { paused: true })).paused).toBe(true);
-    expect(core.status().paused).toBe(true);
+    expect(core.api['status.get']({}).paused).toBe(true);
     expect((await callOk<AppStatus>('recording.setPaused', { paused: false })).paused).toBe(false);
   });
 
@@ -478,36 +480,37 @@ describe('the channels over HTTP', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('settings.set applies through applySettings, and keeps the previous file when applying fails', async () => {
+  it('settings.set applies to the running core, and keeps the previous file when applying fails', async () => {
+    // A core of its own, with its own settings file, served through the same proxy.
     const file = path.join(dir, 'settings-apply.json');
     fs.writeFileSync(file, JSON.stringify({ retentionDays: 7 }));
-    let fail = true;
-    const applied: Settings[] = [];
-    const withApply = createDashboardHandler(core, {
-      rendererDir: path.join(dir, 'renderer'),
-      settingsFile: file,
-      applySettings: async (s) => {
-        if (fail) throw new Error(`port ${s.port} is already in use\n    at Server.listen (net.js:1:1)`);
-        applied.push(s);
-      },
-    });
-    const current = await callOk<Settings>('settings.get', {});
+    const other = createCore(
+      resolveConfig({ dbPath: path.join(dir, 'apply.db'), port: 0, upstreams: { openai: fake.url, anthropic: fake.url } }),
+      { settingsFile: file },
+    );
+    await other.start();
+    const withApply = createDashboardHandler(other, { rendererDir: path.join(dir, 'renderer') });
+    const current = await other.api['settings.get']({});
     mounted = withApply;
     try {
+      // The main core listens on `port`: this one cannot move there.
       const r = await request(
         'POST',
         '/__streamtap/api/call/settings.set',
         { 'content-type': 'application/json', 'x-streamtap-token': withApply.token },
-        JSON.stringify({ ...current, retentionDays: 1 }),
+        JSON.stringify({ ...current, port, retentionDays: 1 }),
       );
       expect(r.status).toBe(400);
       expect(JSON.parse(r.body)).toEqual({
         ok: false,
-        error: { code: 'invalid_settings', message: `Could not apply the settings (the previous ones are kept): port ${current.port} is already in use` },
+        error: {
+          code: 'invalid_settings',
+          message: `Could not apply the settings (the previous ones are kept): port ${port} on 127.0.0.1 is already in use (another Streamtap, or another program); choose another with --port`,
+        },
       });
       expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ retentionDays: 7 });
+      expect(await other.api['settings.get']({})).toEqual(current);
 
-      fail = false;
       const ok = await request(
         'POST',
         '/__streamtap/api/call/settings.set',
@@ -515,11 +518,12 @@ describe('the channels over HTTP', () => {
         JSON.stringify({ ...current, retentionDays: 2 }),
       );
       expect(ok.status).toBe(200);
-      expect(applied.map((s) => s.retentionDays)).toEqual([2]);
+      expect((await other.api['settings.get']({})).retentionDays).toBe(2);
       expect(JSON.parse(fs.readFileSync(file, 'utf8')).retentionDays).toBe(2);
     } finally {
       mounted = dashboard;
       withApply.close();
+      await other.stop();
     }
   });
 
@@ -537,7 +541,6 @@ describe('the live event stream', () => {
   it('starts with the current status, then delivers coalesced records events for a new request', async () => {
     const scenario: Scenario = { chunks: 30, chunkDelayMs: 25 };
     let requestId: string | null = null;
-    const changesBefore = changes.length;
     let done: Promise<string> | null = null;
     const sse = await readSse(
       `/__streamtap/api/events?token=${dashboard.token}`,
@@ -559,11 +562,14 @@ describe('the live event stream', () => {
 
     const records = sse.events.filter((e): e is Extract<LiveEvent, { type: 'records' }> => e.type === 'records');
     const mine = records.filter((e) => e.changes.some((c) => c.summary.id === requestId));
-    // the core reported many changes for this request (a checkpoint every 20 ms over ~750 ms)…
-    const coreChanges = changes.slice(changesBefore).filter((c) => c.summary.id === requestId);
-    expect(coreChanges.length).toBeGreaterThan(10);
+    // the core reported many changes for this request (a checkpoint every 20 ms over ~750 ms;
+    // each takes the next seq, and it was the only request in flight)…
+    const seqs = mine.map((e) => e.changes.find((c) => c.summary.id === requestId)!.seq);
+    const coreChanges = seqs.at(-1)! - seqs[0]! + 1;
+    expect(coreChanges).toBeGreaterThan(10);
     // …the wire carried a few events, never two entries for one request in one event
-    expect(mine.length).toBeLessThan(coreChanges.length / 2);
+    expect(mine.length).toBeLessThan(coreChanges / 2);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     for (const e of mine) expect(e.changes.filter((c) => c.summary.id === requestId)).toHaveLength(1);
     const kinds = mine.map((e) => e.changes.find((c) => c.summary.id === requestId)!.kind);
     expect(kinds[0]).toBe('started');
@@ -574,7 +580,7 @@ describe('the live event stream', () => {
   });
 
   it('is ended by close()', async () => {
-    const second = createDashboardHandler(core, { rendererDir: path.join(dir, 'renderer'), settingsFile });
+    const second = createDashboardHandler(core, { rendererDir: path.join(dir, 'renderer') });
     mounted = second;
     try {
       const r = await readSse(`/__streamtap/api/events?token=${second.token}`, () => false, {

@@ -252,7 +252,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
       'the row over IPC',
       async () => {
         const reply = await list({ senderFrame: win.webContents.mainFrame }, { filter: {}, limit: 10 });
-        rows = (reply as { ok: boolean; result: typeof rows }).result ?? [];
+        rows = (reply as { ok: boolean; result?: { seq: number; records: typeof rows } }).result?.records ?? [];
         return rows.length === 1;
       },
       { timeoutMs: 10_000, detail: appState },
@@ -278,7 +278,7 @@ describe('the Electron main bundle, against a stand-in electron', { timeout: 120
       'the estimated row over IPC',
       async () => {
         const reply = await fake.ipc.get('streamtap:requests.list')!(frame, { filter: {}, limit: 10 });
-        return ((reply as { result?: Row[] }).result ?? []).find((r) => r.path === '/plain/v1/chat/completions' && r.outcome !== 'in_progress');
+        return ((reply as { result?: { records: Row[] } }).result?.records ?? []).find((r) => r.path === '/plain/v1/chat/completions' && r.outcome !== 'in_progress');
       },
       { timeoutMs: 30_000, detail: appState },
     );

@@ -7,12 +7,16 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { resolveConfig, type CoreConfig } from '../../src-main/core/config.js';
-import { createCore, type Core, type CoreOptions } from '../../src-main/core/create-core.js';
+import { coreOver, createEngine, type Core, type CoreEngine, type CoreOptions } from '../../src-main/core/create-core.js';
 import type { RequestRecord, RequestSummary } from '../../src-main/common/record.js';
 import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
 
 export interface Harness {
+  /** the core's public surface, what the shells get */
   core: Core;
+  /** the wiring inside it, for the tests of what the surface does not show (the
+   * store's own calls, a retention run) */
+  engine: CoreEngine;
   fake: FakeUpstream;
   url: string;
   dir: string;
@@ -23,6 +27,8 @@ export interface Harness {
    * finish, in the order they started. (A record waiting for its output estimate from
    * the tokenizer's worker settles a little later, so a quick retry can finish first.) */
   waitForFinished(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
+  /** the number of records in the database (what a list of everything would count) */
+  count(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -44,22 +50,29 @@ export async function startHarness(
     ...overrides,
     upstreams: { openai: fake.url, anthropic: fake.url, ...extraUpstreams, ...overrides.upstreams },
   });
-  const core = createCore(config, options);
+  const engine = createEngine(config, options);
+  const core = coreOver(engine, options);
   const finished: RequestSummary[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
-  core.onChange((c) => {
-    if (c.type !== 'finished') return;
-    finished.push(c.summary);
-    for (const w of waiters.slice()) {
-      if (finished.length >= w.n) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
+  // Through the core's live source, pushed as soon as possible: a finish is never
+  // coalesced away, and each comes once.
+  core.live.subscribe(
+    (ev) => {
+      if (ev.type !== 'records') return;
+      for (const c of ev.changes) if (c.kind === 'finished') finished.push(c.summary);
+      for (const w of waiters.slice()) {
+        if (finished.length >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
       }
-    }
-  });
+    },
+    { intervalMs: 0 },
+  );
   const { url } = await core.start();
   return {
     core,
+    engine,
     fake,
     url,
     dir,
@@ -81,14 +94,17 @@ export async function startHarness(
           });
         });
       }
-      return finished
-        .slice(0, n)
-        .map((s) => {
-          const rec = core.store.get(s.id);
+      const recs = await Promise.all(
+        finished.slice(0, n).map(async (s) => {
+          const rec = await core.api['requests.get']({ id: s.id });
           if (!rec) throw new Error(`record ${s.id} not in the store`);
           return rec;
-        })
-        .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        }),
+      );
+      return recs.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+    async count() {
+      return (await core.api['requests.summary']({ filter: {} })).requests;
     },
     async close() {
       await core.stop();

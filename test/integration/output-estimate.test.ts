@@ -61,7 +61,7 @@ async function chat(hh: Harness, scenario: Scenario): Promise<string> {
 
 function finishedChanges(hh: Harness): RecordChange[] {
   const seen: RecordChange[] = [];
-  hh.core.onChange((c) => {
+  hh.engine.onChange((c) => {
     if (c.type === 'finished') seen.push(c);
   });
   return seen;
@@ -146,15 +146,15 @@ describe('output token estimates on the worker', () => {
     await chat(h, { chunks: 4, noUsage: true });
     await askedP;
     // Reads show what is committed: wait for the row's first write.
-    await h.core.store.written();
-    const id = h.core.store.list({}, { limit: 1 })[0]!.id;
+    await h.engine.store.written();
+    const id = h.engine.store.list({}, { limit: 1 })[0]!.id;
     // The answer arrives while stop() is under way, after the proxy and its sockets are
     // closed: without waiting for it, the store would be closed first (a few turns of
     // the event loop in) and the record left in progress.
     const stopping = h.core.stop();
     let storeClosedFirst = false;
-    const close = h.core.store.close.bind(h.core.store);
-    h.core.store.close = (o) => {
+    const close = h.engine.store.close.bind(h.engine.store);
+    h.engine.store.close = (o) => {
       storeClosedFirst ||= !answered;
       close(o);
     };

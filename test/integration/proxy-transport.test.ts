@@ -98,8 +98,9 @@ describe('routing and pass-through', () => {
 
   it('routes /<name>/… to a configured upstream', async () => {
     h = await startHarness();
-    // The proxy reads the live config on each request; add a named upstream.
-    h.core.config.upstreams['local'] = h.fake.url;
+    // Settings apply to the running proxy; add a named upstream.
+    const settings = await h.core.api['settings.get']({});
+    await h.core.api['settings.set']({ ...settings, upstreams: { ...settings.upstreams, local: h.fake.url } });
     const res = await rawRequest(h.url, { path: '/local/v1/chat/completions', body: { ...CHAT, stream: false } });
     expect(res.status).toBe(200);
     await res.text();
@@ -290,7 +291,7 @@ describe('security at the door', () => {
       expect(Object.keys(r.headers).filter((k) => k.startsWith('access-control-'))).toEqual([]);
     }
     expect(h.fake.requests).toHaveLength(0);
-    expect(h.core.store.count({})).toBe(0);
+    expect(await h.count()).toBe(0);
   });
 
   it('caps headers: too many or too large get 431, a second Host gets 400, nothing is forwarded, the process stays up', async () => {
@@ -321,8 +322,8 @@ describe('security at the door', () => {
 
   it('listens on loopback only', async () => {
     h = await startHarness();
-    const addr = h.core.status();
-    expect(addr.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const addr = h.core.api['status.get']({});
+    expect(addr.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('forwards credentials but never stores them anywhere in the database', async () => {
@@ -335,7 +336,7 @@ describe('security at the door', () => {
     expect(h.fake.requests[0]!.headers['authorization']).toBe(`Bearer ${SECRET_OPENAI_KEY}`);
     expect(h.fake.requests[1]!.headers['x-api-key']).toBe(SECRET_ANTHROPIC_KEY);
     expect(recs[0]!.requestHeaders['authorization']).toBe('Bearer sk-…WXYZ');
-    h.core.store.flush();
+    h.core.flushNow(10_000);
     await h.core.stop();
     const bytes = Buffer.concat(['', '-wal', '-shm'].filter((s) => fs.existsSync(h!.dbPath + s)).map((s) => fs.readFileSync(h!.dbPath + s)));
     for (const secret of ['SECRETopenaiKEY', 'SECRETanthropicKEY', 'SECRETqueryKEY', 'SECRETcookieVALUE']) {

@@ -4,15 +4,13 @@
 // the dashboard's reads answer. Atomics.wait is how this thread would block on the writer
 // (the store's synchronous flush): it must not be called on the way.
 
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it, vi } from 'vitest';
 import type { AppStatus, LiveEvent } from '../../src-main/common/contract.js';
-import { createApiModel } from '../../src-main/core/api-model.js';
-import { localMidnight } from '../../src-main/core/create-core.js';
+import { resolveConfig } from '../../src-main/core/config.js';
+import { createEngine, localMidnight } from '../../src-main/core/create-core.js';
 import { openStore } from '../../src-main/core/db/store.js';
 import { makeCompletedRecord } from '../fixtures/store-records.js';
-import { createLiveFeed } from '../../src-main/core/live-feed.js';
 import { scenarioHeader } from '../fixtures/fake-upstream.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -25,10 +23,12 @@ afterEach(async () => {
 
 it('with the writer stalled on a lock, a stream flows, status is pushed and reads answer without the proxy thread waiting', async () => {
   h = await startHarness();
-  const api = createApiModel(h.core, { runtime: 'headless', settingsFile: path.join(h.dir, 'settings.json') });
+  const api = h.core.api;
   const statuses: AppStatus[] = [];
-  const stopFeed = createLiveFeed(h.core, (ev: LiveEvent) => {
+  let pushedSeq = 0;
+  const stopFeed = h.core.live.subscribe((ev: LiveEvent) => {
     if (ev.type === 'status') statuses.push(ev.status);
+    if (ev.type === 'records') pushedSeq = Math.max(pushedSeq, ev.seq);
   });
   const locker = new Database(h.dbPath);
   locker.exec('BEGIN IMMEDIATE');
@@ -47,7 +47,8 @@ it('with the writer stalled on a lock, a stream flows, status is pushed and read
       if (done) break;
       body += decoder.decode(value, { stream: true });
       // Reads and status while the stream runs, as an open dashboard makes them.
-      await api['requests.list']({ filter: {}, limit: 10 });
+      // Nothing is committed while the lock is held: the list says it reflects no change.
+      expect(await api['requests.list']({ filter: {}, limit: 10 })).toEqual({ seq: 0, records: [] });
       await api['status.get']({});
     }
     expect(body).toContain('[DONE]');
@@ -61,7 +62,9 @@ it('with the writer stalled on a lock, a stream flows, status is pushed and read
 
     locker.exec('ROLLBACK');
     // The store retries, and the list then has the request.
-    await expect.poll(async () => (await api['requests.list']({ filter: {}, limit: 10 })).map((r) => r.id), { timeout: 10_000 }).toEqual([rec!.id]);
+    await expect.poll(async () => (await api['requests.list']({ filter: {}, limit: 10 })).records.map((r) => r.id), { timeout: 10_000 }).toEqual([rec!.id]);
+    // Once committed, the list reflects every change pushed (the finish included).
+    expect((await api['requests.list']({ filter: {}, limit: 10 })).seq).toBeGreaterThanOrEqual(pushedSeq);
     expect((await api['status.get']({})).requestsToday).toBe(1);
     expect(waits).not.toHaveBeenCalled();
   } finally {
@@ -84,7 +87,7 @@ it("counts today's requests from the database once at start, then as they are re
   seeded.close();
   const next = await startHarness({ dbPath });
   try {
-    expect(next.core.requestsToday()).toBe(2);
+    expect(next.core.api['status.get']({}).requestsToday).toBe(2);
     const res = await fetch(`${next.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -92,10 +95,16 @@ it("counts today's requests from the database once at start, then as they are re
     });
     await res.text();
     await next.waitForFinished(1);
-    expect(next.core.requestsToday()).toBe(3);
-    // Only today's requests are read at start: yesterday's is in no count.
-    expect(next.core.requestsToday(today - 1)).toBe(0);
+    expect(next.core.api['status.get']({}).requestsToday).toBe(3);
   } finally {
     await next.close();
+  }
+  // Only today's requests are read at start: yesterday's is in no count.
+  const engine = createEngine(resolveConfig({ dbPath, port: 0 }));
+  try {
+    await engine.start();
+    expect(engine.requestsToday(today - 1)).toBe(0);
+  } finally {
+    await engine.stop();
   }
 });

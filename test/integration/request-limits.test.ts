@@ -147,7 +147,7 @@ describe('request bodies', () => {
   it('over the limit get 413 while recording is paused too, and a large body still streams through', async () => {
     const sink = await startBodySink();
     h = await startHarness({ maxRequestBytes: 4 * 1024 * 1024, upstreams: { openai: sink.url } });
-    h.core.setPaused(true);
+    h.core.api['recording.setPaused']({ paused: true });
     const tooBig = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: promptOf(5 * 1024 * 1024) });
     expect(tooBig.status).toBe(413);
     await tooBig.text();
@@ -155,7 +155,7 @@ describe('request bodies', () => {
     const ok = await fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: large });
     expect(await ok.json()).toMatchObject({ sha: sha(large), bytes: large.length });
     expect(sink.bodies).toHaveLength(1);
-    expect(h.core.store.count({})).toBe(0);
+    expect(await h.count()).toBe(0);
   });
 
   it('that stall past the idle timeout get the same 408 while recording is paused, and nothing is recorded', async () => {
@@ -192,11 +192,11 @@ describe('request bodies', () => {
 
   it('that the client abandons are client_aborted in the request-body phase', async () => {
     h = await startHarness();
-    const sock = net.connect(h.core.status().port!, '127.0.0.1');
+    const sock = net.connect(h.core.api['status.get']({}).port!, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
     sock.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"model":"left-early",`);
     // Wait until the proxy has the row (the request arrived), then leave.
-    await waitUntil('the row for the arriving request', () => h!.core.store.count({}) > 0);
+    await waitUntil('the row for the arriving request', async () => (await h!.count()) > 0);
     sock.destroy();
     const [rec] = await h.waitForFinished(1);
     expect(rec).toMatchObject({ outcome: 'client_aborted', phase: 'request_body', httpStatus: null, model: 'left-early' });

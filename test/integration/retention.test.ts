@@ -3,7 +3,6 @@
 
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildAppStatus } from '../../src-main/core/api-model.js';
 import type { CoreStatus } from '../../src-main/core/create-core.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -25,23 +24,23 @@ describe('retention by size in the running core', () => {
       await h.openai().chat.completions.create({ model: 'gpt-5-mini', messages: [{ role: 'user', content }] });
     }
     const recs = await h.waitForFinished(n);
-    h.core.store.flush();
-    const before = buildAppStatus(h.core, 'headless');
+    h.core.flushNow(10_000);
+    const before = h.core.api['status.get']({});
     expect(before.dbBytes).toBe(bytesOnDisk(h.dbPath));
     expect(before.dbBytes).toBeGreaterThan(3_000_000);
 
     const statuses: CoreStatus[] = [];
-    h.core.onStatus((s) => statuses.push(s));
-    h.core.reconfigure({ ...h.core.config, retentionMaxMiB: 1 });
-    // reconfigure started a run; this one runs after it and finds nothing left to do
-    const again = await h.core.applyRetention();
+    h.engine.onStatus((s) => statuses.push(s));
+    await h.core.api['settings.set']({ ...(await h.core.api['settings.get']({})), retentionMaxMiB: 1 });
+    // applying the settings started a run; this one runs after it and finds nothing left to do
+    const again = await h.engine.applyRetention();
     expect(again.deleted).toBe(0);
     expect(statuses.length).toBeGreaterThan(0);
 
-    const after = buildAppStatus(h.core, 'headless');
+    const after = h.core.api['status.get']({});
     expect(after.dbBytes).toBe(bytesOnDisk(h.dbPath));
     expect(after.dbBytes).toBeLessThan(1024 * 1024);
-    const kept = h.core.store.list({}, { limit: 100 }).map((r) => r.id);
+    const kept = (await h.core.api['requests.list']({ filter: {}, limit: 100 })).records.map((r) => r.id);
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(n);
     // the newest ones, in the order they were recorded

@@ -4,10 +4,9 @@
 // its title, its context and cost, and one test per ending kind.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionDetail, SessionSummary, TurnAttempts } from '../../src-main/common/contract.js';
-import { createApiModel, type ApiModel } from '../../src-main/core/api-model.js';
+import type { ApiModel } from '../../src-main/core/api-model.js';
 import { openStore } from '../../src-main/core/db/store.js';
 import { listSessions } from '../../src-main/core/sessions.js';
 import { costUsd } from '../../src-main/core/sessions/catalog.js';
@@ -24,7 +23,7 @@ afterEach(async () => {
 
 async function harness(...args: Parameters<typeof startHarness>): Promise<{ h: Harness; api: ApiModel }> {
   h = await startHarness(...args);
-  return { h, api: createApiModel(h.core, { runtime: 'headless', settingsFile: path.join(h.dir, 'settings.json') }) };
+  return { h, api: h.core.api };
 }
 
 async function onlySession(api: ApiModel): Promise<SessionDetail> {

@@ -9,7 +9,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { startFakeUpstream, scenarioHeader, type FakeUpstream, type Scenario } from '../fixtures/fake-upstream.js';
+import { startFakeUpstream, type FakeUpstream } from '../fixtures/fake-upstream.js';
+import { openStream, portAcceptsConnections } from '../fixtures/streams.js';
 import { openStore } from '../../src-main/core/db/store.js';
 import { waitUntil } from '../fixtures/wait.js';
 
@@ -53,41 +54,6 @@ async function serve(drainSeconds: number): Promise<{ url: string; port: number;
     void exited.then((code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
   return { url, port: Number(new URL(url).port), db, stderr: () => err, exited };
-}
-
-/** Starts a stream and resolves once its first bytes arrived; `rest` reads it to the end. */
-async function openStream(url: string, scenario: Scenario): Promise<{ rest: Promise<{ text: string; broken: boolean }> }> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...scenarioHeader(scenario) },
-    body: JSON.stringify({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = decoder.decode((await reader.read()).value, { stream: true });
-  const rest = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return { text, broken: false };
-        text += decoder.decode(value, { stream: true });
-      }
-    } catch {
-      return { text, broken: true };
-    }
-  })();
-  return { rest };
-}
-
-function portAcceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 async function portIsFree(port: number): Promise<boolean> {

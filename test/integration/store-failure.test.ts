@@ -17,11 +17,12 @@ afterEach(async () => {
 it('keeps forwarding while the database is locked, reports degraded, then records everything', async () => {
   h = await startHarness();
   const statuses: boolean[] = [];
-  h.core.onStatus((s) => statuses.push(s.store.degraded));
+  // Every status the store reports, as it happens (the live feed would coalesce them).
+  h.engine.onStatus((s) => statuses.push(s.store.degraded));
   const before = await rawRequest(h.url, { path: '/v1/chat/completions', body: { model: 'gpt-5', stream: true, messages: [] } });
   await before.text();
   await h.waitForFinished(1);
-  h.core.store.flush();
+  h.core.flushNow(10_000);
 
   const locker = new Database(h.dbPath);
   locker.exec('BEGIN EXCLUSIVE');
@@ -33,19 +34,22 @@ it('keeps forwarding while the database is locked, reports degraded, then record
       answers.push(await res.text());
     }
     for (const a of answers) expect(a).toContain('event: message_stop');
-    await waitUntil('the store to report degraded', () => h!.core.status().store.degraded, { timeoutMs: 3_000 });
+    await waitUntil('the store to report degraded', () => h!.core.api['status.get']({}).storeDegraded, { timeoutMs: 3_000 });
     // While a retry is in flight its writes are not counted as queued: wait for a moment between retries.
-    await waitUntil('writes to queue up', () => h!.core.status().store.queued > 0, { timeoutMs: 3_000 });
+    await waitUntil('writes to queue up', () => h!.core.api['status.get']({}).queuedWrites > 0, { timeoutMs: 3_000 });
   } finally {
     locker.exec('ROLLBACK');
     locker.close();
   }
-  await waitUntil('the store to recover and drain its queue', () => !h!.core.status().store.degraded && h!.core.status().store.queued === 0);
+  await waitUntil('the store to recover and drain its queue', () => {
+    const s = h!.core.api['status.get']({});
+    return !s.storeDegraded && s.queuedWrites === 0;
+  });
   expect(statuses).toContain(true);
   expect(statuses.at(-1)).toBe(false);
   const recs = await h.waitForFinished(4);
   expect(recs.map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed', 'completed']);
-  expect(h.core.store.count({})).toBe(4);
+  expect(await h.count()).toBe(4);
   // what was written before the fault is intact
-  expect(h.core.store.get(recs[0]!.id)?.responseText.length).toBeGreaterThan(0);
+  expect((await h.core.api['requests.get']({ id: recs[0]!.id }))?.responseText.length).toBeGreaterThan(0);
 });

@@ -1,7 +1,7 @@
 // The desktop app's core host, over a real core on a temporary database: a port in use
-// at start is reported in the status (not thrown), new settings restart the proxy on
-// the new port without losing a record, and settings that cannot be applied leave the
-// previous configuration running.
+// at start is reported in the status (not thrown), new settings apply in place (a new
+// port rebinds the proxy) without losing a record or a stream in flight, and settings
+// that cannot be applied leave the previous configuration running.
 
 import fs from 'node:fs';
 import net from 'node:net';
@@ -10,8 +10,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveEvent } from '../../src-main/common/contract.js';
 import type { Settings } from '../../src-main/common/settings.js';
-import { currentSettings } from '../../src-main/core/api-model.js';
 import { configFromSettings, createCoreHost, type CoreHost } from '../../src-main/electron/core-host.js';
+import { startFakeUpstream } from '../fixtures/fake-upstream.js';
+import { openStream } from '../fixtures/streams.js';
+import { waitUntil } from '../fixtures/wait.js';
 
 vi.mock('electron', () => ({}));
 
@@ -69,8 +71,8 @@ async function proxiedRequest(port: number): Promise<number> {
 }
 
 async function recordCount(h: CoreHost): Promise<number> {
-  const list = await h.handlers['requests.list']({ filter: {}, limit: 100 });
-  return list.length;
+  const { records } = await h.handlers['requests.list']({ filter: {}, limit: 100 });
+  return records.length;
 }
 
 describe('core host', () => {
@@ -92,7 +94,7 @@ describe('core host', () => {
     const { host: h, settingsFile } = await makeHost(first, dead);
     await h.start();
     const second = await freePort();
-    const settings: Settings = { ...currentSettings(h.core()), port: second };
+    const settings: Settings = { ...(await h.handlers['settings.get']({})), port: second };
     await h.handlers['settings.set'](settings);
     const status = await h.handlers['status.get']({});
     expect(status).toMatchObject({ listening: true, port: second, problem: null });
@@ -108,7 +110,7 @@ describe('core host', () => {
     const after = await h.handlers['status.get']({});
     expect(after).toMatchObject({ listening: true, port: third, paused: true });
     await vi.waitFor(async () => expect(await recordCount(h)).toBe(1));
-    const list = await h.handlers['requests.list']({ filter: {}, limit: 10 });
+    const { records: list } = await h.handlers['requests.list']({ filter: {}, limit: 10 });
     expect(list[0]).toMatchObject({ path: '/v1/models', outcome: 'upstream_unreachable' });
   });
 
@@ -119,20 +121,53 @@ describe('core host', () => {
     await h.start();
     fs.writeFileSync(settingsFile, JSON.stringify({ port }));
     const taken = await busyPort();
-    await expect(h.handlers['settings.set']({ ...currentSettings(h.core()), port: taken })).rejects.toMatchObject({ code: 'invalid_settings' });
+    await expect(h.handlers['settings.set']({ ...(await h.handlers['settings.get']({})), port: taken })).rejects.toMatchObject({ code: 'invalid_settings' });
     const status = await h.handlers['status.get']({});
     expect(status).toMatchObject({ listening: true, port, problem: null });
     expect(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).port).toBe(port);
     expect(await proxiedRequest(port)).toBe(502);
   });
 
-  it('pushes coalesced live events for the running core, also after a swap', async () => {
+  it('a stream in flight across new timeouts, then a new port, completes and is recorded completed', async () => {
+    const fake = await startFakeUpstream();
+    try {
+      const port = await freePort();
+      const { host: h } = await makeHost(port, await freePort());
+      await h.start();
+      const upstreams = { openai: fake.url, anthropic: fake.url };
+      await h.handlers['settings.set']({ ...(await h.handlers['settings.get']({})), upstreams });
+      const stream = await openStream(`http://127.0.0.1:${port}`, { chunks: 8, stallAfterEvents: 3, stallUntil: 'electron-settings', text: 'the desktop keeps it ' });
+      await fake.waitForStall('electron-settings');
+
+      const before = await h.handlers['settings.get']({});
+      const timeouts = { ...before.timeouts, headersMs: before.timeouts.headersMs + 1_000, idleMs: before.timeouts.idleMs + 1_000 };
+      await h.handlers['settings.set']({ ...before, timeouts });
+      const next = await freePort();
+      await h.handlers['settings.set']({ ...before, timeouts, port: next });
+      expect(await h.handlers['status.get']({})).toMatchObject({ listening: true, port: next, live: 1 });
+
+      fake.release('electron-settings');
+      const done = await stream.rest;
+      expect(done).toMatchObject({ broken: false });
+      expect(done.text).toContain('data: [DONE]');
+      const [rec] = await waitUntil('the stream to be recorded', async () => {
+        const { records } = await h.handlers['requests.list']({ filter: { outcome: ['completed'] }, limit: 10 });
+        return records.length === 1 ? records : null;
+      });
+      const full = await h.handlers['requests.get']({ id: rec!.id });
+      expect(full).toMatchObject({ outcome: 'completed', responseText: 'the desktop keeps it ' });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('pushes coalesced live events for the running core, also after a port change', async () => {
     const dead = await freePort();
     const port = await freePort();
     const { host: h, events } = await makeHost(port, dead);
     await h.start();
     const next = await freePort();
-    await h.applySettings({ ...currentSettings(h.core()), port: next });
+    await h.handlers['settings.set']({ ...(await h.handlers['settings.get']({})), port: next });
     events.length = 0;
     await proxiedRequest(next);
     await vi.waitFor(() => {

@@ -12,6 +12,7 @@ import type { RecordFilter, RequestRecord } from '../../src-main/common/record.j
 import type { Store } from '../../src-main/core/db/store.js';
 import { exportFileName } from '../../src-main/common/contract.js';
 import { createExportRun } from '../../src-main/electron/export-dialog.js';
+import { createReadApi } from '../../src-main/core/api-model.js';
 
 vi.mock('electron', () => ({}));
 
@@ -83,7 +84,7 @@ function setup(dialogResult: SaveDialogReturnValue, records: RequestRecord[] | (
   const showSaveDialog = vi.fn(async (_o: SaveDialogOptions) => dialogResult);
   const run = createExportRun({
     showSaveDialog,
-    store: () => store,
+    exportRecords: (args) => createReadApi({ store, seq: () => 0, liveEvents: () => null }).export(args),
     push: (e) => events.push(e),
     defaultDir: () => '/home/me/Downloads',
     now: () => new Date(2025, 0, 31, 14, 5),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src-main/core/config.js';
-import { createCore, type Core } from '../../src-main/core/create-core.js';
+import { coreOver, createCore, createEngine, type Core, type CoreEngine } from '../../src-main/core/create-core.js';
 import { openStore } from '../../src-main/core/db/store.js';
 import { createCoreHost } from '../../src-main/electron/core-host.js';
 import { QUIT_DRAIN_MS, QUIT_TIMEOUT_MS, watchSessionEnd } from '../../src-main/electron/lifecycle.js';
@@ -76,15 +76,18 @@ describe('the store on quit', () => {
 
   it('flushNow writes the queue synchronously (what a Windows session end needs)', async () => {
     const dbPath = path.join(dir, 'c.db');
+    // The engine, to queue a write without a request in flight.
+    let engine: CoreEngine | null = null;
     const host = createCoreHost(resolveConfig({ dbPath, port: 0 }), {
       settingsFile: path.join(dir, 'settings.json'),
       push: () => {},
       exportRun: async () => ({ status: 'canceled' }),
+      createCore: (config, options) => coreOver((engine = createEngine(config, options)), options),
     });
     await host.start();
     try {
       const rec = makeRecord();
-      host.core().store.insert(rec);
+      engine!.store.insert(rec);
       expect(host.flushNow(QUIT_DRAIN_MS)).toBe(true);
       // read through another connection: the row is on disk, not only queued
       const other = new Database(dbPath, { readonly: true });

@@ -78,6 +78,7 @@ function status(over: Partial<AppStatus> = {}): AppStatus {
     baseUrl: 'http://127.0.0.1:7788',
     paused: false,
     live: 2,
+    droppedWrites: 0,
     requestsToday: 42,
     storeDegraded: false,
     storeError: null,

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppStatus, LiveEvent } from '../../src-main/common/contract.js';
 import { emptyUsage, summarize, type RequestRecord, type RequestSummary } from '../../src-main/common/record.js';
 import { recordFixture } from '../fixtures/records.js';
-import type { Core, CoreStatus } from '../../src-main/core/create-core.js';
+import type { CoreStatus } from '../../src-main/core/create-core.js';
+import type { LiveFeedSource } from '../../src-main/core/live-feed.js';
 import { createLiveFeed, mergeKind } from '../../src-main/core/live-feed.js';
 import type { RecordChange } from '../../src-main/core/recorder/recording.js';
 
@@ -12,10 +13,11 @@ function summary(id: string, patch: Partial<RequestRecord> = {}): RequestSummary
 
 /** Just what the feed uses of a Core: its two subscriptions. */
 function fakeCore() {
-  const changeListeners = new Set<(c: RecordChange) => void>();
+  const changeListeners = new Set<(c: RecordChange, seq: number) => void>();
+  let seq = 0;
   const statusListeners = new Set<(s: CoreStatus) => void>();
   const core = {
-    onChange(l: (c: RecordChange) => void) {
+    onChange(l: (c: RecordChange, seq: number) => void) {
       changeListeners.add(l);
       return () => changeListeners.delete(l);
     },
@@ -23,11 +25,12 @@ function fakeCore() {
       statusListeners.add(l);
       return () => statusListeners.delete(l);
     },
-  } as unknown as Core;
+  } as LiveFeedSource;
   return {
     core,
     change: (type: RecordChange['type'], s: RequestSummary) => {
-      for (const l of changeListeners) l({ type, summary: s });
+      seq++;
+      for (const l of changeListeners) l({ type, summary: s }, seq);
     },
     statusChanged: () => {
       for (const l of statusListeners) l({} as CoreStatus);
@@ -81,7 +84,9 @@ describe('createLiveFeed', () => {
     f.change('progress', summary('a', { eventCount: 7 }));
     vi.advanceTimersByTime(0);
     const [ev] = recordsEvents(events);
-    expect(ev!.changes).toEqual([{ kind: 'started', summary: expect.objectContaining({ id: 'a', eventCount: 7 }) }]);
+    // It carries the seq of the latest change merged into it, and so does the event.
+    expect(ev!.changes).toEqual([{ kind: 'started', summary: expect.objectContaining({ id: 'a', eventCount: 7 }), seq: 2 }]);
+    expect(ev!.seq).toBe(2);
     stop();
   });
 
@@ -140,7 +145,7 @@ describe('createLiveFeed', () => {
     f.statusChanged();
     f.statusChanged();
     vi.advanceTimersByTime(0);
-    expect(events).toEqual([{ type: 'status', status: { live: 1 } }]);
+    expect(events).toEqual([{ type: 'status', seq: 0, status: { live: 1 } }]);
     stop();
   });
 

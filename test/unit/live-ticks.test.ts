@@ -8,8 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { LiveEvent } from '../../src-main/common/contract.js';
 import { summarize, type RequestRecord } from '../../src-main/common/record.js';
 import { DEFAULT_LIMITS } from '../../src-main/core/config.js';
-import type { Core } from '../../src-main/core/create-core.js';
-import { createLiveFeed, mergeTicks } from '../../src-main/core/live-feed.js';
+import { createLiveFeed, mergeTicks, type LiveFeedSource } from '../../src-main/core/live-feed.js';
 import { Recording, TICKS_STORE_MS, type RecordChange } from '../../src-main/core/recorder/recording.js';
 import { recordFixture } from '../fixtures/records.js';
 
@@ -108,15 +107,19 @@ describe('the live feed with ticks', () => {
   afterEach(() => vi.useRealTimers());
 
   it('pushes one change per request with the ticks of every coalesced progress; a finish drops them', () => {
-    const listeners = new Set<(c: RecordChange) => void>();
-    const core = {
-      onChange: (l: (c: RecordChange) => void) => (listeners.add(l), () => listeners.delete(l)),
+    const listeners = new Set<(c: RecordChange, seq: number) => void>();
+    const core: LiveFeedSource = {
+      onChange: (l) => (listeners.add(l), () => listeners.delete(l)),
       onStatus: () => () => {},
-    } as unknown as Core;
+    };
     const pushed: LiveEvent[] = [];
     const stop = createLiveFeed(core, (e) => pushed.push(e), { intervalMs: 250, getStatus: () => ({}) as never });
     const s = summarize(recordFixture({ id: 'a' }));
-    const emit = (c: RecordChange) => listeners.forEach((l) => l(c));
+    let seq = 0;
+    const emit = (c: RecordChange) => {
+      seq++;
+      listeners.forEach((l) => l(c, seq));
+    };
     emit({ type: 'progress', summary: s, ticks: { from: 0, t: [5], name: ['a'] } });
     emit({ type: 'progress', summary: s, ticks: { from: 1, t: [7, 9], name: ['b', 'c'] } });
     vi.advanceTimersByTime(300);

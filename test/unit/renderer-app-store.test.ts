@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppStatus, ChannelArgs, ChannelName, ChannelResult, LiveEvent } from '../../src-main/common/contract.js';
-import type { RequestSummary } from '../../src-main/common/record.js';
+import type { EventTicks, RequestSummary } from '../../src-main/common/record.js';
 import { parseLiveEvent } from '../../src-renderer/api/live-event.js';
 import type { ConnectionState, RendererApi } from '../../src-renderer/api/streamtap-api.js';
-import { createApp, LIVE_RECHECK_MS, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
+import { createApp, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
 import { recordFixture, summaryFixture } from './renderer-fixtures.js';
 
 type Call = { channel: ChannelName; args: unknown };
@@ -13,20 +13,23 @@ function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean
   const calls: Call[] = [];
   let live: ((e: LiveEvent) => void) | null = null;
   let conn: ((s: ConnectionState, detail?: string) => void) | null = null;
-  const pending: { resolve: () => void }[] = [];
+  const pending: { resolve: (reflects?: number) => void }[] = [];
   let hold = false;
   const api: RendererApi = {
     transport: 'http',
     async call<C extends ChannelName>(channel: C, args: ChannelArgs<C>): Promise<ChannelResult<C>> {
       calls.push({ channel, args });
-      if (hold && channel === 'requests.list') await new Promise<void>((resolve) => pending.push({ resolve }));
+      // Like the core, a list reflects the changes pushed before it was asked for; a held
+      // one, what release() says (the server read it later).
+      let reflects = liveSeq;
+      if (hold && channel === 'requests.list') reflects = await new Promise<number>((resolve) => pending.push({ resolve: (at) => resolve(at ?? reflects) }));
       const answer = (v: unknown) => v as ChannelResult<C>;
       switch (channel) {
         case 'requests.list': {
           const a = args as ChannelArgs<'requests.list'>;
           const b = a.before;
           const older = b ? rows.filter((r) => r.startedAt < b.startedAt || (r.startedAt === b.startedAt && r.id < b.id)) : rows;
-          return answer(older.slice(0, a.limit));
+          return answer({ seq: reflects, records: older.slice(0, a.limit) });
         }
         case 'requests.summary':
           return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
@@ -62,9 +65,10 @@ function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean
     push: (e: unknown) => live?.(e as LiveEvent),
     connection: (s: ConnectionState, detail?: string) => conn?.(s, detail),
     holdLists: () => (hold = true),
-    release: () => {
+    /** answers the held lists; with `reflects`, as read once that change was in */
+    release: (reflects?: number) => {
       hold = false;
-      for (const p of pending.splice(0)) p.resolve();
+      for (const p of pending.splice(0)) p.resolve(reflects);
     },
   };
 }
@@ -87,7 +91,14 @@ function manualScheduler() {
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
-const change = (kind: 'started' | 'progress' | 'finished', summary: RequestSummary): LiveEvent => ({ type: 'records', changes: [{ kind, summary }] });
+/** The core's sequence numbers: every pushed change takes the next one, and a list
+ * answers with the latest when it was asked for (it reflects every change before it). */
+let liveSeq = 0;
+const nextSeq = () => ++liveSeq;
+const change = (kind: 'started' | 'progress' | 'finished', summary: RequestSummary, ticks?: EventTicks): LiveEvent => {
+  const seq = nextSeq();
+  return { type: 'records', seq, changes: [ticks ? { kind, summary, ticks, seq } : { kind, summary, seq }] };
+};
 
 afterEach(() => vi.useRealTimers());
 
@@ -104,7 +115,7 @@ describe('live events are batched per animation frame', () => {
     const base = summaryFixture({ id: 'a', startedAt: 1_700_000_000_000 });
     f.push(change('started', base));
     for (let i = 1; i <= 50; i++) f.push(change('progress', { ...base, usage: { ...base.usage, outputTokens: i, estimated: true } }));
-    f.push({ type: 'status', status: { live: 1, listening: true, paused: false } as AppStatus });
+    f.push({ type: 'status', seq: liveSeq, status: { live: 1, listening: true, paused: false } as AppStatus });
 
     expect(s.frames).toHaveLength(1); // one frame requested for the whole flood
     expect(updates).toBe(0); // nothing applied before the frame
@@ -124,7 +135,7 @@ describe('live events are batched per animation frame', () => {
     const app = createApp(f.api, s.scheduler);
     const stop = app.actions.start();
     await settle();
-    f.push({ type: 'records', changes: [{ kind: 'started', summary: { id: 42 } }, { kind: 'started', summary: summaryFixture({ id: 'ok' }) }] });
+    f.push({ type: 'records', seq: nextSeq(), changes: [{ kind: 'started', summary: { id: 42 }, seq: liveSeq }, { kind: 'started', summary: summaryFixture({ id: 'ok' }), seq: liveSeq }] });
     f.push('garbage');
     f.push({ type: 'nope' });
     s.runFrame();
@@ -200,28 +211,92 @@ describe('the event stream connecting after the first page', () => {
   });
 });
 
-describe('live rows without pushes', () => {
-  it('re-reads in-progress rows when no change has been pushed for a while', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+describe('live changes apply exactly once (seq)', () => {
+  it('ignores a change whose seq the list already reflects, and applies a later one', async () => {
+    const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 3 })];
+    const f = fakeApi(rows);
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    // A progress change pushed before the list was read, then the stream's end: the
+    // list reflects both.
+    const early = change('progress', { ...rows[0]!, eventCount: 2 });
+    rows[0] = { ...rows[0]!, outcome: 'completed', eventCount: 5 };
+    const stop = app.actions.start();
+    await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
+    // It reaches the page only now (a slow transport): seq ≤ the list's, so it is not
+    // applied again over the newer row.
+    f.push(early);
+    s.runFrame();
+    expect(app.store.getState().rows[0]).toMatchObject({ id: 'a', outcome: 'completed', eventCount: 5 });
+    // A change after the list is applied.
+    f.push(change('started', summaryFixture({ id: 'b', startedAt: 2 })));
+    s.runFrame();
+    expect(app.store.getState().rows.map((r) => r.id)).toEqual(['b', 'a']);
+    stop();
+  });
+
+  it('a page answer drops the changes seen during its load that it reflects, and a late push of one it reflects', async () => {
+    const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 1 })];
+    const f = fakeApi(rows);
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
+    f.holdLists();
+    const reload = app.actions.reload();
+    await settle();
+    // Applied while the list is in flight…
+    f.push(change('progress', { ...rows[0]!, eventCount: 4 }));
+    s.runFrame();
+    expect(app.store.getState().rows[0]).toMatchObject({ eventCount: 4 });
+    // …then the stream ends; its push is slower than the list, which is read after it.
+    const finished = change('finished', { ...rows[0]!, outcome: 'completed', eventCount: 5 });
+    rows[0] = { ...rows[0]!, outcome: 'completed', eventCount: 5 };
+    f.release(liveSeq);
+    await reload;
+    expect(app.store.getState().rows[0]).toMatchObject({ outcome: 'completed', eventCount: 5 });
+    f.push(finished);
+    s.runFrame();
+    expect(app.store.getState().rows[0]).toMatchObject({ outcome: 'completed', eventCount: 5 });
+    f.push(change('progress', { ...rows[0]!, outcome: 'completed', eventCount: 6 }));
+    s.runFrame();
+    expect(app.store.getState().rows[0]).toMatchObject({ eventCount: 6 });
+    stop();
+  });
+
+  it('a re-read of the newest page keeps a row that a newer change reached while it was read', async () => {
+    const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 1 })];
+    const f = fakeApi(rows, { manualConnection: true });
+    const s = manualScheduler();
+    const app = createApp(f.api, s.scheduler);
+    const stop = app.actions.start();
+    await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
+    // The event stream opens: the newest page is read once more (held here)…
+    f.holdLists();
+    f.connection('open');
+    await settle();
+    // …and a change pushed after it was asked for arrives first.
+    f.push(change('progress', { ...rows[0]!, eventCount: 4 }));
+    s.runFrame();
+    f.release();
+    await vi.waitFor(() => expect(f.calls.filter((c) => c.channel === 'requests.list').length).toBe(2));
+    await settle();
+    expect(app.store.getState().rows[0]).toMatchObject({ id: 'a', eventCount: 4 });
+    stop();
+  });
+
+  it('does not poll: no list is read again while a row stays in progress and nothing is pushed', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
     const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress' })];
     const f = fakeApi(rows);
-    let t = 1_000_000;
     const s = manualScheduler();
-    const app = createApp(f.api, { ...s.scheduler, now: () => t });
+    const app = createApp(f.api, s.scheduler);
     const stop = app.actions.start();
     await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
     const lists = () => f.calls.filter((c) => c.channel === 'requests.list').length;
     const before = lists();
-    // the stream finished, but its 'finished' was never pushed
-    rows[0] = { ...rows[0]!, outcome: 'completed' };
-    t += LIVE_RECHECK_MS + 1;
-    vi.advanceTimersByTime(LIVE_RECHECK_MS);
-    await vi.waitFor(() => expect(app.store.getState().rows[0]!.outcome).toBe('completed'));
-    expect(lists()).toBe(before + 1);
-    // nothing in progress any more: no more polling
-    t += LIVE_RECHECK_MS + 1;
-    vi.advanceTimersByTime(LIVE_RECHECK_MS);
-    expect(lists()).toBe(before + 1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(lists()).toBe(before);
     stop();
   });
 });
@@ -270,15 +345,15 @@ describe('the open request while it streams', () => {
     app.store.setState({ detail: { ...app.store.getState().detail, record: { ...app.store.getState().detail.record!, outcome: 'in_progress', events: [] } } });
     const gets = () => f.calls.filter((c) => c.channel === 'requests.get').length;
     const before = gets();
-    f.push({ type: 'records', changes: [{ kind: 'progress', summary: { ...live, eventCount: 2 }, ticks: { from: 0, t: [10, 20], name: ['a', 'b'] } }] });
-    f.push({ type: 'records', changes: [{ kind: 'progress', summary: { ...live, eventCount: 3 }, ticks: { from: 2, t: [30], name: ['c'] } }] });
+    f.push(change('progress', { ...live, eventCount: 2 }, { from: 0, t: [10, 20], name: ['a', 'b'] }));
+    f.push(change('progress', { ...live, eventCount: 3 }, { from: 2, t: [30], name: ['c'] }));
     s.runFrame();
     const rec = app.store.getState().detail.record!;
     expect(rec.events.map((e) => [e.t, e.event])).toEqual([[10, 'a'], [20, 'b'], [30, 'c']]);
     expect(rec.eventCount).toBe(3);
     await settle();
     expect(gets()).toBe(before + 1); // the text catches up once, throttled
-    f.push({ type: 'records', changes: [{ kind: 'progress', summary: { ...live, eventCount: 9 }, ticks: { from: 7, t: [90, 95], name: ['x', 'y'] } }] });
+    f.push(change('progress', { ...live, eventCount: 9 }, { from: 7, t: [90, 95], name: ['x', 'y'] }));
     s.runFrame();
     await settle();
     expect(gets()).toBe(before + 2); // a gap: re-read now, not later
@@ -309,12 +384,14 @@ describe('parseLiveEvent', () => {
   it('accepts the three event types and rejects unknown shapes', () => {
     const warn = vi.fn();
     expect(parseLiveEvent({ type: 'export.progress', exportId: 'x', written: 1, done: false }, warn)).not.toBeNull();
-    expect(parseLiveEvent({ type: 'status', status: { listening: true, paused: false, live: 0 } }, warn)).not.toBeNull();
-    expect(parseLiveEvent({ type: 'records', changes: [{ kind: 'started', summary: summaryFixture() }] }, warn)).not.toBeNull();
-    expect(parseLiveEvent({ type: 'records', changes: [{ kind: 'exploded', summary: summaryFixture() }] }, warn)).toBeNull();
-    expect(parseLiveEvent({ type: 'records', changes: [{ kind: 'started', summary: { ...summaryFixture(), outcome: 'weird' } }] }, warn)).toBeNull();
+    expect(parseLiveEvent({ type: 'status', seq: 0, status: { listening: true, paused: false, live: 0 } }, warn)).not.toBeNull();
+    expect(parseLiveEvent({ type: 'records', seq: 1, changes: [{ kind: 'started', summary: summaryFixture(), seq: 1 }] }, warn)).not.toBeNull();
+    expect(parseLiveEvent({ type: 'records', seq: 1, changes: [{ kind: 'exploded', summary: summaryFixture(), seq: 1 }] }, warn)).toBeNull();
+    expect(parseLiveEvent({ type: 'records', seq: 1, changes: [{ kind: 'started', summary: { ...summaryFixture(), outcome: 'weird' }, seq: 1 }] }, warn)).toBeNull();
+    // without its sequence number a change cannot be applied exactly once
+    expect(parseLiveEvent({ type: 'records', seq: 1, changes: [{ kind: 'started', summary: summaryFixture() }] }, warn)).toBeNull();
     expect(parseLiveEvent({ type: 'status', status: {} }, warn)).toBeNull();
     expect(parseLiveEvent(null, warn)).toBeNull();
-    expect(warn).toHaveBeenCalledTimes(4);
+    expect(warn).toHaveBeenCalledTimes(5);
   });
 });

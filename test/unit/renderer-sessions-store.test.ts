@@ -8,6 +8,13 @@ import type { RendererApi } from '../../src-renderer/api/streamtap-api.js';
 import { createApp, FOLD_RETRIES_PREF, type Prefs, type Scheduler } from '../../src-renderer/stores/app-store.js';
 import { recordFixture, summaryFixture } from './renderer-fixtures.js';
 
+/** The core's sequence numbers: each pushed change takes the next one. */
+let liveSeq = 0;
+function records(kind: 'started' | 'progress' | 'finished', summary: RequestSummary): LiveEvent {
+  const seq = ++liveSeq;
+  return { type: 'records', seq, changes: [{ kind, summary, seq }] };
+}
+
 const NOW = 1_700_000_100_000;
 
 function session(id: string, patch: Partial<SessionSummary> = {}): SessionSummary {
@@ -59,7 +66,8 @@ function fakeApi(opts: { rows?: RequestSummary[]; sessions?: SessionSummary[]; t
       const answer = (v: unknown) => v as ChannelResult<C>;
       switch (channel) {
         case 'requests.list':
-          return answer(rows.slice(0, (args as ChannelArgs<'requests.list'>).limit));
+          // The pushes below all come after the lists they follow.
+          return answer({ seq: liveSeq, records: rows.slice(0, (args as ChannelArgs<'requests.list'>).limit) });
         case 'requests.summary':
           return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
         case 'requests.facets':
@@ -180,13 +188,13 @@ describe('the sessions view', () => {
     const gets = () => f.callsTo('sessions.get').length;
     const before = gets();
     const r = summaryFixture({ id: 'x', sessionId: 's1', startedAt: NOW - 5 });
-    f.push({ type: 'records', changes: [{ kind: 'progress', summary: r }] });
+    f.push(records('progress', r));
     sch.runFrame();
     expect(gets()).toBe(before);
-    f.push({ type: 'records', changes: [{ kind: 'started', summary: { ...r, id: 'y', sessionId: 'other' } }] });
+    f.push(records('started', { ...r, id: 'y', sessionId: 'other' }));
     sch.runFrame();
     expect(gets()).toBe(before);
-    f.push({ type: 'records', changes: [{ kind: 'finished', summary: { ...r, outcome: 'completed' } }] });
+    f.push(records('finished', { ...r, outcome: 'completed' }));
     sch.runFrame();
     expect(gets()).toBe(before + 1);
     stop();
@@ -206,12 +214,12 @@ describe('the detail’s attempts of its turn', () => {
     expect(app.store.getState().detail.attempts?.attempts.map((a) => a.recordId)).toEqual(['a1', 'a2']);
     // The record's own turn id comes from requests.get: the fixture's is its own id.
     const before = f.callsTo('requests.attempts').length;
-    f.push({ type: 'records', changes: [{ kind: 'started', summary: summaryFixture({ id: 'a3', turnId: 'a1', attempt: 3, startedAt: NOW }) }] });
+    f.push(records('started', summaryFixture({ id: 'a3', turnId: 'a1', attempt: 3, startedAt: NOW })));
     sch.runFrame();
     await settle();
     expect(f.callsTo('requests.attempts').length).toBe(before + 1);
     // An unrelated request does not ask again.
-    f.push({ type: 'records', changes: [{ kind: 'started', summary: summaryFixture({ id: 'z', turnId: 'z', startedAt: NOW }) }] });
+    f.push(records('started', summaryFixture({ id: 'z', turnId: 'z', startedAt: NOW })));
     sch.runFrame();
     expect(f.callsTo('requests.attempts').length).toBe(before + 1);
     app.actions.closeDetail();

@@ -27,7 +27,7 @@ import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-i
 import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type ForwardRequest, type Forwarding } from './forwarder.js';
 import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
-import { DASHBOARD_PREFIX } from '../../common/routes.js';
+import { API_ROUTES, DASHBOARD_PREFIX } from '../../common/routes.js';
 import { sharedTokenEstimator, type TokenEstimator } from '../recorder/token-estimator.js';
 
 
@@ -75,7 +75,14 @@ function sendJson(res: ServerResponse, status: number, body: string, extra: Reco
 }
 
 export class ProxyServer {
-  readonly server: http.Server;
+  /** the server listening now (rebind() replaces it) */
+  private current: http.Server;
+  /** servers left behind by rebind(): they accept nothing new and close once the
+   * proxied requests they carry have finished */
+  private readonly retiring = new Map<http.Server, Promise<void>>();
+  /** requests in flight per server, the dashboard's calls included (the one that moved
+   * the port is answered on the old one); not its event streams, which never finish */
+  private readonly inFlightOn = new Map<http.Server, number>();
   private dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
   private readonly live = new Set<Recording>();
   /** records whose response has ended but which are still being settled (an output
@@ -92,7 +99,12 @@ export class ProxyServer {
   constructor(private readonly opts: ProxyOptions) {
     this.dispatcher = createDispatcher(opts.config.timeouts);
     this.changes = { wanted: () => opts.hasListeners?.() ?? true, emit: opts.onChange };
-    this.server = http.createServer({ requestTimeout: 0, keepAlive: true, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    this.current = this.createServer();
+  }
+
+  private createServer(): http.Server {
+    const server = http.createServer({ requestTimeout: 0, keepAlive: true, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+      if ((req.url ?? '').split('?', 1)[0] !== API_ROUTES.events) this.holdOpen(server, res);
       this.handle(req, res).catch((err: unknown) => {
         // Never let a bug in recording take the proxy down; the client gets an error.
         if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { message: `Streamtap internal error: ${errorMessage(err)}`, type: 'streamtap_error' } }));
@@ -103,19 +115,20 @@ export class ProxyServer {
     // default 5 s keep-alive the server may close a socket just as a client reuses it
     // ("other side closed"); a longer server timeout lets the clients' own pools (4 to
     // 60 s) retire sockets first.
-    this.server.keepAliveTimeout = 65_000;
-    this.server.headersTimeout = 66_000;
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     // One more than the limit, so checkDoor() can tell too many headers from just enough
     // (past it Node drops the rest without a word).
-    this.server.maxHeadersCount = MAX_HEADER_COUNT + 1;
-    this.server.on('upgrade', (req, socket) => this.refuseUpgrade(req, socket));
-    this.server.on('clientError', (err: Error & { code?: string }, socket) => {
+    server.maxHeadersCount = MAX_HEADER_COUNT + 1;
+    server.on('upgrade', (req, socket) => this.refuseUpgrade(req, socket));
+    server.on('clientError', (err: Error & { code?: string }, socket) => {
       // Headers over MAX_HEADER_BYTES: 431 says which limit was crossed; anything else
       // Node's parser refused is a plain 400. The process stays up either way.
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy();
     });
+    return server;
   }
 
   /** A new connect timeout takes a new connection pool; the old one finishes its
@@ -137,19 +150,63 @@ export class ProxyServer {
   }
 
   /** Listens; rejects with EADDRINUSE and friends as they are. */
-  listen(): Promise<number> {
-    const { host, port } = this.opts.config;
+  async listen(): Promise<number> {
+    const port = await this.bind(this.current, this.opts.config.port);
+    this.ticker ??= setInterval(() => this.checkpointAll(), this.opts.config.checkpointMs);
+    this.ticker.unref();
+    return port;
+  }
+
+  private bind(server: http.Server, port: number): Promise<number> {
+    const { host } = this.opts.config;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        const addr = this.server.address();
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        const addr = server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
       });
-      this.ticker = setInterval(() => this.checkpointAll(), this.opts.config.checkpointMs);
-      this.ticker.unref();
     });
+  }
+
+  /**
+   * Moves to another port without losing a request: a new server listens on `port`
+   * (rejecting as listen() does, with the old one untouched), then the old one stops
+   * accepting, lets the requests it carries finish (proxied ones with the settings they
+   * started with, and the call that asked for the move is answered there), and closes,
+   * its idle connections and dashboard event streams with it.
+   */
+  async rebind(port: number): Promise<number> {
+    if (this.stopping) throw new Error('the proxy is stopping');
+    const next = this.createServer();
+    let bound: number;
+    try {
+      bound = await this.bind(next, port);
+    } catch (err) {
+      next.close();
+      throw err;
+    }
+    const old = this.current;
+    this.current = next;
+    this.retire(old);
+    return bound;
+  }
+
+  private retire(server: http.Server): void {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.retiring.set(server, closed);
+    void closed.then(() => {
+      this.retiring.delete(server);
+      this.inFlightOn.delete(server);
+    });
+    server.closeIdleConnections();
+    if ((this.inFlightOn.get(server) ?? 0) === 0) server.closeAllConnections();
+  }
+
+  /** Resolves once every server left behind by rebind() has closed. */
+  private async retired(): Promise<void> {
+    await Promise.all([...this.retiring.values()]);
   }
 
   private checkpointAll(): void {
@@ -169,8 +226,8 @@ export class ProxyServer {
   private async shutdown(drainMs: number, signal: AbortSignal | undefined): Promise<void> {
     this.stopping = true;
     if (this.ticker) clearInterval(this.ticker);
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    const closed = new Promise<void>((resolve) => this.current.close(() => resolve()));
+    this.current.closeIdleConnections();
     const started = performance.now();
     if (drainMs > 0 && this.inFlight > 0 && !signal?.aborted) {
       await new Promise<void>((resolve) => {
@@ -190,14 +247,27 @@ export class ProxyServer {
     await Promise.all([...this.live].map((rec) => rec.finish({ kind: 'shutdown' }, 'shutdown', message)));
     this.live.clear();
     await Promise.all([...this.settling]);
-    this.server.closeAllConnections();
-    await closed;
+    this.current.closeAllConnections();
+    for (const old of this.retiring.keys()) old.closeAllConnections();
+    await Promise.all([closed, this.retired()]);
     await this.dispatcher.destroy().catch(() => undefined);
   }
 
   private requestClosed(): void {
     this.inFlight--;
     if (this.inFlight === 0) this.onIdle?.();
+  }
+
+  /** Counts a request against its server until its response closes: a server left
+   * behind by rebind() closes with its last one (its idle sockets and event streams
+   * with it). */
+  private holdOpen(server: http.Server, res: ServerResponse): void {
+    this.inFlightOn.set(server, (this.inFlightOn.get(server) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (this.inFlightOn.get(server) ?? 1) - 1;
+      this.inFlightOn.set(server, left);
+      if (left === 0 && this.retiring.has(server)) server.closeAllConnections();
+    });
   }
 
   private begin(req: IncomingMessage, route: RouteResult, t0: number, startedAt: number): Recording {

@@ -12,7 +12,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { API_PREFIX, DASHBOARD_PREFIX, TOKEN_HEADER, TOKEN_PARAM } from '../../common/routes.js';
-import { type Settings } from '../../common/settings.js';
 import type { Core } from '../../core/create-core.js';
 import { defaultRendererDir } from '../renderer-dir.js';
 import { TOKEN_REFUSED_MESSAGE, headerOne, loadDashboardToken, newToken, refuseCrossOrigin, tokenMatcher } from './guard.js';
@@ -31,10 +30,6 @@ export interface DashboardOptions {
   tokenFile?: string;
   /** with `tokenFile`: replace the kept token with a new one (open tabs are then refused) */
   rotateToken?: boolean;
-  /** the settings file `settings.set` writes; default settings.json in the data folder */
-  settingsFile?: string;
-  /** applies saved settings to the running server; without it they apply at the next start */
-  applySettings?: (s: Settings) => Promise<void>;
   /** SSE heartbeat period (a comment line keeps proxies and idle timers from closing it) */
   heartbeatMs?: number;
   /** live-feed coalescing interval */
@@ -51,14 +46,11 @@ export interface DashboardHandler {
   close(): void;
 }
 
-export function createDashboardHandler(core: Core, opts: DashboardOptions = {}): DashboardHandler {
+export function createDashboardHandler(core: Pick<Core, 'api' | 'live'>, opts: DashboardOptions = {}): DashboardHandler {
   const token = opts.token ?? (opts.tokenFile ? loadDashboardToken(opts.tokenFile, { rotate: opts.rotateToken === true }) : newToken());
   const tokenOk = tokenMatcher(token);
   const serveStatic = createStaticRoute(path.resolve(opts.rendererDir ?? defaultRendererDir()));
-  const serveCall = createCallRoute(core, {
-    ...(opts.settingsFile !== undefined ? { settingsFile: opts.settingsFile } : {}),
-    ...(opts.applySettings ? { applySettings: opts.applySettings } : {}),
-  });
+  const serveCall = createCallRoute(core);
   const events = createEventsRoute(core, {
     heartbeatMs: opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     ...(opts.liveIntervalMs !== undefined ? { liveIntervalMs: opts.liveIntervalMs } : {}),
@@ -71,7 +63,7 @@ export function createDashboardHandler(core: Core, opts: DashboardOptions = {}):
       req.resume();
       return sendText(res, 503, 'the Streamtap dashboard has stopped');
     }
-    const refused = refuseCrossOrigin(req, core.status().port);
+    const refused = refuseCrossOrigin(req, core.api['status.get']({}).port);
     if (refused) {
       req.resume();
       return sendText(res, 403, `Streamtap refused this request: ${refused}`);

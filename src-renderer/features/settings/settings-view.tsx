@@ -17,7 +17,8 @@ export function SettingsView() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  // A running `streamtap serve` cannot move to another port: say so before saving.
+  // This page is served on `streamtap serve`'s own port: moving it would strand the
+  // page, so the port is changed where the server is started.
   const headless = useAppState((s) => s.status?.runtime === 'headless');
   const dbBytes = useAppState((s) => s.status?.dbBytes);
   const dbPath = useAppState((s) => s.status?.dbPath);
@@ -109,11 +110,11 @@ export function SettingsView() {
                 'Port',
                 '',
                 <span data-testid="port-hint">
-                  A running <code>streamtap serve</code> keeps its port. To use another, restart it with <code>--port N</code> (or set <code>port</code> in the settings file).
+                  This page is served on the port of <code>streamtap serve</code>. To use another, restart it with <code>--port N</code> (or set <code>port</code> in the settings file).
                 </span>,
                 true,
               )
-            : num('port', 'Port', '', 'Changing the port restarts the listener; point your tools at the new base URL.')}
+            : num('port', 'Port', '', 'Changing the port moves the listener (streams in flight finish on the old one); point your tools at the new base URL.')}
         </fieldset>
         <fieldset>
           <legend>Upstreams</legend>

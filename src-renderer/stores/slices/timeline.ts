@@ -3,7 +3,7 @@
 // goes through one loadPage(), so a page and the live changes that arrive while it is
 // in flight always meet the same way.
 
-import type { Facets, HistogramResult, SummaryStats } from '../../../src-main/common/contract.js';
+import type { Facets, HistogramResult, RequestPage, SummaryStats } from '../../../src-main/common/contract.js';
 import type { RecordFilter, RequestSummary } from '../../../src-main/common/record.js';
 import { errorMessage } from '../../api/streamtap-api.js';
 import { timelineRows } from '../../lib/fold.js';
@@ -64,6 +64,10 @@ export interface TimelineInternal {
   refreshHead(): Promise<void>;
   /** live changes just applied: a page in flight gets them re-applied to its answer */
   noteLiveChanges(changes: readonly RowChange[]): void;
+  /** The changes the rows do not reflect yet, each remembered as applied: a change whose
+   * seq is at most the seq of the page its row came from (or, for a row not loaded, of
+   * the newest head page) is in the list already and is left out. */
+  unapplied(changes: readonly RowChange[]): RowChange[];
 }
 
 export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, TimelineActions, TimelineInternal> {
@@ -73,6 +77,22 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
   let pageRequest: Promise<void> | null = null;
   /** live changes seen while a page request is in flight, re-applied to its answer */
   let changesDuringLoad: RowChange[] | null = null;
+  // Exactly-once live intake (see CoreLive in the core): what each row reflects. A row's
+  // seq is its page's, then that of each change applied to it; a request not in the
+  // rows is judged by the newest head page (reload, refreshHead), which covers it.
+  const seqById = new Map<string, number>();
+  let headSeq = 0;
+  /** the rows just placed from a page that reflects `seq` */
+  const notePage = (rows: readonly RequestSummary[], seq: number, head: boolean) => {
+    for (const r of rows) seqById.set(r.id, seq);
+    if (head) headSeq = Math.max(headSeq, seq);
+  };
+  const unapplied = (changes: readonly RowChange[]): RowChange[] =>
+    changes.filter((c) => {
+      if (c.seq <= (seqById.get(c.summary.id) ?? headSeq)) return false;
+      seqById.set(c.summary.id, c.seq);
+      return true;
+    });
 
   /**
    * The one way a page is read: one request in flight at a time, answers of an older
@@ -81,15 +101,19 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
    */
   async function loadPage(
     gen: number,
-    fetchPage: () => Promise<RequestSummary[]>,
-    place: (page: RequestSummary[], hasMore: boolean, late: RowChange[]) => Partial<AppState>,
+    fetchPage: () => Promise<RequestPage>,
+    place: (page: RequestSummary[], hasMore: boolean, late: () => RowChange[], placed: (rows: readonly RequestSummary[], head: boolean) => void) => Partial<AppState>,
   ): Promise<void> {
     changesDuringLoad = [];
     const request = (async () => {
       try {
-        const page = await fetchPage();
+        const { seq, records: page } = await fetchPage();
         if (gen !== generation) return;
-        set({ ...place(page, page.length === PAGE_SIZE, changesDuringLoad ?? []), loading: false });
+        const seen = changesDuringLoad ?? [];
+        // `place` says which rows it took from the page (before asking for the late
+        // changes): only the late changes those rows do not reflect are applied again.
+        const placed = (rows: readonly RequestSummary[], head: boolean) => notePage(rows, seq, head);
+        set({ ...place(page, page.length === PAGE_SIZE, () => unapplied(seen), placed), loading: false });
       } catch (err) {
         if (gen !== generation) return;
         set({ loading: false, listError: errorMessage(err) });
@@ -119,8 +143,16 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
       if (pageRequest) await pageRequest;
       const gen = generation;
       try {
-        const page = await api.call('requests.list', { filter: get().query, limit: PAGE_SIZE });
+        const { seq, records: answer } = await api.call('requests.list', { filter: get().query, limit: PAGE_SIZE });
         if (gen !== generation) return;
+        // A row a change newer than this page reached while it was read stays as it is.
+        const shown = new Map(get().rows.map((r) => [r.id, r]));
+        const page = answer.map((r) => ((seqById.get(r.id) ?? 0) > seq ? (shown.get(r.id) ?? r) : r));
+        notePage(
+          page.filter((r, i) => r === answer[i]),
+          seq,
+          true,
+        );
         const rows = mergeHead(get().rows, page, PAGE_SIZE);
         set({ rows, ...(page.length < PAGE_SIZE ? { hasMore: false } : {}) });
       } catch {
@@ -130,6 +162,7 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
     noteLiveChanges(changes) {
       if (changesDuringLoad) changesDuringLoad.push(...changes);
     },
+    unapplied,
   };
 
   const actions: TimelineActions = {
@@ -153,7 +186,12 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
       await loadPage(
         gen,
         () => api.call('requests.list', { filter: query, limit: PAGE_SIZE }),
-        (page, hasMore, late) => {
+        (page, hasMore, lateChanges, placed) => {
+          // The rows are replaced: what they reflect starts over from this page.
+          seqById.clear();
+          headSeq = 0;
+          placed(page, true);
+          const late = lateChanges();
           const rows = late.length ? mergeChanges(page, late, query, hasMore).rows : page;
           const selectedId = get().selectedId;
           return { rows, hasMore, selectedId: selectedId !== null && rows.some((r) => r.id === selectedId) ? selectedId : null };
@@ -171,11 +209,13 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
       await loadPage(
         generation,
         () => api.call('requests.list', { filter: s.query, limit: PAGE_SIZE, before }),
-        (page, hasMore, late) => {
+        (page, hasMore, lateChanges, placed) => {
           const current = get().rows;
           const last = current[current.length - 1];
           // Live inserts may already hold some of these rows: keep only strictly older ones.
           const fresh = last ? page.filter((r) => compareRows(r, last) > 0) : page;
+          placed(fresh, false);
+          const late = lateChanges();
           let rows = current.concat(fresh);
           if (late.length) rows = mergeChanges(rows, late, s.query, hasMore).rows;
           return { rows, hasMore };

@@ -1,13 +1,10 @@
 // POST /__streamtap/api/call/<chan>: a contract channel; JSON args → {ok,result|error}.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
 import { dispatch, type ApiError, type Handlers } from '../../../common/contract.js';
 import { API_PREFIX } from '../../../common/routes.js';
-import { type Settings } from '../../../common/settings.js';
-import { ApiModelError, createApiModel } from '../../../core/api-model.js';
+import { ApiModelError } from '../../../core/api-model.js';
 import type { Core } from '../../../core/create-core.js';
-import { SETTINGS_FILE, defaultDataDir } from '../../../core/settings.js';
 import { headerOne } from '../guard.js';
 import { sendApiError, sendJson } from '../responses.js';
 
@@ -25,13 +22,9 @@ const HTTP_STATUS: Record<ApiError['code'], number> = {
 
 export type CallRoute = (req: IncomingMessage, res: ServerResponse, channel: string) => Promise<void>;
 
-export function createCallRoute(core: Core, opts: { settingsFile?: string; applySettings?: (s: Settings) => Promise<void> }): CallRoute {
+export function createCallRoute(core: Pick<Core, 'api'>): CallRoute {
   const handlers: Handlers = {
-    ...createApiModel(core, {
-      runtime: 'headless',
-      settingsFile: opts.settingsFile ?? path.join(defaultDataDir(), SETTINGS_FILE),
-      ...(opts.applySettings ? { applySettings: opts.applySettings } : {}),
-    }),
+    ...core.api,
     'export.run': () => {
       // The browser transport exports by navigating to GET /api/export (a download),
       // which a JSON call cannot do.

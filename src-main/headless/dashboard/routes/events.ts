@@ -3,9 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveEvent } from '../../../common/contract.js';
-import { buildAppStatus } from '../../../core/api-model.js';
 import type { Core } from '../../../core/create-core.js';
-import { createLiveFeed } from '../../../core/live-feed.js';
 import { securityHeaders } from '../responses.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -20,7 +18,7 @@ export interface EventsRoute {
   close(): void;
 }
 
-export function createEventsRoute(core: Core, opts: { heartbeatMs: number; liveIntervalMs?: number }): EventsRoute {
+export function createEventsRoute(core: Pick<Core, 'live'>, opts: { heartbeatMs: number; liveIntervalMs?: number }): EventsRoute {
   const sseClients = new Set<ServerResponse>();
   let stopFeed: (() => void) | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -65,7 +63,7 @@ export function createEventsRoute(core: Core, opts: { heartbeatMs: number; liveI
       res.write('retry: 2000\n\n');
       sseClients.add(res);
       res.once('close', () => dropSse(res));
-      if (!stopFeed) stopFeed = createLiveFeed(core, broadcast, { runtime: 'headless', ...(opts.liveIntervalMs !== undefined ? { intervalMs: opts.liveIntervalMs } : {}) });
+      if (!stopFeed) stopFeed = core.live.subscribe(broadcast, opts.liveIntervalMs !== undefined ? { intervalMs: opts.liveIntervalMs } : {});
       if (!heartbeat) {
         heartbeat = setInterval(() => {
           for (const c of [...sseClients]) writeSse(c, ': heartbeat\n\n');
@@ -74,7 +72,7 @@ export function createEventsRoute(core: Core, opts: { heartbeatMs: number; liveI
       }
       // The page gets the current status at once rather than at the next change.
       try {
-        writeSse(res, `event: live\ndata: ${JSON.stringify({ type: 'status', status: buildAppStatus(core, 'headless') } satisfies LiveEvent)}\n\n`);
+        writeSse(res, `event: live\ndata: ${JSON.stringify(core.live.status() satisfies LiveEvent)}\n\n`);
       } catch {
         // the status is pushed again on the next change
       }

@@ -4,13 +4,13 @@
 import type { ServerResponse } from 'node:http';
 import { EXPORT_FORMATS, ExportFormatSchema, exportFileName, type LiveEvent } from '../../../common/contract.js';
 import { RecordFilterSchema, type RecordFilter } from '../../../common/record.js';
+import { pipeline } from 'node:stream/promises';
 import type { Core } from '../../../core/create-core.js';
-import { EXPORT_WRITERS } from '../../../core/export/writers.js';
 import { securityHeaders, sendApiError } from '../responses.js';
 
 export type ExportRoute = (res: ServerResponse, url: URL) => Promise<void>;
 
-export function createExportRoute(core: Core, broadcast: (ev: LiveEvent) => void): ExportRoute {
+export function createExportRoute(core: Pick<Core, 'api'>, broadcast: (ev: LiveEvent) => void): ExportRoute {
   return async (res, url) => {
     const format = ExportFormatSchema.safeParse(url.searchParams.get('format') ?? 'json');
     if (!format.success) return sendApiError(res, 400, 'invalid_payload', 'format must be json, jsonl or har');
@@ -46,16 +46,18 @@ export function createExportRoute(core: Core, broadcast: (ev: LiveEvent) => void
     });
     let written = 0;
     try {
-      // The records recorded up to this click are in it (awaited, not waited for).
-      await core.store.written();
-      const { count } = await EXPORT_WRITERS[format.data](core.store.iterate(f, 'asc'), res, {
-        filters: f,
+      // The records recorded up to this click are in it (the export awaits them).
+      const run = core.api.export({
+        filter: f,
+        format: format.data,
         includeEvents,
         onProgress: (n) => {
           written = n;
           progress(n, false);
         },
       });
+      await pipeline(run.stream, res, { end: false });
+      const count = await run.count;
       res.end();
       progress(count, true);
     } catch {
