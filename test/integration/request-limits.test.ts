@@ -160,13 +160,13 @@ describe('request bodies', () => {
 
   it('that stall past the idle timeout get the same 408 while recording is paused, and nothing is recorded', async () => {
     h = await startHarness({ timeouts: { headersMs: 60_000, idleMs: 300, connectMs: 5_000 } });
-    h.core.setPaused(true);
+    h.engine.setPaused(true);
     const small = await rawPost(h.url, '/v1/chat/completions', { 'content-length': 1000 }, (req) => req.write('{"model":"stalled-paused",'));
     expect(small.status).toBe(408);
     expect(JSON.parse(small.body)).toMatchObject({ error: { code: 'streamtap_request_body_timeout' } });
     expect(h.fake.requests).toHaveLength(0);
-    expect(await h.core.store.written()).toBe(true);
-    expect(h.core.store.count({})).toBe(0);
+    expect(await h.engine.store.written()).toBe(true);
+    expect(h.engine.store.count({})).toBe(0);
   });
 
   it('that stall past the idle timeout get 408; the record says whether anything went upstream', async () => {
