@@ -341,9 +341,9 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
     const counted = (r: unknown) => (r as { requests: number }).requests;
     log(`timing the dashboard's queries on ${total.toLocaleString('en-US')} records…`);
     await time('firstPage', 'timeline, first page (200 rows)', () => api['requests.list']({ filter: {}, limit: 200 }), page);
-    await time('summary', 'summary strip', () => api['requests.summary']({ filter: {} }), counted);
+    await time('summary', 'summary strip', () => api['requests.stats']({ filter: {} }), counted);
     await time('search', `text search "${RARE_WORD}", first page`, () => api['requests.list']({ filter: { text: RARE_WORD }, limit: 200 }), page);
-    await time('searchSummary', `text search "${RARE_WORD}", summary strip`, () => api['requests.summary']({ filter: { text: RARE_WORD } }), counted);
+    await time('searchSummary', `text search "${RARE_WORD}", summary strip`, () => api['requests.stats']({ filter: { text: RARE_WORD } }), counted);
     await time('searchCommon', `text search "${COMMON_WORD}", first page`, () => api['requests.list']({ filter: { text: COMMON_WORD }, limit: 200 }), page);
     await time('outcomePage', 'timeline filtered to client_aborted, first page', () => api['requests.list']({ filter: { outcome: ['client_aborted'] }, limit: 200 }), page);
     await time('facets', 'filter choices (facets)', () => api['requests.facets']({}), (r) => (r as { models: string[] }).models.length);

@@ -8,7 +8,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { connect } from './api/index.js';
-import { createApp } from './stores/app-store.js';
+import { createAppStore } from './stores/app-store.js';
 import { AppContext } from './stores/app-context.js';
 import './styles.css';
 
@@ -22,7 +22,7 @@ if (!connected.ok) {
     </div>,
   );
 } else {
-  const app = createApp(connected.api);
+  const app = createAppStore(connected.api);
   document.documentElement.dataset['transport'] = connected.api.transport;
   root.render(
     <StrictMode>

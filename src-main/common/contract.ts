@@ -5,6 +5,7 @@
 // processes: no node:* and no electron imports.
 
 import { z } from 'zod';
+import { firstLine } from './errors.js';
 import { SettingsSchema, type Settings } from './settings.js';
 import { API_KINDS, OUTCOMES, RecordFilterSchema, type ApiKind, type EventTicks, type Outcome, type ProviderError, type RequestRecord, type RequestSummary, type Usage } from './record.js';
 
@@ -57,7 +58,7 @@ export function exportFileName(format: ExportFormat, now: Date): string {
 }
 
 
-export interface SummaryStats {
+export interface RequestStats {
   requests: number;
   byOutcome: Record<Outcome, number>;
   truncated: number;
@@ -67,7 +68,7 @@ export interface SummaryStats {
 }
 
 /** Requests over time for a filter: counts per equal bucket from `from` (epoch ms). */
-export interface HistogramResult {
+export interface Histogram {
   from: number;
   bucketMs: number;
   requests: number[];
@@ -264,8 +265,8 @@ export const CHANNELS = {
     RequestPage
   >(z.object({ filter: RecordFilterSchema, limit: z.number().int().min(1).max(1000), before: cursor.optional() }).strict()),
   'requests.get': channel<z.ZodObject<{ id: z.ZodString }>, RequestRecord | null>(z.object({ id: z.string().min(1).max(100) }).strict()),
-  'requests.summary': channel<z.ZodObject<{ filter: typeof RecordFilterSchema }>, SummaryStats>(z.object({ filter: RecordFilterSchema }).strict()),
-  'requests.histogram': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; buckets: z.ZodNumber }>, HistogramResult>(
+  'requests.stats': channel<z.ZodObject<{ filter: typeof RecordFilterSchema }>, RequestStats>(z.object({ filter: RecordFilterSchema }).strict()),
+  'requests.histogram': channel<z.ZodObject<{ filter: typeof RecordFilterSchema; buckets: z.ZodNumber }>, Histogram>(
     z.object({ filter: RecordFilterSchema, buckets: z.number().int().min(1).max(500) }).strict(),
   ),
   'requests.facets': channel<z.ZodObject<Record<string, never>>, Facets>(z.object({}).strict()),
@@ -331,7 +332,7 @@ export async function dispatch(
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
     const code: ApiErrorCode = typeof e.code === 'string' && (HANDLER_ERROR_CODES as readonly string[]).includes(e.code) ? (e.code as HandlerErrorCode) : 'internal';
-    return { ok: false, error: { code, message: typeof e.message === 'string' ? e.message.split('\n')[0]! : 'internal error' } };
+    return { ok: false, error: { code, message: typeof e.message === 'string' ? firstLine(e.message, 1000) : 'internal error' } };
   }
 }
 

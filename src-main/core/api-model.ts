@@ -20,6 +20,7 @@ import { EXPORT_WRITERS, FLUSH_CHARS } from './export/writers.js';
 import { parseSettings, readSettingsFile, writeSettingsFile } from './settings.js';
 import { attemptsOf, clientName, getSession, listSessions, type GetSessionOptions } from './sessions.js';
 import { SettingsSchema, type Settings } from '../common/settings.js';
+import { firstLine } from '../common/errors.js';
 
 export interface ExportArgs {
   filter: RecordFilter;
@@ -43,7 +44,7 @@ export interface ExportStream extends AsyncIterable<Buffer> {
 /** The channels that only read the database, and the export. */
 export type ReadApi = Pick<
   Handlers,
-  'requests.list' | 'requests.get' | 'requests.attempts' | 'requests.summary' | 'requests.histogram' | 'requests.facets' | 'sessions.list'
+  'requests.list' | 'requests.get' | 'requests.attempts' | 'requests.stats' | 'requests.histogram' | 'requests.facets' | 'sessions.list'
 > & {
   /** `estimate: false` leaves out the tokenizer's input estimate (the CLI's JSON has none) */
   'sessions.get'(args: { id: string }, opts?: Pick<GetSessionOptions, 'estimate'>): ReturnType<Handlers['sessions.get']>;
@@ -153,7 +154,7 @@ export function createReadApi({ store, seq, liveEvents }: ReadApiSource): ReadAp
       await store.written();
       return attemptsOf(store, id);
     },
-    'requests.summary': async ({ filter }) => {
+    'requests.stats': async ({ filter }) => {
       await store.written();
       return store.summary(filter);
     },
@@ -221,7 +222,7 @@ export function createApiModel(core: CoreEngine, opts: ApiModelOptions): ApiMode
       try {
         writeSettingsFile(opts.settingsFile, settings);
       } catch (err) {
-        throw new ApiModelError('invalid_settings', `Could not save the settings: ${oneLine(err)}`);
+        throw new ApiModelError('invalid_settings', `Could not save the settings: ${firstLine(err)}`);
       }
       try {
         await core.applySettings(settings);
@@ -229,7 +230,7 @@ export function createApiModel(core: CoreEngine, opts: ApiModelOptions): ApiMode
         // Keep the file and the running app in agreement: a port already in use must
         // not become the port the next start fails on.
         restorePrevious(opts.settingsFile, previous);
-        throw new ApiModelError('invalid_settings', `Could not apply the settings (the previous ones are kept): ${oneLine(err)}`);
+        throw new ApiModelError('invalid_settings', `Could not apply the settings (the previous ones are kept): ${firstLine(err)}`);
       }
       return settings;
     },
@@ -251,7 +252,7 @@ function validateSettings(input: unknown): Settings {
     // settings.ts adds what the schema cannot say: upstream names and URLs.
     parseSettings(parsed.data, 'settings');
   } catch (err) {
-    throw new ApiModelError('invalid_settings', oneLine(err));
+    throw new ApiModelError('invalid_settings', firstLine(err));
   }
   return parsed.data;
 }
@@ -277,10 +278,6 @@ function restorePrevious(file: string, previous: Previous): void {
   }
 }
 
-function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n', 1)[0]!;
-}
 
 function setupInfo(core: CoreEngine): SetupInfo {
   const { store, config } = core;

@@ -17,7 +17,7 @@ import { SETTINGS_FILE, settingsToConfig } from './settings.js';
 import { openStore, type RetentionResult, type Store, type StoreStatus } from './db/store.js';
 import { buildAppStatus, createApiModel, createReadApi, type ApiModel, type ReadApi } from './api-model.js';
 import { createLiveFeed, type LiveFeedOptions } from './live-feed.js';
-import { ProxyServer, type SideHandler } from './proxy/server.js';
+import { ProxyServer, type DashboardRequestHandler } from './proxy/server.js';
 import type { RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
 import type { TokenEstimator } from './recorder/token-estimator.js';
@@ -37,7 +37,7 @@ export interface CoreStatus {
 export interface CoreOptions {
   nativeBinding?: string;
   migrationsFolder?: string;
-  dashboard?: SideHandler;
+  dashboard?: DashboardRequestHandler;
   /** how the shell lets its user pick another port, added to the "port in use" error;
    * the default is the headless CLI's flag */
   portInUseHint?: string;
@@ -108,7 +108,7 @@ export interface CoreEngine {
    * timeouts, limits and retention apply in place (new requests use them, requests in
    * flight finish with theirs); only a new port rebinds (a new listener, while the old
    * one lets its requests finish, then closes). A port that cannot be bound rejects
-   * with PortInUseError and changes nothing; a core whose start failed tries to listen. */
+   * with ListenError and changes nothing; a core whose start failed tries to listen. */
   applySettings(settings: Settings): Promise<void>;
   /** every record change, with its sequence number (see CoreLive) */
   onChange(listener: (change: RecordChange, seq: number) => void): () => void;
@@ -123,8 +123,8 @@ export interface CoreEngine {
 export { StoreOpenError } from './db/store.js';
 export { resolveNativeBinding } from './db/native-binding.js';
 
-export class PortInUseError extends Error {
-  override name = 'PortInUseError';
+export class ListenError extends Error {
+  override name = 'ListenError';
 }
 
 /** What a record left in_progress by a previous run becomes. */
@@ -133,7 +133,8 @@ export function describeInterrupted(rec: RequestRecord): { diagnosis: string; ph
     ending: { kind: 'shutdown' },
     httpStatus: rec.httpStatus,
     headersReceived: rec.httpStatus !== null,
-    isStream: rec.stream,
+    // The response's content type is not kept; a stream request got one, as a rule.
+    sseResponse: rec.stream,
     terminalSeen: rec.evidence.terminalEventSeen,
     usageSeen: rec.evidence.usageSeen,
     streamError: rec.error,
@@ -240,9 +241,9 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
     for (const l of statusListeners) l(s);
   };
   const unwatchStore = store.onStatus(() => publishStatus());
-  const listenError = (err: unknown, wanted: number): PortInUseError => {
+  const listenError = (err: unknown, wanted: number): ListenError => {
     const code = (err as { code?: string }).code;
-    return new PortInUseError(
+    return new ListenError(
       code === 'EADDRINUSE'
         ? `port ${wanted} on ${config.host} is already in use (another Streamtap, or another program); ${options.portInUseHint ?? CLI_PORT_HINT}`
         : code === 'EACCES'

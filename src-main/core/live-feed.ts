@@ -28,7 +28,7 @@ export interface LiveFeedOptions {
   onError?: (err: unknown) => void;
 }
 
-type ChangeKind = RecordChange['type'];
+type ChangeKind = RecordChange['kind'];
 
 /**
  * Merges a new change for one request into the pending one. `finished` wins over
@@ -112,17 +112,17 @@ export function createLiveFeed(core: LiveFeedSource, push: (ev: LiveEvent) => vo
   const unChange = core.onChange((change, seq) => {
     latestSeq = Math.max(latestSeq, seq);
     const prev = pending.get(change.summary.id);
-    if (prev?.kind === 'finished' && change.type !== 'finished') {
+    if (prev?.kind === 'finished' && change.kind !== 'finished') {
       // The final summary stays; nothing after it is newer in substance.
       prev.seq = seq;
     } else {
-      const kind = prev ? mergeKind(prev.kind, change.type) : change.type;
+      const kind = prev ? mergeKind(prev.kind, change.kind) : change.kind;
       // A finished record is re-read whole by whoever shows it: its ticks are moot.
-      const ticks = kind === 'finished' ? undefined : mergeTicks(prev?.ticks, change.type === 'progress' ? change.ticks : undefined);
+      const ticks = kind === 'finished' ? undefined : mergeTicks(prev?.ticks, change.kind === 'progress' ? change.ticks : undefined);
       pending.set(change.summary.id, ticks ? { kind, summary: change.summary, ticks, seq } : { kind, summary: change.summary, seq });
     }
     // The tray's "live streams" and "requests today" move with every start and end.
-    if (change.type !== 'progress') statusDirty = true;
+    if (change.kind !== 'progress') statusDirty = true;
     schedule();
   });
   const unStatus = core.onStatus(() => {

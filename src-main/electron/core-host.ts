@@ -5,7 +5,7 @@
 
 import type { AppStatus, Handlers, LiveEvent } from '../common/contract.js';
 import { resolveConfig, type CoreConfig } from '../core/config.js';
-import { createCore, PortInUseError, type Core, type CoreOptions } from '../core/create-core.js';
+import { createCore, ListenError, type Core, type CoreOptions } from '../core/create-core.js';
 import { settingsToConfig } from '../core/settings.js';
 import type { SettingsFile } from '../common/settings.js';
 
@@ -80,7 +80,7 @@ export function createCoreHost(initialConfig: CoreConfig, opts: CoreHostOptions)
         await core.start();
       } catch (err) {
         // A busy port is the status's problem (the Settings view is the way out).
-        if (!(err instanceof PortInUseError)) throw err;
+        if (!(err instanceof ListenError)) throw err;
       }
       return status();
     },

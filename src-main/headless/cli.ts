@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { firstLine } from '../common/errors.js';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { formatBytes } from '../common/bytes.js';
@@ -506,9 +507,9 @@ export async function main(argv: string[]): Promise<void> {
     }
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) fail(`${e.message.split('\n')[0]} (see "streamtap help")`, 2);
+    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) fail(`${firstLine(e.message, 1000)} (see "streamtap help")`, 2);
     if (err instanceof ConfigError || err instanceof StoreOpenError) fail(e.message, 1);
-    fail(e.message ? e.message.split('\n')[0]! : String(err), 1);
+    fail(e.message ? firstLine(e.message, 1000) : String(err), 1);
   }
 }
 

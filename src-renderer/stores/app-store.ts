@@ -50,7 +50,7 @@ export interface App {
   api: RendererApi;
 }
 
-export function createApp(api: RendererApi, scheduler: Scheduler = browserScheduler, prefs: Prefs = browserPrefs): App {
+export function createAppStore(api: RendererApi, scheduler: Scheduler = browserScheduler, prefs: Prefs = browserPrefs): App {
   let store: StoreApi<AppState> | null = null;
   const ctx: SliceContext = {
     api,

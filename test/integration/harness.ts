@@ -104,7 +104,7 @@ export async function startHarness(
       return recs.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async count() {
-      return (await core.api['requests.summary']({ filter: {} })).requests;
+      return (await core.api['requests.stats']({ filter: {} })).requests;
     },
     async close() {
       await core.stop();

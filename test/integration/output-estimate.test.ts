@@ -62,7 +62,7 @@ async function chat(hh: Harness, scenario: Scenario): Promise<string> {
 function finishedChanges(hh: Harness): RecordChange[] {
   const seen: RecordChange[] = [];
   hh.engine.onChange((c) => {
-    if (c.type === 'finished') seen.push(c);
+    if (c.kind === 'finished') seen.push(c);
   });
   return seen;
 }
@@ -89,7 +89,7 @@ describe('output token estimates on the worker', () => {
     expect(rec!.usage.outputTokens).toBe(estimateTokens(text));
     // The live view's last word on the record carries the same count.
     const last = finished[1]!;
-    expect(last.type === 'finished' && last.summary.usage).toMatchObject({ outputTokens: rec!.usage.outputTokens, estimated: true });
+    expect(last.kind === 'finished' && last.summary.usage).toMatchObject({ outputTokens: rec!.usage.outputTokens, estimated: true });
   });
 
   it('record no estimate when the worker cannot start, and say why once', async () => {

@@ -7,7 +7,7 @@ const base: Observed = {
   ending: { kind: 'upstream_end' },
   httpStatus: 200,
   headersReceived: true,
-  isStream: true,
+  sseResponse: true,
   terminalSeen: false,
   usageSeen: false,
   streamError: null,
@@ -21,7 +21,7 @@ describe('classify: the outcome table of DESIGN.md', () => {
   });
 
   it('a whole non-stream body is completed', () => {
-    expect(classify({ ...base, isStream: false })).toMatchObject({ outcome: 'completed' });
+    expect(classify({ ...base, sseResponse: false })).toMatchObject({ outcome: 'completed' });
   });
 
   it('a client that leaves after the terminal event or final usage still completed', () => {
@@ -35,7 +35,7 @@ describe('classify: the outcome table of DESIGN.md', () => {
   });
 
   it('non-2xx from the provider and error events inside a 200 stream are upstream_error', () => {
-    expect(classify({ ...base, httpStatus: 429, isStream: false })).toMatchObject({ outcome: 'upstream_error' });
+    expect(classify({ ...base, httpStatus: 429, sseResponse: false })).toMatchObject({ outcome: 'upstream_error' });
     const err = { type: 'overloaded_error', code: null, message: 'Overloaded', retryAfterS: null };
     expect(classify({ ...base, streamError: err })).toMatchObject({ outcome: 'upstream_error', phase: 'mid_stream' });
   });

@@ -20,7 +20,7 @@ describe('the channel list', () => {
       [
         "requests.list",
         "requests.get",
-        "requests.summary",
+        "requests.stats",
         "requests.histogram",
         "requests.facets",
         "requests.attempts",
@@ -67,9 +67,9 @@ describe('validateArgs', () => {
   });
 
   it('rejects an unknown outcome inside the filter, pointing at it', () => {
-    const v = validateArgs('requests.summary', { filter: { outcome: ['exploded'] } });
+    const v = validateArgs('requests.stats', { filter: { outcome: ['exploded'] } });
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.error.message).toMatch(/^requests\.summary: filter\.outcome\.0: /);
+    if (!v.ok) expect(v.error.message).toMatch(/^requests\.stats: filter\.outcome\.0: /);
   });
 
   it('rejects keys the channel does not define (strict objects)', () => {

@@ -28,9 +28,9 @@ function fakeCore() {
   } as LiveFeedSource;
   return {
     core,
-    change: (type: RecordChange['type'], s: RequestSummary) => {
+    change: (kind: RecordChange['kind'], s: RequestSummary) => {
       seq++;
-      for (const l of changeListeners) l({ type, summary: s }, seq);
+      for (const l of changeListeners) l({ kind, summary: s }, seq);
     },
     statusChanged: () => {
       for (const l of statusListeners) l({} as CoreStatus);

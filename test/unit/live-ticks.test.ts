@@ -47,7 +47,7 @@ function recording() {
   return { rec, changes, patches, send };
 }
 
-const progress = (changes: RecordChange[]) => changes.filter((c): c is Extract<RecordChange, { type: 'progress' }> => c.type === 'progress');
+const progress = (changes: RecordChange[]) => changes.filter((c): c is Extract<RecordChange, { kind: 'progress' }> => c.kind === 'progress');
 
 describe('event ticks on progress changes', () => {
   it('carry each event once, in order, with its name and no body', () => {
@@ -120,14 +120,14 @@ describe('the live feed with ticks', () => {
       seq++;
       listeners.forEach((l) => l(c, seq));
     };
-    emit({ type: 'progress', summary: s, ticks: { from: 0, t: [5], name: ['a'] } });
-    emit({ type: 'progress', summary: s, ticks: { from: 1, t: [7, 9], name: ['b', 'c'] } });
+    emit({ kind: 'progress', summary: s, ticks: { from: 0, t: [5], name: ['a'] } });
+    emit({ kind: 'progress', summary: s, ticks: { from: 1, t: [7, 9], name: ['b', 'c'] } });
     vi.advanceTimersByTime(300);
     const first = pushed.find((e) => e.type === 'records');
     expect(first).toMatchObject({ changes: [{ kind: 'progress', ticks: { from: 0, t: [5, 7, 9], name: ['a', 'b', 'c'] } }] });
     pushed.length = 0;
-    emit({ type: 'progress', summary: s, ticks: { from: 3, t: [11], name: ['d'] } });
-    emit({ type: 'finished', summary: s });
+    emit({ kind: 'progress', summary: s, ticks: { from: 3, t: [11], name: ['d'] } });
+    emit({ kind: 'finished', summary: s });
     vi.advanceTimersByTime(300);
     const second = pushed.find((e) => e.type === 'records') as Extract<LiveEvent, { type: 'records' }>;
     expect(second.changes).toHaveLength(1);

@@ -3,7 +3,7 @@ import type { AppStatus, ChannelArgs, ChannelName, ChannelResult, LiveEvent } fr
 import type { EventTicks, RequestSummary } from '../../src-main/common/record.js';
 import { parseLiveEvent } from '../../src-renderer/api/live-event.js';
 import type { ConnectionState, RendererApi } from '../../src-renderer/api/streamtap-api.js';
-import { createApp, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
+import { createAppStore, PAGE_SIZE, type Scheduler } from '../../src-renderer/stores/app-store.js';
 import { recordFixture, summaryFixture } from './renderer-fixtures.js';
 
 type Call = { channel: ChannelName; args: unknown };
@@ -31,7 +31,7 @@ function fakeApi(rows: RequestSummary[] = [], opts: { manualConnection?: boolean
           const older = b ? rows.filter((r) => r.startedAt < b.startedAt || (r.startedAt === b.startedAt && r.id < b.id)) : rows;
           return answer({ seq: reflects, records: older.slice(0, a.limit) });
         }
-        case 'requests.summary':
+        case 'requests.stats':
           return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
         case 'requests.facets':
           return answer({ models: [], clients: [], upstreams: [], sessions: [] });
@@ -106,7 +106,7 @@ describe('live events are batched per animation frame', () => {
   it('applies a flood of events in one store update at the next frame', async () => {
     const f = fakeApi();
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await settle();
     let updates = 0;
@@ -132,7 +132,7 @@ describe('live events are batched per animation frame', () => {
   it('reports and drops a malformed event but applies the good ones of the same batch', async () => {
     const f = fakeApi();
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await settle();
     f.push({ type: 'records', seq: nextSeq(), changes: [{ kind: 'started', summary: { id: 42 }, seq: liveSeq }, { kind: 'started', summary: summaryFixture({ id: 'ok' }), seq: liveSeq }] });
@@ -149,7 +149,7 @@ describe('paging and reloads', () => {
   it('loads older pages with the keyset cursor of the last loaded row', async () => {
     const rows = Array.from({ length: PAGE_SIZE + 10 }, (_, i) => summaryFixture({ id: `r${String(i).padStart(4, '0')}`, startedAt: 1_700_000_000_000 - i * 1000, outcome: 'completed' }));
     const f = fakeApi(rows);
-    const app = createApp(f.api, manualScheduler().scheduler);
+    const app = createAppStore(f.api, manualScheduler().scheduler);
     await app.actions.reload();
     expect(app.store.getState().rows).toHaveLength(PAGE_SIZE);
     expect(app.store.getState().hasMore).toBe(true);
@@ -163,7 +163,7 @@ describe('paging and reloads', () => {
   it('keeps a request that started while the first page was loading', async () => {
     const f = fakeApi([summaryFixture({ id: 'old', startedAt: 1_000, outcome: 'completed' })]);
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     f.holdLists();
     const loading = app.actions.reload();
     await settle();
@@ -176,7 +176,7 @@ describe('paging and reloads', () => {
 
   it('sends the outcome filter to the server and reloads on change', async () => {
     const f = fakeApi();
-    const app = createApp(f.api, manualScheduler().scheduler);
+    const app = createAppStore(f.api, manualScheduler().scheduler);
     app.actions.setFilter({ outcomes: ['client_aborted'], range: '1h' });
     await settle();
     const list = f.calls.filter((c) => c.channel === 'requests.list').at(-1)!.args as ChannelArgs<'requests.list'>;
@@ -188,7 +188,7 @@ describe('the event stream connecting after the first page', () => {
   it('re-reads the newest rows once the stream is open, and everything after a reconnect', async () => {
     const rows: RequestSummary[] = [];
     const f = fakeApi(rows, { manualConnection: true });
-    const app = createApp(f.api, manualScheduler().scheduler);
+    const app = createAppStore(f.api, manualScheduler().scheduler);
     const stop = app.actions.start();
     await settle();
     expect(app.store.getState().rows).toHaveLength(0);
@@ -216,7 +216,7 @@ describe('live changes apply exactly once (seq)', () => {
     const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 3 })];
     const f = fakeApi(rows);
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     // A progress change pushed before the list was read, then the stream's end: the
     // list reflects both.
     const early = change('progress', { ...rows[0]!, eventCount: 2 });
@@ -239,7 +239,7 @@ describe('live changes apply exactly once (seq)', () => {
     const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 1 })];
     const f = fakeApi(rows);
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
     f.holdLists();
@@ -268,7 +268,7 @@ describe('live changes apply exactly once (seq)', () => {
     const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress', eventCount: 1 })];
     const f = fakeApi(rows, { manualConnection: true });
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
     // The event stream opens: the newest page is read once more (held here)…
@@ -290,7 +290,7 @@ describe('live changes apply exactly once (seq)', () => {
     const rows = [summaryFixture({ id: 'a', startedAt: 1, outcome: 'in_progress' })];
     const f = fakeApi(rows);
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await vi.waitFor(() => expect(app.store.getState().rows).toHaveLength(1));
     const lists = () => f.calls.filter((c) => c.channel === 'requests.list').length;
@@ -306,7 +306,7 @@ describe('selection and detail', () => {
     const rows = [summaryFixture({ id: 'b', startedAt: 2 }), summaryFixture({ id: 'a', startedAt: 1 })];
     const f = fakeApi(rows);
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await settle();
     app.actions.moveSelection(1);
@@ -336,7 +336,7 @@ describe('the open request while it streams', () => {
     const live = summaryFixture({ id: 'l', startedAt: 5, outcome: 'in_progress', eventCount: 0 });
     const f = fakeApi([live]);
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await settle();
     app.actions.openDetail('l');
@@ -365,7 +365,7 @@ describe('exports', () => {
   it('finishes a browser download from its export.progress events', async () => {
     const f = fakeApi();
     const s = manualScheduler();
-    const app = createApp(f.api, s.scheduler);
+    const app = createAppStore(f.api, s.scheduler);
     const stop = app.actions.start();
     await app.actions.runExport('json');
     const job = app.store.getState().exports[0]!;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelArgs, ChannelName, ChannelResult, LiveEvent, SessionDetail, SessionSummary, TurnAttempt } from '../../src-main/common/contract.js';
 import type { RequestSummary } from '../../src-main/common/record.js';
 import type { RendererApi } from '../../src-renderer/api/streamtap-api.js';
-import { createApp, FOLD_RETRIES_PREF, type Prefs, type Scheduler } from '../../src-renderer/stores/app-store.js';
+import { createAppStore, FOLD_RETRIES_PREF, type Prefs, type Scheduler } from '../../src-renderer/stores/app-store.js';
 import { recordFixture, summaryFixture } from './renderer-fixtures.js';
 
 /** The core's sequence numbers: each pushed change takes the next one. */
@@ -68,7 +68,7 @@ function fakeApi(opts: { rows?: RequestSummary[]; sessions?: SessionSummary[]; t
         case 'requests.list':
           // The pushes below all come after the lists they follow.
           return answer({ seq: liveSeq, records: rows.slice(0, (args as ChannelArgs<'requests.list'>).limit) });
-        case 'requests.summary':
+        case 'requests.stats':
           return answer({ requests: rows.length, byOutcome: {}, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null });
         case 'requests.facets':
           return answer({ models: [], clients: [], upstreams: [], sessions: [] });
@@ -128,7 +128,7 @@ const settle = () => new Promise((r) => setTimeout(r, 0));
 describe('the sessions view', () => {
   it('opening it loads the sessions and opens the latest one; later loads leave the choice alone', async () => {
     const f = fakeApi({ sessions: [session('s2'), session('s1')] });
-    const app = createApp(f.api, manualScheduler().scheduler, memoryPrefs());
+    const app = createAppStore(f.api, manualScheduler().scheduler, memoryPrefs());
     const stop = app.actions.start();
     app.actions.setView('sessions');
     await settle();
@@ -150,7 +150,7 @@ describe('the sessions view', () => {
 
   it('its filter becomes the contract’s: clients, endings, a search, a time range', async () => {
     const f = fakeApi({ sessions: [session('s1')] });
-    const app = createApp(f.api, manualScheduler().scheduler, memoryPrefs());
+    const app = createAppStore(f.api, manualScheduler().scheduler, memoryPrefs());
     app.actions.setSessionsFilter({ clients: ['Codex 0.46.0'], endings: ['gave_up_after_retries', 'rate_limited'], text: '  --json flag ', range: '1h' });
     await settle();
     const last = f.callsTo('sessions.list').at(-1)!.args;
@@ -162,7 +162,7 @@ describe('the sessions view', () => {
 
   it('j/k move the highlight through the list, stopping at its ends, and load each story', async () => {
     const f = fakeApi({ sessions: [session('s3'), session('s2'), session('s1')] });
-    const app = createApp(f.api, manualScheduler().scheduler, memoryPrefs());
+    const app = createAppStore(f.api, manualScheduler().scheduler, memoryPrefs());
     await app.actions.loadSessions();
     app.actions.moveSessionSelection(1);
     expect(app.store.getState().selectedSessionId).toBe('s3');
@@ -181,7 +181,7 @@ describe('the sessions view', () => {
   it('re-reads the open session when one of its requests starts or settles, not for progress', async () => {
     const f = fakeApi({ sessions: [session('s1')] });
     const sch = manualScheduler();
-    const app = createApp(f.api, sch.scheduler, memoryPrefs());
+    const app = createAppStore(f.api, sch.scheduler, memoryPrefs());
     const stop = app.actions.start();
     app.actions.openSession('s1');
     await settle();
@@ -206,7 +206,7 @@ describe('the detail’s attempts of its turn', () => {
     const turn = { a1: [attempt('a1', 1), attempt('a2', 2)] };
     const f = fakeApi({ turns: turn });
     const sch = manualScheduler();
-    const app = createApp(f.api, sch.scheduler, memoryPrefs());
+    const app = createAppStore(f.api, sch.scheduler, memoryPrefs());
     const stop = app.actions.start();
     await settle();
     app.actions.openDetail('a1');
@@ -238,15 +238,15 @@ describe('folding retries in the timeline', () => {
 
   it('is remembered, and read back by the next app', () => {
     const prefs = memoryPrefs();
-    const app = createApp(fakeApi().api, manualScheduler().scheduler, prefs);
+    const app = createAppStore(fakeApi().api, manualScheduler().scheduler, prefs);
     expect(app.store.getState().foldRetries).toBe(false);
     app.actions.setFoldRetries(true);
     expect(prefs.values[FOLD_RETRIES_PREF]).toBe('true');
-    expect(createApp(fakeApi().api, manualScheduler().scheduler, prefs).store.getState().foldRetries).toBe(true);
+    expect(createAppStore(fakeApi().api, manualScheduler().scheduler, prefs).store.getState().foldRetries).toBe(true);
   });
 
   it('the keys move over the rows shown: folded turns count once, an open turn’s attempts each', async () => {
-    const app = createApp(fakeApi({ rows }).api, manualScheduler().scheduler, memoryPrefs({ [FOLD_RETRIES_PREF]: 'true' }));
+    const app = createAppStore(fakeApi({ rows }).api, manualScheduler().scheduler, memoryPrefs({ [FOLD_RETRIES_PREF]: 'true' }));
     await app.actions.reload();
     const order: (string | null)[] = [];
     for (let i = 0; i < 3; i++) {
@@ -263,7 +263,7 @@ describe('folding retries in the timeline', () => {
   });
 
   it('closing a turn whose earlier attempt is selected moves the selection to the turn’s row', async () => {
-    const app = createApp(fakeApi({ rows }).api, manualScheduler().scheduler, memoryPrefs({ [FOLD_RETRIES_PREF]: 'true' }));
+    const app = createAppStore(fakeApi({ rows }).api, manualScheduler().scheduler, memoryPrefs({ [FOLD_RETRIES_PREF]: 'true' }));
     await app.actions.reload();
     app.actions.toggleTurn('a1');
     app.actions.select('a1');

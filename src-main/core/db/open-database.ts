@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { firstLine } from '../../common/errors.js';
 import { acquireRecorderLock, inspectDatabase, type Inspection, type RecorderLock } from './open-guards.js';
 import { JOURNAL_SIZE_LIMIT } from './write-executor.js';
 
@@ -74,7 +75,7 @@ export function openDatabase(opts: DatabaseOptions): OpenedDatabase {
     try {
       mkdirSync(dirname(resolve(file)), { recursive: true });
     } catch (e) {
-      throw new StoreOpenError(`Cannot create the folder for ${file} (${reason(e)})`, file, errorCode(e), { cause: e });
+      throw new StoreOpenError(`Cannot create the folder for ${file} (${firstLine(e)})`, file, errorCode(e), { cause: e });
     }
   }
 
@@ -141,7 +142,7 @@ export function openDatabase(opts: DatabaseOptions): OpenedDatabase {
       // else (missing migrations, a clashing table) as a failed migration.
       if (e instanceof Database.SqliteError && e.code !== 'SQLITE_ERROR') throw openError(file, e);
       throw new StoreOpenError(
-        `Cannot prepare ${file}: migrations from ${migrationsFolder} failed (${reason(e)})`,
+        `Cannot prepare ${file}: migrations from ${migrationsFolder} failed (${firstLine(e)})`,
         file,
         errorCode(e),
         { cause: e },
@@ -188,8 +189,8 @@ function guarded<T>(file: string, nativeBinding: string | undefined, run: () => 
   } catch (e) {
     if (e instanceof StoreOpenError) throw e;
     if (e instanceof Database.SqliteError) throw openError(file, e);
-    if (errorCode(e) === 'ENOENT' && /_journal\.json/.test(reason(e))) {
-      throw new StoreOpenError(`Cannot prepare ${file}: migrations are missing (${reason(e)})`, file, 'ENOENT', { cause: e });
+    if (errorCode(e) === 'ENOENT' && /_journal\.json/.test(firstLine(e))) {
+      throw new StoreOpenError(`Cannot prepare ${file}: migrations are missing (${firstLine(e)})`, file, 'ENOENT', { cause: e });
     }
     throw loadError(file, nativeBinding, e);
   }
@@ -201,11 +202,11 @@ function loadError(file: string, nativeBinding: string | undefined, e: unknown):
   const code = errorCode(e);
   // A file-system error opening the database itself (a folder given as --db, no access).
   if (code && /^E[A-Z]+$/.test(code) && !(e instanceof Error && /\.node\b|ELF|NODE_MODULE_VERSION/.test(e.message))) {
-    return new StoreOpenError(`Cannot open ${file} (${reason(e)})`, file, code, { cause: e });
+    return new StoreOpenError(`Cannot open ${file} (${firstLine(e)})`, file, code, { cause: e });
   }
   // Anything else comes from loading the addon: missing file, wrong ABI, bad ELF.
   const which = nativeBinding ?? "better-sqlite3's default build";
-  return new StoreOpenError(`Cannot load the SQLite native module ${which} (${reason(e)})`, file, code, { cause: e });
+  return new StoreOpenError(`Cannot load the SQLite native module ${which} (${firstLine(e)})`, file, code, { cause: e });
 }
 
 function refusal(file: string, found: Extract<Inspection, { kind: 'refused' }>): StoreOpenError {
@@ -235,7 +236,7 @@ function sqliteCause(e: unknown): unknown {
 
 function openError(file: string, e: unknown): StoreOpenError {
   const code = errorCode(e);
-  const why = reason(e);
+  const why = firstLine(e);
   let message: string;
   if (code === 'SQLITE_NOTADB') message = `${file} is not a Streamtap database (${why})`;
   else if (code?.startsWith('SQLITE_CORRUPT')) message = `${file} is damaged and cannot be read (${why})`;
@@ -252,9 +253,3 @@ function errorCode(e: unknown): string | null {
   return typeof code === 'string' ? code : null;
 }
 
-/** The first line of an error's message, for one-line reports. */
-export function reason(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const line = msg.split('\n', 1)[0]!.trim();
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
-}

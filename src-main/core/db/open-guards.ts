@@ -17,6 +17,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { firstLine } from '../../common/errors.js';
 
 /** What the inspection found; the caller turns it into a StoreOpenError. */
 export type Inspection =
@@ -58,9 +59,6 @@ function sqliteCode(e: unknown): string | null {
   return typeof code === 'string' ? code : null;
 }
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n', 1)[0]!;
-}
 
 function corrupted(detail: string, code: string | null = null): Inspection {
   return { kind: 'refused', why: 'corrupted', detail, code };

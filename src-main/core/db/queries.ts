@@ -5,6 +5,7 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { Histogram, RequestStats } from '../../common/contract.js';
 import { OUTCOMES } from '../../common/record.js';
 import type { ApiKind, CapturedBody, Outcome, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
 import { filterWhere } from './filter-sql.js';
@@ -18,24 +19,6 @@ export interface PageRequest {
   limit: number;
   /** keyset cursor: only rows strictly older than this (startedAt, id) */
   before?: { startedAt: number; id: string };
-}
-
-/** Counts per equal time bucket from `from` (epoch ms); `failed` counts every outcome but
- * completed and in_progress, plus truncated answers (the dashboard's "cut off or failed"). */
-export interface Histogram {
-  from: number;
-  bucketMs: number;
-  requests: number[];
-  failed: number[];
-}
-
-export interface RecordsSummary {
-  requests: number;
-  byOutcome: Record<Outcome, number>;
-  truncated: number;
-  inputTokens: number;
-  outputTokens: number;
-  medianTtftMs: number | null;
 }
 
 /** What the sessions list reads of each request of a session: enough for its totals,
@@ -129,7 +112,7 @@ export function countRequests(db: Db, filter: RecordFilter): number {
   return db.select({ n: count() }).from(requests).where(filterWhere(filter)).get()?.n ?? 0;
 }
 
-export function summarize(db: Db, filter: RecordFilter): RecordsSummary {
+export function summarize(db: Db, filter: RecordFilter): RequestStats {
   const where = filterWhere(filter);
   const groups = db
     .select({
@@ -144,7 +127,7 @@ export function summarize(db: Db, filter: RecordFilter): RecordsSummary {
     .groupBy(requests.outcome)
     .all();
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  const out: RecordsSummary = { requests: 0, byOutcome, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null };
+  const out: RequestStats = { requests: 0, byOutcome, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null };
   for (const g of groups) {
     byOutcome[g.outcome] = (byOutcome[g.outcome] ?? 0) + g.n;
     out.requests += g.n;

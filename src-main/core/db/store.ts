@@ -38,15 +38,15 @@ import {
   turnAttempts,
   turnIdOf,
   type DistinctColumn,
-  type Histogram,
   type PageRequest,
-  type RecordsSummary,
   type SessionLedgerRow,
 } from './queries.js';
+import type { Histogram, RequestStats } from '../../common/contract.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
 import { WriteQueue, type QueuedEntry, type QueuedOp } from './write-queue.js';
 import { WriteStatements } from './write-statements.js';
-import { AUTO_VACUUM_INCREMENTAL, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, reason } from './open-database.js';
+import { firstLine } from '../../common/errors.js';
+import { AUTO_VACUUM_INCREMENTAL, DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './open-database.js';
 
 // ---------------------------------------------------------------------------------
 // Public types
@@ -75,7 +75,7 @@ export interface OpenStoreOptions {
 }
 
 export { defaultMigrationsFolder, RECORDER_LOCKED, StoreOpenError } from './open-database.js';
-export type { DistinctColumn, Histogram, PageRequest, RecordsSummary, SessionLedgerRow } from './queries.js';
+export type { DistinctColumn, PageRequest, SessionLedgerRow } from './queries.js';
 
 export interface StoreStatus {
   /** writes are failing; queued records wait in memory and are retried */
@@ -127,7 +127,7 @@ export interface Store {
   /** Reads below see committed writes only (see written()). Newest first. */
   list(filter: RecordFilter, page: PageRequest): RequestSummary[];
   count(filter: RecordFilter): number;
-  summary(filter: RecordFilter): RecordsSummary;
+  summary(filter: RecordFilter): RequestStats;
   /** requests and cut-off-or-failed requests per time bucket, over the filter's span */
   histogram(filter: RecordFilter, buckets: number): Histogram;
   /** full records, read a page at a time (for exports) */
@@ -354,7 +354,7 @@ class SqliteStore implements Store {
     if (result.ok) {
       for (const r of result.rejected) {
         this.dropped++;
-        this.lastError = `record ${r.id} was rejected by SQLite (${reason(new Error(r.message))})`;
+        this.lastError = `record ${r.id} was rejected by SQLite (${firstLine(new Error(r.message))})`;
       }
       this.recovered();
       this.batchWritten(ops);
@@ -421,7 +421,7 @@ class SqliteStore implements Store {
   }
 
   private failed(e: unknown): void {
-    this.lastError = reason(e);
+    this.lastError = firstLine(e);
     // A degraded store retries with backoff, maybe for minutes: a waiting reader gets
     // what is on disk now rather than wait for it (reads are not held up by a broken disk).
     this.settleWaiters(false);
@@ -501,7 +501,7 @@ class SqliteStore implements Store {
     return countRequests(this.db, filter);
   }
 
-  summary(filter: RecordFilter): RecordsSummary {
+  summary(filter: RecordFilter): RequestStats {
     this.beforeRead();
     return summarize(this.db, filter);
   }

@@ -20,7 +20,7 @@ export function isLoopbackHost(hostHeader: string | undefined): boolean {
   return /^127(?:\.\d{1,3}){3}$/.test(name);
 }
 
-export type DoorVerdict = { ok: true } | { ok: false; status: number; reason: string };
+export type Admission = { ok: true } | { ok: false; status: number; reason: string };
 
 /** At most this many request headers (agents send 10 to 30); more get 431. Node is told
  * to keep one more than this, so that too many can be told from just enough. */
@@ -35,7 +35,7 @@ function hostHeaderCount(raw: string[]): number {
   return n;
 }
 
-export function checkDoor(req: IncomingMessage): DoorVerdict {
+export function admitRequest(req: IncomingMessage): Admission {
   // Node keeps the first of several Host headers; a second one could name another host
   // than the one checked below (request smuggling through a proxy in front).
   if (hostHeaderCount(req.rawHeaders) > 1) {

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { RawEvent } from '../../common/record.js';
 import type { CoreConfig } from '../config.js';
-import { checkDoor, isLoopbackHost, MAX_HEADER_BYTES, MAX_HEADER_COUNT, type DoorVerdict } from './security.js';
+import { admitRequest, isLoopbackHost, MAX_HEADER_BYTES, MAX_HEADER_COUNT, type Admission } from './security.js';
 import { resolveRoute, upstreamTarget, type RouteHints, type RouteResult } from './routing.js';
 import {
   credentialFingerprint,
@@ -31,7 +31,7 @@ import { API_ROUTES, DASHBOARD_PREFIX } from '../../common/routes.js';
 import { sharedTokenEstimator, type TokenEstimator } from '../recorder/token-estimator.js';
 
 
-export type SideHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type DashboardRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ProxyOptions {
   config: CoreConfig;
@@ -40,7 +40,7 @@ export interface ProxyOptions {
   /** whether anyone listens to changes (summaries are not built otherwise) */
   hasListeners?: () => boolean;
   /** serves `/__streamtap/…` (the headless dashboard); 404 when absent */
-  dashboard?: SideHandler;
+  dashboard?: DashboardRequestHandler;
   /** whether recording is paused (requests are still forwarded) */
   isPaused?: () => boolean;
   /** counts the output tokens of answers without usage (default: the process's worker) */
@@ -117,7 +117,7 @@ export class ProxyServer {
     // 60 s) retire sockets first.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
-    // One more than the limit, so checkDoor() can tell too many headers from just enough
+    // One more than the limit, so admitRequest() can tell too many headers from just enough
     // (past it Node drops the rest without a word).
     server.maxHeadersCount = MAX_HEADER_COUNT + 1;
     server.on('upgrade', (req, socket) => this.refuseUpgrade(req, socket));
@@ -326,7 +326,7 @@ export class ProxyServer {
     const forDashboard = url === DASHBOARD_PREFIX || url.startsWith(DASHBOARD_PREFIX + '/') || url.startsWith(DASHBOARD_PREFIX + '?');
     // The dashboard is a same-origin web page, so its own fetches carry Origin: for its
     // paths only the Host check is done here, and the dashboard enforces same-origin.
-    const door = forDashboard && this.opts.dashboard ? checkHostOnly(req) : checkDoor(req);
+    const door = forDashboard && this.opts.dashboard ? admitDashboardRequest(req) : admitRequest(req);
     if (!door.ok) {
       sendJson(res, door.status, JSON.stringify({ error: { message: `Streamtap refused this request: ${door.reason}`, type: 'streamtap_forbidden' } }));
       return;
@@ -577,7 +577,7 @@ export class ProxyServer {
   /** Codex may try a WebSocket on GET /v1/responses first. Refuse at once (never hang)
    * so it falls back to HTTP, which Streamtap records. */
   private refuseUpgrade(req: IncomingMessage, socket: Duplex): void {
-    const door = checkDoor(req);
+    const door = admitRequest(req);
     const body = JSON.stringify({
       error: {
         message: door.ok ? 'Streamtap records HTTP streaming; WebSocket upgrades are not supported, use HTTP' : `Streamtap refused this request: ${door.reason}`,
@@ -598,8 +598,8 @@ function routeHints(req: IncomingMessage): RouteHints {
   return { anthropicVersion: req.headers['anthropic-version'] !== undefined };
 }
 
-function checkHostOnly(req: IncomingMessage): DoorVerdict {
-  return isLoopbackHost(req.headers.host) ? { ok: true } : checkDoor(req);
+function admitDashboardRequest(req: IncomingMessage): Admission {
+  return isLoopbackHost(req.headers.host) ? { ok: true } : admitRequest(req);
 }
 
 /** A body-less GET/HEAD sends no body; other methods keep theirs, even an empty one

@@ -23,7 +23,8 @@ export interface Observed {
   ending: Ending;
   httpStatus: number | null;
   headersReceived: boolean;
-  isStream: boolean;
+  /** the response is an event stream (text/event-stream), whatever the request asked */
+  sseResponse: boolean;
   terminalSeen: boolean;
   usageSeen: boolean;
   streamError: ProviderError | null;
@@ -79,7 +80,7 @@ export function classify(o: Observed): { outcome: Outcome; phase: Phase; closeSi
     case 'upstream_end':
       if (o.httpStatus !== null && o.httpStatus >= 400) return { outcome: 'upstream_error', phase: 'complete', closeSide: 'upstream' };
       if (o.streamError) return { outcome: 'upstream_error', phase: 'mid_stream', closeSide: 'upstream' };
-      if (!o.isStream || o.terminalSeen) return { outcome: 'completed', phase: 'complete', closeSide: 'none' };
+      if (!o.sseResponse || o.terminalSeen) return { outcome: 'completed', phase: 'complete', closeSide: 'none' };
       // A stream that ended cleanly without its terminal event: the provider cut it short.
       return { outcome: 'upstream_disconnected', phase: bodyPhase, closeSide: 'upstream' };
   }

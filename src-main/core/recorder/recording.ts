@@ -48,9 +48,9 @@ export interface TurnLinker {
 }
 
 export type RecordChange =
-  | { type: 'started'; summary: RequestSummary }
-  | { type: 'progress'; summary: RequestSummary; ticks?: EventTicks }
-  | { type: 'finished'; summary: RequestSummary };
+  | { kind: 'started'; summary: RequestSummary }
+  | { kind: 'progress'; summary: RequestSummary; ticks?: EventTicks }
+  | { kind: 'finished'; summary: RequestSummary };
 
 /** At most this many event arrivals go out with one progress change (a gap is re-read by the page). */
 export const MAX_TICKS_PER_CHANGE = 2_000;
@@ -124,7 +124,8 @@ export class Recording {
   private dirty = false;
   private finished = false;
   private linked = false;
-  isStream = false;
+  /** the response is an event stream (set at its headers); `record.stream` is what the request asked */
+  sseResponse = false;
 
   constructor(
     private readonly sink: RecordSink,
@@ -190,7 +191,7 @@ export class Recording {
   /** The row exists from the moment the request arrives. */
   start(): void {
     this.sink.insert(this.record);
-    if (this.changes.wanted()) this.changes.emit({ type: 'started', summary: summarize(this.record) });
+    if (this.changes.wanted()) this.changes.emit({ kind: 'started', summary: summarize(this.record) });
   }
 
   private now(): number {
@@ -249,8 +250,8 @@ export class Recording {
     r.httpStatus = status;
     r.responseHeaders = headers;
     r.timings.firstByteMs = round(this.now());
-    this.isStream = contentType.includes('text/event-stream');
-    if (this.isStream) {
+    this.sseResponse = contentType.includes('text/event-stream');
+    if (this.sseResponse) {
       r.stream = true;
       this.parser = new SseParser();
       this.assembler = createAssembler(status < 400 ? r.api : 'other', { maxChars: this.limits.textChars });
@@ -410,7 +411,7 @@ export class Recording {
     if (this.changes.wanted()) {
       const ticks = r.events.length > this.ticksSent ? eventTicks(r.events, this.ticksSent, MAX_TICKS_PER_CHANGE) : undefined;
       if (ticks) this.ticksSent = ticks.from + ticks.t.length;
-      this.changes.emit(ticks ? { type: 'progress', summary: summarize(r), ticks } : { type: 'progress', summary: summarize(r) });
+      this.changes.emit(ticks ? { kind: 'progress', summary: summarize(r), ticks } : { kind: 'progress', summary: summarize(r) });
     }
   }
 
@@ -475,10 +476,10 @@ export class Recording {
       ending,
       httpStatus: r.httpStatus,
       headersReceived: r.httpStatus !== null,
-      isStream: this.isStream,
+      sseResponse: this.sseResponse,
       terminalSeen: r.evidence.terminalEventSeen,
       usageSeen: r.evidence.usageSeen,
-      streamError: this.isStream ? (r.error ?? null) : null,
+      streamError: this.sseResponse ? (r.error ?? null) : null,
       bytesToClient: r.evidence.bytesToClient,
       stopReason: r.stopReason,
     });
@@ -506,7 +507,7 @@ export class Recording {
     // The whole record as the final patch: it no longer changes, so the store may keep
     // references to its parts (it copies the top level and skips the id).
     this.sink.update(r.id, r);
-    if (this.changes.wanted()) this.changes.emit({ type: 'finished', summary: summarize(r) });
+    if (this.changes.wanted()) this.changes.emit({ kind: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
     this.decoder = null;

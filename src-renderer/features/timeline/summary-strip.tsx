@@ -1,9 +1,9 @@
 // One line of numbers for the current filter: how many requests, how many were cut off
 // or failed and how (the chips add up to that number: truncated counts, it is a cut-off
-// cause too), tokens, median TTFT (requests.summary); and the "Fold retries" switch of
+// cause too), tokens, median TTFT (requests.stats); and the "Fold retries" switch of
 // the table below.
 
-import type { SummaryStats } from '../../../src-main/common/contract.js';
+import type { RequestStats } from '../../../src-main/common/contract.js';
 import { KindBadge } from '../../components/outcome-badge.js';
 import { formatDuration, formatInt, formatTokens } from '../../lib/format.js';
 import { CUT_OFF_KINDS, type BadgeKind } from '../../lib/outcome.js';
@@ -22,7 +22,7 @@ function FoldToggle() {
   );
 }
 
-function kindCount(s: SummaryStats, k: BadgeKind): number {
+function kindCount(s: RequestStats, k: BadgeKind): number {
   if (k === 'truncated') return s.truncated;
   if (k === 'completed') return s.byOutcome.completed - s.truncated;
   return s.byOutcome[k] ?? 0;

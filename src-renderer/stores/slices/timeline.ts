@@ -3,7 +3,7 @@
 // goes through one loadPage(), so a page and the live changes that arrive while it is
 // in flight always meet the same way.
 
-import type { Facets, HistogramResult, RequestPage, SummaryStats } from '../../../src-main/common/contract.js';
+import type { Facets, Histogram, RequestPage, RequestStats } from '../../../src-main/common/contract.js';
 import type { RecordFilter, RequestSummary } from '../../../src-main/common/record.js';
 import { errorMessage } from '../../api/streamtap-api.js';
 import { timelineRows } from '../../lib/fold.js';
@@ -29,9 +29,9 @@ export interface TimelineState {
   loading: boolean;
   listError: string | null;
   selectedId: string | null;
-  summary: SummaryStats | null;
+  summary: RequestStats | null;
   /** requests and failures over time for the current filter (the chart above the table) */
-  histogram: HistogramResult | null;
+  histogram: Histogram | null;
   facets: Facets;
   /** the table's order; other than newest first, the loaded rows are sorted locally */
   sort: Sort;
@@ -227,7 +227,7 @@ export function createTimelineSlice(ctx: SliceContext): Slice<TimelineState, Tim
       const gen = generation;
       const filter = get().query;
       try {
-        const summary = await api.call('requests.summary', { filter });
+        const summary = await api.call('requests.stats', { filter });
         if (gen === generation) set({ summary });
       } catch {
         // the strip keeps its last numbers; the list shows the error if the store is down
