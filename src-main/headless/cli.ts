@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { firstLine } from '../common/errors.js';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { firstLine } from '../common/errors.js';
 import { formatBytes } from '../common/bytes.js';
 import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
 import { createCore, openReadOnlyCore, StoreOpenError } from '../core/create-core.js';

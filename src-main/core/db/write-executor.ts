@@ -108,8 +108,8 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
       if (pending.size === 0) return true;
       const left = deadline - Date.now();
       if (left <= 0 || workerError) return pending.size === 0;
-      // Blocks this thread only while a caller asked for a synchronous flush (a read,
-      // shutdown); the streaming path never calls this.
+      // Blocks this thread only while a caller asked for a synchronous flush (shutdown,
+      // the desktop session ending); reads and the streaming path never call this.
       Atomics.wait(sig, 0, seen, left);
     }
   };
