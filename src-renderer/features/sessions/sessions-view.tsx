@@ -7,11 +7,12 @@
 // narrow view (the detail open in a small window) the story takes the whole width and
 // "‹ Sessions" goes back to the list.
 
-import { forwardRef, useEffect, useRef, useState } from 'react';
+import { forwardRef, useCallback, useEffect, useRef } from 'react';
 import type { SessionDetail, SessionSummary, SessionTurn, TurnAttempt, TurnContext } from '../../../src-main/common/contract.js';
 import type { Usage } from '../../../src-main/common/record.js';
 import { AttemptBadge, EndingBadge } from '../../components/outcome-badge.js';
 import { MultiSelect, type Option } from '../../components/multi-select.js';
+import { SearchBox } from '../../components/search-box.js';
 import { useNow } from '../../components/use-now.js';
 import { ENDING_ORDER, endingInfo } from '../../lib/ending.js';
 import { formatCost, formatDuration, formatInt, formatPercent, formatTimestamp, formatWhen } from '../../lib/format.js';
@@ -20,7 +21,6 @@ import { countOf } from '../../lib/words.js';
 import { useActions, useAppShallow, useAppState } from '../../stores/app-context.js';
 import { Tokens } from '../timeline/timeline-row.js';
 
-const SEARCH_DEBOUNCE_MS = 300;
 
 export const SessionsView = forwardRef<HTMLInputElement>(function SessionsView(_props, searchRef) {
   const actions = useActions();
@@ -71,38 +71,11 @@ export const SessionsView = forwardRef<HTMLInputElement>(function SessionsView(_
 const SessionsFilterBar = forwardRef<HTMLInputElement>(function SessionsFilterBar(_props, searchRef) {
   const actions = useActions();
   const { filter, clients } = useAppShallow((s) => ({ filter: s.sessionsFilter, clients: s.facets.clients }));
-  const [text, setText] = useState(filter.text);
-  useEffect(() => setText(filter.text), [filter.text]);
-  useEffect(() => {
-    if (text === filter.text) return;
-    const t = setTimeout(() => actions.setSessionsFilter({ text }), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(t);
-  }, [text, filter.text, actions]);
+  const search = useCallback((text: string) => actions.setSessionsFilter({ text }), [actions]);
   const endingOptions: Option<(typeof ENDING_ORDER)[number]>[] = ENDING_ORDER.map((k) => ({ value: k, label: endingInfo(k).label, render: <EndingBadge kind={k} /> }));
   return (
     <>
-      <div className="search" role="search">
-        <span className="search-icon" aria-hidden="true">
-          ⌕
-        </span>
-        <input
-          ref={searchRef}
-          className="input search-input"
-          type="search"
-          placeholder="Search the sessions’ prompts and answers"
-          aria-label="Search the sessions’ prompts and answers"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') actions.setSessionsFilter({ text });
-            if (e.key === 'Escape') (e.target as HTMLInputElement).blur();
-          }}
-          data-testid="sessions-search"
-        />
-        <kbd className="search-kbd" aria-hidden="true">
-          /
-        </kbd>
-      </div>
+      <SearchBox ref={searchRef} value={filter.text} onSearch={search} label="Search the sessions’ prompts and answers" testId="sessions-search" />
       <div className="filters" role="group" aria-label="Session filters">
         <MultiSelect label="Client" options={clients.map((c) => ({ value: c, label: c }))} selected={filter.clients} onChange={(next) => actions.setSessionsFilter({ clients: next })} testId="sessions-filter-client" />
         <MultiSelect label="Ending" options={endingOptions} selected={filter.endings} onChange={(endings) => actions.setSessionsFilter({ endings })} testId="sessions-filter-ending" />

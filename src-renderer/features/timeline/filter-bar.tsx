@@ -2,57 +2,27 @@
 // outcome, model, client, upstream, session and time range. Facet values come from
 // requests.facets, refreshed when live traffic brings a new one.
 
-import { forwardRef, useEffect, useState } from 'react';
+import { forwardRef, useCallback } from 'react';
 import { KindBadge } from '../../components/outcome-badge.js';
 import { MultiSelect, type Option } from '../../components/multi-select.js';
+import { SearchBox } from '../../components/search-box.js';
 import { BADGE_ORDER, BADGES, type BadgeKind } from '../../lib/outcome.js';
 import { isFilterActive, TIME_RANGES, type TimeRangeId } from '../../lib/ui-filter.js';
 import { useActions, useAppShallow } from '../../stores/app-context.js';
-
-const SEARCH_DEBOUNCE_MS = 300;
 
 const shortSession = (s: string): string => (s.length > 28 ? `${s.slice(0, 12)}…${s.slice(-10)}` : s);
 
 export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props, searchRef) {
   const actions = useActions();
   const { filter, facets } = useAppShallow((s) => ({ filter: s.filter, facets: s.facets }));
-  const [text, setText] = useState(filter.text);
-
-  // An outside change (Clear, a session link) resets the box.
-  useEffect(() => setText(filter.text), [filter.text]);
-  useEffect(() => {
-    if (text === filter.text) return;
-    const t = setTimeout(() => actions.setFilter({ text }), SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(t);
-  }, [text, filter.text, actions]);
+  const search = useCallback((text: string) => actions.setFilter({ text }), [actions]);
 
   const outcomeOptions: Option<BadgeKind>[] = BADGE_ORDER.map((k) => ({ value: k, label: BADGES[k].label, render: <KindBadge kind={k} /> }));
   const opts = (values: string[], fmt: (v: string) => string = (v) => v): Option<string>[] => values.map((v) => ({ value: v, label: fmt(v) }));
 
   return (
     <>
-      <div className="search" role="search">
-        <span className="search-icon" aria-hidden="true">
-          ⌕
-        </span>
-        <input
-          ref={searchRef}
-          className="input search-input"
-          type="search"
-          placeholder="Search request and response bodies"
-          aria-label="Search request and response bodies"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') actions.setFilter({ text });
-            if (e.key === 'Escape') (e.target as HTMLInputElement).blur();
-          }}
-          data-testid="search"
-        />
-        <kbd className="search-kbd" aria-hidden="true">
-          /
-        </kbd>
-      </div>
+      <SearchBox ref={searchRef} value={filter.text} onSearch={search} label="Search request and response bodies" testId="search" />
       <div className="filters" role="group" aria-label="Filters">
         <MultiSelect label="Outcome" options={outcomeOptions} selected={filter.outcomes} onChange={(outcomes) => actions.setFilter({ outcomes })} testId="filter-outcome" />
         <MultiSelect label="Model" options={opts(facets.models)} selected={filter.models} onChange={(models) => actions.setFilter({ models })} testId="filter-model" />
