@@ -113,14 +113,37 @@ export function upstreamsFromEnv(env: Record<string, string | undefined>): Recor
   return out;
 }
 
-export function resolveConfig(partial: Partial<CoreConfig> & { dbPath: string }): CoreConfig {
+/** What resolveConfig takes: the database path and any settings; one left out keeps its
+ * default, and so does each timeout and limit left out. */
+export type ConfigInput = Partial<Omit<CoreConfig, 'timeouts' | 'limits'>> & {
+  dbPath: string;
+  timeouts?: Given<Timeouts> | undefined;
+  limits?: Given<Limits> | undefined;
+};
+
+/** Some of T's values, each possibly undefined (as validated settings carry them). */
+type Given<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** The defaults overridden by every value given. A plain spread would let a key present
+ * with the value undefined (possible from IPC, which keeps such keys) replace a default
+ * with undefined. */
+function withDefaults<T extends object>(defaults: T, given: Given<T> | undefined): T {
+  const out = { ...defaults };
+  for (const key of Object.keys(given ?? {}) as (keyof T)[]) {
+    const value = given![key];
+    if (value !== undefined) out[key] = value as T[keyof T];
+  }
+  return out;
+}
+
+export function resolveConfig(partial: ConfigInput): CoreConfig {
   const config: CoreConfig = {
     host: partial.host ?? DEFAULT_HOST,
     port: partial.port ?? DEFAULT_PORT,
     dbPath: partial.dbPath,
     upstreams: { ...DEFAULT_UPSTREAMS, ...partial.upstreams },
-    timeouts: { ...DEFAULT_TIMEOUTS, ...partial.timeouts },
-    limits: { ...DEFAULT_LIMITS, ...partial.limits },
+    timeouts: withDefaults(DEFAULT_TIMEOUTS, partial.timeouts),
+    limits: withDefaults(DEFAULT_LIMITS, partial.limits),
     checkpointMs: partial.checkpointMs ?? 200,
     retentionDays: partial.retentionDays ?? 0,
     retentionMaxMiB: partial.retentionMaxMiB ?? 0,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SettingsFileSchema, type SettingsFile } from '../common/settings.js';
-import { ConfigError, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, validateUpstream, withoutUserinfo, type CoreConfig } from './config.js';
+import { ConfigError, validateUpstream, withoutUserinfo, type ConfigInput } from './config.js';
 
 export const APP_NAME = 'Streamtap';
 export const DB_FILE = 'streamtap.db';
@@ -65,24 +65,13 @@ export function writeSettingsFile(file: string, settings: SettingsFile): void {
   fs.renameSync(tmp, file);
 }
 
-/** The defaults overridden by every value the settings give. A plain spread would let a
- * key present with the value undefined (possible from IPC, which keeps such keys)
- * replace a default with undefined. */
-function withDefaults<T extends object>(defaults: T, given: { [K in keyof T]?: T[K] | undefined }): T {
-  const out = { ...defaults };
-  for (const key of Object.keys(given) as (keyof T)[]) {
-    const value = given[key];
-    if (value !== undefined) out[key] = value as T[keyof T];
-  }
-  return out;
-}
-
-export function settingsToConfig(settings: SettingsFile): Partial<CoreConfig> {
-  const out: Partial<CoreConfig> = {};
+/** The settings as resolveConfig takes them (it fills in the defaults). */
+export function settingsToConfig(settings: SettingsFile): Omit<ConfigInput, 'dbPath'> {
+  const out: Omit<ConfigInput, 'dbPath'> = {};
   if (settings.port !== undefined) out.port = settings.port;
   if (settings.upstreams) out.upstreams = normalizeUpstreams(settings.upstreams);
-  if (settings.timeouts) out.timeouts = withDefaults(DEFAULT_TIMEOUTS, settings.timeouts);
-  if (settings.limits) out.limits = withDefaults(DEFAULT_LIMITS, settings.limits);
+  if (settings.timeouts) out.timeouts = settings.timeouts;
+  if (settings.limits) out.limits = settings.limits;
   if (settings.retentionDays !== undefined) out.retentionDays = settings.retentionDays;
   if (settings.retentionMaxMiB !== undefined) out.retentionMaxMiB = settings.retentionMaxMiB;
   return out;

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { firstLine } from '../common/errors.js';
 import { formatBytes } from '../common/bytes.js';
-import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type CoreConfig } from '../core/config.js';
+import { ConfigError, DEFAULT_DRAIN_MS, parseUpstreamSpec, resolveConfig, upstreamsFromEnv, type ConfigInput } from '../core/config.js';
 import { createCore, openReadOnlyCore, StoreOpenError } from '../core/create-core.js';
 import { DB_FILE, SETTINGS_FILE, defaultDataDir, readSettingsFile, settingsToConfig } from '../core/settings.js';
 import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, ExportFormatSchema, SESSION_ENDINGS, type SessionEndingKind, type SessionFilter } from '../common/contract.js';
@@ -215,7 +215,7 @@ async function serve(argv: string[]): Promise<void> {
     const [name, url] = usage(() => parseUpstreamSpec(spec));
     upstreams[name] = url;
   }
-  const partial: Partial<CoreConfig> & { dbPath: string } = { ...fromFile, upstreams, dbPath: dbPathFor(values.db) };
+  const partial: ConfigInput = { ...fromFile, upstreams, dbPath: dbPathFor(values.db) };
   if (values.port !== undefined) partial.port = parsePort(values.port, '--port');
   else if (process.env['STREAMTAP_PORT'] !== undefined) partial.port = parsePort(process.env['STREAMTAP_PORT'], 'STREAMTAP_PORT');
   if (values.host !== undefined) {
@@ -231,7 +231,7 @@ async function serve(argv: string[]): Promise<void> {
   };
   const headersMs = seconds(values['header-timeout'], '--header-timeout');
   const idleMs = seconds(values['idle-timeout'], '--idle-timeout');
-  partial.timeouts = { ...resolveConfig({ dbPath: '' }).timeouts, ...fromFile.timeouts };
+  partial.timeouts = { ...fromFile.timeouts };
   if (headersMs) partial.timeouts.headersMs = headersMs;
   if (idleMs) partial.timeouts.idleMs = idleMs;
   const maxMb = values['max-request-size'];
