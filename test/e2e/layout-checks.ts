@@ -26,6 +26,19 @@ export interface PageGlobals {
   getComputedStyle(e: El): { visibility: string };
 }
 
+/** The controls every view has and that must never sit on one another: the top bar,
+ * and the toolbar's search, filters, range and Clear. */
+export const SHELL_CONTROLS = [
+  '.topbar .nav-item',
+  '.topbar .live-count',
+  '.topbar .baseurl-chip',
+  '.topbar .rec-toggle',
+  '.toolbar .search',
+  '.toolbar .ms',
+  '.toolbar .range',
+  '.toolbar .btn-link',
+];
+
 /** Every pair of visible elements matching `selector` that overlap (neither inside the other). */
 export async function overlaps(page: Page, selector: string): Promise<string[]> {
   return page.evaluate((selector) => {

@@ -5,19 +5,12 @@
 
 import type { Page } from '@playwright/test';
 import { drain, expect, screenshot, test, UA } from './fixtures.js';
-import { overlaps as overlapping, type PageGlobals } from './layout-checks.js';
+import { overlaps as overlapping, SHELL_CONTROLS, type PageGlobals } from './layout-checks.js';
 
 /** Controls that must never sit on one another. */
 const CONTROLS = [
-  '.topbar .nav-item',
-  '.topbar .live-count',
-  '.topbar .baseurl-chip',
-  '.topbar .rec-toggle',
-  '.toolbar .search',
-  '.toolbar .ms',
-  '.toolbar .range',
+  ...SHELL_CONTROLS,
   '.toolbar .btn-group',
-  '.toolbar .btn-link',
   '.summary .stat',
   '.summary .chip-btn',
   '.summary .fold-toggle',

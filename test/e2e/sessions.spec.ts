@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { drain, expect, REPO_ROOT, screenshot, test, UA, type Streamtap } from './fixtures.js';
-import { overlaps } from './layout-checks.js';
+import { overlaps, SHELL_CONTROLS } from './layout-checks.js';
 
 const RECOVERED = 'b6f1c0de-5e55-4a1d-9c0d-3f2a7e1d9a42';
 const GAVE_UP = '0199f1a2-7c3e-7d40-9a51-5a3c0c1e2b77';
@@ -265,14 +265,7 @@ test('the timeline folds retries under their turn as ×N, opens them, keeps fold
 });
 
 const SESSION_CONTROLS = [
-  '.topbar .nav-item',
-  '.topbar .live-count',
-  '.topbar .baseurl-chip',
-  '.topbar .rec-toggle',
-  '.toolbar .search',
-  '.toolbar .ms',
-  '.toolbar .range',
-  '.toolbar .btn-link',
+  ...SHELL_CONTROLS,
   '.session-line > *',
   '.story-actions .btn',
   '.story-meta > *',

@@ -11,7 +11,8 @@ import type { Settings } from '../../src-main/common/settings.js';
 import { resolveConfig } from '../../src-main/core/config.js';
 import { createCore } from '../../src-main/core/create-core.js';
 import { createDashboardHandler, type DashboardHandler } from '../../src-main/headless/dashboard/index.js';
-import { startFakeUpstream } from '../fixtures/fake-upstream.js';
+// A port nothing listens on: free to move to (or, as an upstream, refusing).
+import { startFakeUpstream, startRefusingPort as freePort } from '../fixtures/fake-upstream.js';
 import { openStream, portAcceptsConnections } from '../fixtures/streams.js';
 import { rawRequest, startHarness, type Harness } from './harness.js';
 import net from 'node:net';
@@ -21,14 +22,6 @@ afterEach(async () => {
   await h?.close();
   h = null;
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 it('headless settings.set: a stream in flight across new timeouts and a new port completes and is recorded completed', async () => {
   h = await startHarness();

@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveEvent } from '../../src-main/common/contract.js';
 import type { Settings } from '../../src-main/common/settings.js';
 import { configFromSettings, createCoreHost, type CoreHost } from '../../src-main/electron/core-host.js';
-import { startFakeUpstream } from '../fixtures/fake-upstream.js';
+// A port nothing listens on: free to move to (or, as an upstream, refusing).
+import { startFakeUpstream, startRefusingPort as freePort } from '../fixtures/fake-upstream.js';
 import { openStream } from '../fixtures/streams.js';
 import { waitUntil } from '../fixtures/wait.js';
 
@@ -37,14 +38,6 @@ async function busyPort(): Promise<number> {
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
   blockers.push(srv);
   return (srv.address() as net.AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 async function makeHost(port: number, deadUpstream: number) {
