@@ -10,6 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 import { openStore } from '../src-main/core/db/store.js';
+import { QUIET_MS } from '../src-main/core/idle-memory.js';
 import { createPool, exchange, runConcurrent, type ExchangeSpec } from './load.js';
 import { startNginx, type Nginx } from './nginx.js';
 import {
@@ -202,6 +203,14 @@ const SPECS = {
 };
 
 /** Streamtap's `serve`, as `npm run streamtap -- serve` runs it, on a database of its own. */
+/** Idle as a tray app sits between agent turns: quiet, and past the QUIET_MS after
+ * which Streamtap gives its heap back (core/idle-memory.ts), with a second of margin. */
+async function settleIdle(pids: number[]): Promise<void> {
+  await waitQuiet(pids, 10_000);
+  await new Promise((resolve) => setTimeout(resolve, QUIET_MS + 1_000));
+  await waitQuiet(pids, 10_000);
+}
+
 async function startStreamtap(dir: string, name: string, upstreamUrl: string): Promise<{ proc: Proc; url: string; token: string; db: string }> {
   const db = path.join(dir, `${name}.db`);
   const env: NodeJS.ProcessEnv = {};
@@ -421,7 +430,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
       await rate(s, 'throughput', plan.warmupMs);
       await rate(s, 'nonstream', plan.warmupMs);
     }
-    await waitQuiet(allPids(), 10_000);
+    await settleIdle(allPids());
     for (const s of sides) if (raw.memory[s.name]) raw.memory[s.name]!.idleMb = rssOf(s);
 
     // ---- storage: what a record costs on disk -------------------------------------------
@@ -476,7 +485,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
     }
     clearInterval(sampler);
 
-    await waitQuiet(allPids(), 10_000);
+    await settleIdle(allPids());
     for (const s of sides) {
       const m = raw.memory[s.name];
       if (!m) continue;

@@ -26,7 +26,7 @@ let compiled: URL | null = null;
 
 /**
  * The writer thread's module built from `source` (its .ts), as a data: URL a Worker
- * runs as an ES module; the module imports only Node built-ins, so it needs no path of
+ * runs as an ES module; the bundle imports only Node built-ins, so it needs no path of
  * its own. When tsx (and with it esbuild) is not installed, `source` itself: the
  * thread then fails to start, and the store reports a failing writer (degraded).
  */

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { heapCollector } from '../idle-memory.js';
 import { createMaintainer, createRunner } from './write-runner.js';
 import { unpackLargeTexts, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
 
@@ -23,8 +24,12 @@ db.pragma('foreign_keys = ON');
 db.pragma(`journal_size_limit = ${journalSizeLimit}`);
 const run = createRunner(db);
 const maintain = createMaintainer(db);
+// This thread's heap grows with the batches of a busy minute (cloned records, bound
+// texts) and, like the main thread's, is collected once the batches stop.
+const memory = heapCollector();
 
 port.on('message', (m: WriterRequest) => {
+  memory.busy();
   let reply: WriterReply;
   if (m.type === 'close') {
     try {
@@ -42,5 +47,10 @@ port.on('message', (m: WriterRequest) => {
   port.postMessage(reply);
   Atomics.add(sig, 0, 1);
   Atomics.notify(sig, 0);
-  if ('closed' in reply) port.close();
+  if ('closed' in reply) {
+    memory.stop();
+    port.close();
+  } else {
+    memory.idle();
+  }
 });

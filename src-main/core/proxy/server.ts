@@ -29,6 +29,7 @@ import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '
 import type { Ending } from '../recorder/classify.js';
 import { API_ROUTES, DASHBOARD_PREFIX } from '../../common/routes.js';
 import { sharedTokenEstimator, type TokenEstimator } from '../recorder/token-estimator.js';
+import { heapCollector } from '../idle-memory.js';
 
 
 export type DashboardRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -94,6 +95,8 @@ export class ProxyServer {
   /** proxied requests whose response has not closed yet (recorded or not) */
   private inFlight = 0;
   private onIdle: (() => void) | null = null;
+  /** gives the heap back once nothing has been in flight for a while (idle-memory.ts) */
+  private readonly memory = heapCollector();
   private readonly changes: ChangeSink;
 
   constructor(private readonly opts: ProxyOptions) {
@@ -225,6 +228,7 @@ export class ProxyServer {
 
   private async shutdown(drainMs: number, signal: AbortSignal | undefined): Promise<void> {
     this.stopping = true;
+    this.memory.stop();
     if (this.ticker) clearInterval(this.ticker);
     const closed = new Promise<void>((resolve) => this.current.close(() => resolve()));
     this.current.closeIdleConnections();
@@ -255,7 +259,10 @@ export class ProxyServer {
 
   private requestClosed(): void {
     this.inFlight--;
-    if (this.inFlight === 0) this.onIdle?.();
+    if (this.inFlight === 0) {
+      this.onIdle?.();
+      if (!this.stopping) this.memory.idle();
+    }
   }
 
   /** Counts a request against its server until its response closes: a server left
@@ -344,6 +351,7 @@ export class ProxyServer {
       return;
     }
     this.inFlight++;
+    this.memory.busy();
     res.once('close', () => this.requestClosed());
     // Paused, a request takes the same path, limits and timeouts included, without a record.
     const rec = this.opts.isPaused?.() ? null : this.begin(req, route, t0, startedAt);
