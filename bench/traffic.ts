@@ -202,7 +202,6 @@ const SPECS = {
   nonstream: chatSpec('nonstream', false),
 };
 
-/** Streamtap's `serve`, as `npm run streamtap -- serve` runs it, on a database of its own. */
 /** Idle as a tray app sits between agent turns: quiet, and past the QUIET_MS after
  * which Streamtap gives its heap back (core/idle-memory.ts), with a second of margin. */
 async function settleIdle(pids: number[]): Promise<void> {
@@ -211,6 +210,7 @@ async function settleIdle(pids: number[]): Promise<void> {
   await waitQuiet(pids, 10_000);
 }
 
+/** Streamtap's `serve`, as `npm run streamtap -- serve` runs it, on a database of its own. */
 async function startStreamtap(dir: string, name: string, upstreamUrl: string): Promise<{ proc: Proc; url: string; token: string; db: string }> {
   const db = path.join(dir, `${name}.db`);
   const env: NodeJS.ProcessEnv = {};

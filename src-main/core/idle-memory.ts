@@ -1,8 +1,9 @@
 // Memory given back once the proxy goes quiet. Under load V8 grows its young
 // generation to its maximum (2 × --max-semi-space-size) and its old generation with
 // every record in flight, and it keeps those pages after the load ends: measured, a
-// recording Streamtap stayed at 260-350 MB for minutes after a burst of streams, while
-// one full collection brought it to ~170 MB. Node sends V8 no idle notifications, so
+// recording Streamtap stayed at 260-350 MB for a minute after a burst of streams, while
+// one full collection brought it to ~230 MB (the old generation released; the young
+// generation stays committed). Node sends V8 no idle notifications, so
 // nothing else shrinks the heap of a tray app that sits idle between agent sessions.
 // A full collection takes ~10-30 ms; it runs only when no proxied request is in flight
 // and none started for QUIET_MS, so no stream waits for it.
@@ -15,7 +16,7 @@ export const QUIET_MS = 3_000;
 
 let gcFunction: (() => void) | null | undefined;
 
-/** V8's full collection (major GC, new space shrunk), or null where it cannot be had.
+/** V8's full collection (a major GC), or null where it cannot be had.
  * `--expose-gc` set at run time applies to contexts created after it: a fresh vm
  * context has `gc` even when the process was started without the flag (the main
  * process of Electron, a global `streamtap` started through its shebang). */
