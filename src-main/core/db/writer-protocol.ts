@@ -42,9 +42,12 @@ export interface BrotliArg {
 }
 
 /**
- * Brotli quality for event logs. Measured on the 200-chunk stream (65 KB of SSE), on
- * this machine: quality 1 gave 4.0 KB in 0.05-0.08 ms, 5 gave 3.6 KB in 0.22-0.30 ms.
- * The cheaper one: 400 bytes a stream are not worth four times the writer's time.
+ * Brotli quality for event logs. Measured on the bench's 200-chunk chat stream (65 KB
+ * of SSE): quality 1 gave 3,984 B, 5 gave 3,569 B, at about 0.05-0.08 vs 0.22-0.30 ms
+ * on an idle machine (0.14 vs 0.80 ms median on a loaded one; 2-4 land in between at
+ * ~3,720 B). The cheaper one: 400 bytes a stream are not worth 4-5 times the writer's
+ * time, and neither reaches the 8 KB-a-record target while response_text is stored
+ * plain (6.4 KB of it).
  */
 const BROTLI_QUALITY = 1;
 
