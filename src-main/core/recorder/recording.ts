@@ -20,8 +20,6 @@ import {
 import type { Limits } from '../../common/settings.js';
 import { SseParser } from './sse-parser.js';
 import { EventLogBuilder, type RecordPatch } from './event-log.js';
-
-export type { RecordPatch } from './event-log.js';
 import { createAssembler, parseNonStreamBody } from './adapters/index.js';
 import { parseProviderError } from './provider-error.js';
 import { sharedTokenEstimator, type TokenEstimator } from './token-estimator.js';
@@ -29,6 +27,8 @@ import type { Assembled, StreamAssembler } from './types.js';
 import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
 import { decodingFor } from './decoding.js';
 import { RequestBodyCapture, type CapturedRequest } from './request-body.js';
+
+export type { RecordPatch } from './event-log.js';
 
 export interface RecordSink {
   insert(rec: RequestRecord): void;
