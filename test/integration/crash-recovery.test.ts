@@ -1,5 +1,6 @@
 // Durability: kill -9 the headless process mid-stream, start it again, and find the
-// request `interrupted` with the partial text it had streamed.
+// request `interrupted` with the partial text it had streamed and the events stored so
+// far (the event log is written every EVENTS_STORE_MS while live).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -67,13 +68,15 @@ it('a SIGKILL mid-stream leaves the row interrupted with the partial text after 
     if (done) break;
     received += decoder.decode(value, { stream: true });
   }
-  // Wait until a checkpoint with some of the text is in the file (checkpoints every
-  // 200 ms, flushed within 50 ms), then kill without warning.
-  await waitUntil('a checkpoint with partial text', () => {
+  // Wait until a checkpoint with some of the text and the event log so far is in the
+  // file (checkpoints every 200 ms, the log every 2 s, flushed within 50 ms), then kill
+  // without warning.
+  await waitUntil('a checkpoint with partial text and events', () => {
     const reader = openStore({ path: db, readOnly: true, lock: false });
     try {
       const [row] = reader.list({}, { limit: 1 });
-      return row !== undefined && (reader.get(row.id)?.responseText.length ?? 0) > 5;
+      const rec = row && reader.get(row.id);
+      return !!rec && rec.responseText.length > 5 && rec.events.length > 0;
     } finally {
       reader.close();
     }
@@ -97,6 +100,13 @@ it('a SIGKILL mid-stream leaves the row interrupted with the partial text after 
     // What was checkpointed is a prefix of what the client saw (it may have seen a little more).
     expect(texts.startsWith(rec.responseText) || rec.responseText.startsWith(texts)).toBe(true);
     expect(rec.diagnosis).toMatch(/Streamtap stopped/);
+    // Whole events, in order, with their times: the timing chart of an interrupted record.
+    expect(rec.events.length).toBeGreaterThan(0);
+    expect(rec.events.length).toBeLessThan(200);
+    expect(rec.events[0]!.event).toBe('message_start');
+    for (const e of rec.events) expect(() => JSON.parse(e.data) as unknown).not.toThrow();
+    const times = rec.events.map((e) => e.t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(rec.endedAt).not.toBeNull();
   } finally {
     store.close();

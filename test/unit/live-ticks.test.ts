@@ -1,20 +1,21 @@
 // Live event arrivals (issue 10, item 2): a streaming request's progress changes carry
 // the times and names of the events since the previous change, the live feed joins
-// them while it coalesces, and the store gets the times (no bodies) every few seconds
-// so an interrupted record keeps its chart.
+// them while it coalesces, and the store gets the event log so far (whole events) every
+// few seconds so an interrupted record keeps its events and its chart.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import type { LiveEvent } from '../../src-main/common/contract.js';
-import { summarize, type RequestRecord } from '../../src-main/common/record.js';
+import { summarize } from '../../src-main/common/record.js';
 import { DEFAULT_LIMITS } from '../../src-main/core/config.js';
 import { createLiveFeed, mergeTicks, type LiveFeedSource } from '../../src-main/core/live-feed.js';
-import { Recording, TICKS_STORE_MS, type RecordChange } from '../../src-main/core/recorder/recording.js';
+import { Recording, EVENTS_STORE_MS, type RecordChange, type RecordPatch } from '../../src-main/core/recorder/recording.js';
+import { eventsFromLog } from '../../src-main/core/recorder/event-log.js';
 import { recordFixture } from '../fixtures/records.js';
 
 function recording() {
   const changes: RecordChange[] = [];
-  const patches: Partial<RequestRecord>[] = [];
+  const patches: RecordPatch[] = [];
   const rec = new Recording(
     { insert: () => {}, update: (_id, p) => void patches.push({ ...p }) },
     DEFAULT_LIMITS,
@@ -67,24 +68,29 @@ describe('event ticks on progress changes', () => {
     expect(rec.liveEvents().map((e) => e.data)).toEqual(['', '', '', '', '']);
   });
 
-  it('write the times (not the bodies) to the store at most every TICKS_STORE_MS while live', () => {
+  it('write the whole events so far to the store at most every EVENTS_STORE_MS while live', () => {
     let now = 1_000;
     const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
     try {
       const { rec, patches, send } = recording();
       send(2, 0);
       rec.checkpoint();
-      expect(patches.some((p) => p.events !== undefined)).toBe(false); // too early: a short request never pays for it
-      now += TICKS_STORE_MS;
+      expect(patches.some((p) => p.eventLog !== undefined)).toBe(false); // too early: a short request never pays for it
+      now += EVENTS_STORE_MS;
       send(1, 2);
+      // half of the next event: not stored until it is whole
+      rec.chunkForwarded(Buffer.from('event: content_block_delta\ndata: {"type":"content_'));
       rec.checkpoint();
-      const stored = patches.filter((p) => p.events !== undefined);
+      const stored = patches.filter((p) => p.eventLog !== undefined);
       expect(stored).toHaveLength(1);
-      expect(stored[0]!.events!.map((e) => e.data)).toEqual(['', '', '']);
+      const log = stored[0]!.eventLog!;
+      const events = eventsFromLog(log.bytes, log.times);
+      expect(events.map((e) => JSON.parse(e.data).delta.text)).toEqual(['w0 ', 'w1 ', 'w2 ']);
+      expect(events.map((e) => e.t)).toEqual([0, 0, EVENTS_STORE_MS]);
       now += 100;
       send(1, 3);
       rec.checkpoint();
-      expect(patches.filter((p) => p.events !== undefined)).toHaveLength(1);
+      expect(patches.filter((p) => p.eventLog !== undefined)).toHaveLength(1);
     } finally {
       spy.mockRestore();
     }

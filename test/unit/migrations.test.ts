@@ -160,6 +160,73 @@ describe('migrations', () => {
     expect(inspect(file).requests).toEqual(declared(requests));
   });
 
+  it('convert the JSON events of rows recorded before the event log, which read back identical', () => {
+    // A database as the release before the event log left it: 0000-0002 applied.
+    const old = join(dir, 'migrations-0002');
+    cpSync(defaultMigrationsFolder(), old, { recursive: true });
+    const journalFile = join(old, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    expect(journal.entries[3]).toMatchObject({ tag: '0003_event_log' });
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 3) }));
+    const file = join(dir, 'events.db');
+    const db = new Database(file);
+    migrate(drizzle({ client: db }), { migrationsFolder: old });
+    const events = [
+      { t: 120.4, event: 'message_start', data: '{"type":"message_start","message":{"id":"msg_1"}}' },
+      { t: 340, event: null, data: '{"choices":[{"delta":{"content":"é 😀 \\n"}}]}' },
+      { t: 341.5, event: null, data: 'two\nlines\n' },
+      { t: 400, event: 'ping', data: '' },
+      { t: 4900, event: null, data: '[DONE]' },
+    ];
+    const insert = db.prepare(
+      `insert into requests (id, started_at, upstream, upstream_url, api, method, path, stream, outcome, evidence, turn_id)
+       values (?, 0, 'openai', 'https://api.openai.com/v1/chat/completions', 'chat.completions', 'POST', '/v1/chat/completions', 1, 'completed', '{}', ?)`,
+    );
+    const body = db.prepare(`insert into request_bodies (id, request_headers, response_headers, tool_calls, events) values (?, '{}', '{}', '[]', ?)`);
+    insert.run('with', 'with');
+    body.run('with', JSON.stringify(events));
+    insert.run('none', 'none');
+    body.run('none', '[]');
+    db.close();
+
+    const store = openStore({ path: file });
+    try {
+      expect(store.get('with')!.events).toEqual(events);
+      expect(store.get('none')!.events).toEqual([]);
+    } finally {
+      store.close();
+    }
+    const after = new Database(file, { readonly: true });
+    try {
+      // The converted row keeps TEXT (uncompressed SSE, JSON times); the reader goes by the storage class.
+      expect(after.prepare(`select typeof(event_log) as log, typeof(event_times) as times from request_bodies where id = 'with'`).get()).toEqual({ log: 'text', times: 'text' });
+      expect(after.prepare(`select typeof(event_log) as log from request_bodies where id = 'none'`).get()).toEqual({ log: 'null' });
+    } finally {
+      after.close();
+    }
+    expect(inspect(file).bodies).toEqual(declared(requestBodies));
+  });
+
+  it('store new event logs compressed, as BLOBs', () => {
+    const file = join(dir, 'blob.db');
+    const store = openStore({ path: file });
+    const rec = makeRecord({ events: [{ t: 1, event: 'message_start', data: '{"type":"message_start"}' }, { t: 2.5, event: null, data: '[DONE]' }] });
+    store.insert(rec);
+    store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare(`select typeof(event_log) as log, typeof(event_times) as times from request_bodies`).get()).toEqual({ log: 'blob', times: 'blob' });
+    } finally {
+      db.close();
+    }
+    const again = openStore({ path: file });
+    try {
+      expect(again.get(rec.id)!.events).toEqual(rec.events);
+    } finally {
+      again.close();
+    }
+  });
+
   it('leave a foreign file byte for byte as it was: no switch to WAL, no lock file', () => {
     const file = join(dir, 'rollback.db');
     const other = new Database(file);

@@ -4,10 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunner, type WriteOp } from '../../src-main/core/db/write-runner.js';
-import { packLargeTexts, unpackLargeTexts } from '../../src-main/core/db/writer-protocol.js';
+import { packArgs, unpackArgs } from '../../src-main/core/db/writer-protocol.js';
 
 const dbs: Database.Database[] = [];
 const dirs: string[] = [];
@@ -78,12 +79,27 @@ describe('long texts to the writer thread', () => {
   it('cross as transferable UTF-8 bytes and come back as the same strings; short ones stay strings', () => {
     const long = 'é'.repeat(40_000) + '😀'.repeat(20_000);
     const ops: WriteOp[] = [{ id: 'a', stmts: [['X', ['short', long, 7, null]]] }];
-    const transfer = packLargeTexts(ops);
+    const transfer = packArgs(ops);
     expect(transfer).toHaveLength(1);
     const args = ops[0]!.stmts[0]![1];
     expect(args[0]).toBe('short');
     expect(args[1]).toMatchObject({ utf8: expect.any(Uint8Array) });
     expect(transfer[0]!.byteLength).toBeGreaterThanOrEqual(Buffer.byteLength(long));
-    expect(unpackLargeTexts(ops)[0]!.stmts[0]![1]).toEqual(['short', long, 7, null]);
+    expect(unpackArgs(ops)[0]!.stmts[0]![1]).toEqual(['short', long, 7, null]);
+  });
+
+  it('cross a brotli argument as a copy of its bytes (the caller keeps its buffer) and compress it where it is bound', () => {
+    const log = new Uint8Array(Buffer.from('data: {"x":1}\n\n'.repeat(500)));
+    const size = log.byteLength;
+    const view = log.subarray(0, 15 * 300);
+    const ops: WriteOp[] = [{ id: 'a', stmts: [['X', [{ brotli: view }]]] }];
+    const transfer = packArgs(ops);
+    expect(transfer).toHaveLength(1);
+    expect(transfer[0]).not.toBe(log.buffer);
+    expect(log.byteLength).toBe(size); // not detached
+    const bound = unpackArgs(ops)[0]!.stmts[0]![1][0] as Buffer;
+    expect(Buffer.isBuffer(bound)).toBe(true);
+    expect(bound.length).toBeLessThan(view.length / 10);
+    expect(brotliDecompressSync(bound).equals(Buffer.from(view))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 // so adding a field to the record without deciding where it is stored fails to compile.
 
 import type { RequestRecord, RequestSummary } from '../../common/record.js';
+import { encodeTimes, eventsFromLog, eventsFromStored, logFromEvents, type EventLog, type RecordPatch } from '../recorder/event-log.js';
 import type { BodiesInsert, BodiesRow, RequestsInsert, RequestsRow } from './schema.js';
 
 /** Column values (drizzle field names, TypeScript-side values) for each table. */
@@ -102,24 +103,44 @@ const WRITERS: Writers = {
     o.body.responseBodyBytes = v?.bytes ?? null;
     o.body.responseBodyTruncated = v?.truncated ?? null;
   },
-  events: (v, o) => void (o.body.events = v),
+  // Events handed over whole (a record inserted by a test or an import): stored as the
+  // log they would have come from. A patch with an eventLog stores that instead.
+  events: (v, o) => writeEventLog(v.length > 0 ? logFromEvents(v) : null, o),
   eventsTruncated: (v, o) => void (o.main.eventsTruncated = v),
 };
+
+/** The event log's columns: its bytes to be compressed by the writer, its times and
+ * ends encoded here (a few bytes an event). No events: both null. */
+function writeEventLog(log: EventLog | null, o: ColumnPatch): void {
+  const some = log !== null && log.times.length > 0;
+  o.body.eventLog = some ? { brotli: log.bytes } : null;
+  o.body.eventTimes = some ? encodeTimes(log) : null;
+}
 
 /**
  * Columns for the fields present in `patch`. Fields set to `undefined` are treated as
  * absent (left unchanged); `id` is skipped unless `includeId` (it is the key, not data).
  */
-export function toColumns(patch: Partial<RequestRecord>, includeId = false): ColumnPatch {
+export function toColumns(patch: RecordPatch, includeId = false): ColumnPatch {
   const out: ColumnPatch = { main: {}, body: {} };
+  const log = patch.eventLog;
   for (const key of Object.keys(patch) as (keyof RequestRecord)[]) {
     const value = patch[key];
-    if (value === undefined || (key === 'id' && !includeId)) continue;
+    if (value === undefined || (key === 'id' && !includeId) || (key === 'events' && log !== undefined)) continue;
     const write = WRITERS[key] as ((v: unknown, o: ColumnPatch) => void) | undefined;
     // Unknown keys (a caller passing extra properties at run time) are ignored.
     if (write) write(value, out);
   }
+  if (log !== undefined) writeEventLog(log, out);
   return out;
+}
+
+/** A copy of a record as queued (the recorder's event log laid over it) as readers get it. */
+export function withEvents(rec: RequestRecord & { eventLog?: EventLog }): RequestRecord {
+  const { eventLog, ...rest } = rec;
+  if (eventLog === undefined) return rest;
+  rest.events = eventsFromLog(eventLog.bytes, eventLog.times);
+  return rest;
 }
 
 type SummaryBase = Omit<RequestSummary, 'responseTextPreview'>;
@@ -207,6 +228,11 @@ export function rowToRecord(r: RequestsRow, b: BodiesRow | null): RequestRecord 
       b && b.responseBodyText !== null
         ? { text: b.responseBodyText, bytes: b.responseBodyBytes ?? 0, truncated: b.responseBodyTruncated ?? false }
         : null,
-    events: b?.events ?? [],
+    events: b ? eventsFromStored(asStored(b.eventLog), asStored(b.eventTimes)) : [],
   };
+}
+
+/** What a read gives for an event-log column (a BrotliArg is only ever written). */
+function asStored(v: BodiesRow['eventLog']): Uint8Array | string | null {
+  return v === null || typeof v === 'string' || v instanceof Uint8Array ? v : null;
 }

@@ -17,15 +17,24 @@
 // TypeScript field is renamed. This module imports types only: drizzle-kit loads it
 // on its own, outside the project's module resolution.
 
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type {
   ApiKind,
   Evidence,
   Outcome,
   Phase,
-  RawEvent,
   ToolCall,
 } from '../../common/record.js';
+import type { BrotliArg } from './writer-protocol.js';
+
+/** A BLOB column whose rows may also hold TEXT (rows converted by migration
+ * 0003_event_log): values pass through untouched, so the reader sees the storage class
+ * (Buffer or string). Written as a BrotliArg, compressed by the writer. */
+const eventLogBlob = customType<{ data: Uint8Array | string | BrotliArg; driverData: unknown }>({
+  dataType: () => 'blob',
+  toDriver: (v) => v,
+  fromDriver: (v) => v as Uint8Array | string,
+});
 
 export const requests = sqliteTable(
   'requests',
@@ -129,7 +138,11 @@ export const requestBodies = sqliteTable('request_bodies', {
   responseBodyText: text('response_body_text'),
   responseBodyBytes: integer('response_body_bytes'),
   responseBodyTruncated: integer('response_body_truncated', { mode: 'boolean' }),
-  events: text('events', { mode: 'json' }).$type<RawEvent[]>().notNull(),
+  // The response's event log (recorder/event-log.ts): the SSE bytes once, brotli, and
+  // each event's time and end offset as varints; null for a response without events.
+  // Rows converted from older databases hold TEXT in both (SSE text, JSON times).
+  eventLog: eventLogBlob('event_log'),
+  eventTimes: eventLogBlob('event_times'),
 });
 
 export type RequestsRow = typeof requests.$inferSelect;

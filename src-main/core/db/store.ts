@@ -45,6 +45,8 @@ import type { Histogram, RequestStats } from '../../common/contract.js';
 import { createInlineExecutor, createWorkerExecutor, type WriteExecutor, type WriteOp, type WriteResult } from './write-executor.js';
 import { WriteQueue, type QueuedEntry, type QueuedOp } from './write-queue.js';
 import { WriteStatements } from './write-statements.js';
+import { withEvents } from './row-mapping.js';
+import type { RecordPatch } from '../recorder/event-log.js';
 import { firstLine } from '../../common/errors.js';
 import { AUTO_VACUUM_INCREMENTAL, DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './open-database.js';
 
@@ -113,7 +115,7 @@ export interface Store {
   /** queue a new record (written within flushIntervalMs) */
   insert(rec: RequestRecord): void;
   /** queue a change; changes to one record before a flush are merged */
-  update(id: string, patch: Partial<RequestRecord>): void;
+  update(id: string, patch: RecordPatch): void;
   /** write the queue now, BLOCKING this thread for at most `timeoutMs` until the writer
    * is done (default 10 s): for shutdown only (and tests); reads use written().
    * True when nothing is left queued. Never throws. */
@@ -273,7 +275,7 @@ class SqliteStore implements Store {
     this.afterEnqueue();
   }
 
-  update(id: string, patch: Partial<RequestRecord>): void {
+  update(id: string, patch: RecordPatch): void {
     if (this.readOnly) return this.lose(`${this.path} was opened read-only`);
     if (typeof id !== 'string' || patch === null || typeof patch !== 'object') {
       return this.lose('update without a string id or a patch object');
@@ -485,8 +487,8 @@ class SqliteStore implements Store {
     // Oldest first: what is on disk, the batch being written, then what is queued since.
     for (const op of [this.inFlightById.get(id), this.queue.get(id)]) {
       if (!op) continue;
-      if (op.kind === 'insert') rec = { ...op.rec };
-      else if (rec) rec = { ...rec, ...op.patch };
+      if (op.kind === 'insert') rec = withEvents(op.rec);
+      else if (rec) rec = withEvents({ ...rec, ...op.patch });
     }
     return rec;
   }

@@ -12,7 +12,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type Database from 'better-sqlite3';
 import { writerFromSource } from './writer-from-source.js';
 import { createMaintainer, createRunner, type WriteOp, type WriteResult } from './write-runner.js';
-import { packLargeTexts, type WriterCommand, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
+import { packArgs, unpackArgs, type WriterCommand, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
 
 export type { WriteOp, WriteResult } from './write-runner.js';
 
@@ -32,7 +32,8 @@ export function createInlineExecutor(db: Database.Database): WriteExecutor {
   const run = createRunner(db);
   const maintain = createMaintainer(db);
   return {
-    submit: (ops, done) => done(run(ops)),
+    // Compressed here as the writer thread would (in-memory stores: tests, read-only opens).
+    submit: (ops, done) => done(run(unpackArgs(ops))),
     maintain: (sql, done) => done(maintain(sql)),
     drainSync: () => true,
     close: () => undefined,
@@ -124,7 +125,7 @@ export function createWorkerExecutor(opts: { file: string; nativeBinding?: strin
 
   return {
     submit: (ops, done) => {
-      const transfer = packLargeTexts(ops);
+      const transfer = packArgs(ops);
       post({ type: 'batch', ops }, done, transfer);
     },
     maintain: (sql, done) => post({ type: 'maintain', sql: [...sql] }, done),

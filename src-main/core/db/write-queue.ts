@@ -5,12 +5,14 @@
 // the store decides when to take a batch and what to do when writing it fails.
 
 import type { RequestRecord } from '../../common/record.js';
+import type { EventLog, RecordPatch } from '../recorder/event-log.js';
 
-/** A queued record: a full row to upsert, or the fields to change. */
+/** A queued record: a full row to upsert (with the event log patched into it, if any),
+ * or the fields to change. */
 export type QueuedOp =
-  | { kind: 'insert'; rec: RequestRecord }
+  | { kind: 'insert'; rec: RequestRecord & { eventLog?: EventLog } }
   /** `final`: the patch settles the outcome; losing it would leave the row looking live */
-  | { kind: 'update'; patch: Partial<RequestRecord>; final: boolean };
+  | { kind: 'update'; patch: RecordPatch; final: boolean };
 
 export type QueuedEntry = [id: string, op: QueuedOp];
 
@@ -55,7 +57,7 @@ export class WriteQueue {
 
   /** Queues a change, merged into what is queued for the record; false when the patch
    * changes nothing (no defined field but `id`). */
-  update(id: string, patch: Partial<RequestRecord>): boolean {
+  update(id: string, patch: RecordPatch): boolean {
     const op = this.ops.get(id);
     // Merged in place: the queued record and patches are the queue's own copies, and
     // building new objects on every checkpoint is measurable on the request path.
@@ -145,18 +147,25 @@ export class WriteQueue {
   }
 }
 
-/** The long texts an operation writes (request and response bodies, answer, reasoning). */
+/** The long texts an operation writes (request and response bodies, answer, reasoning,
+ * the event log's bytes). */
 function textChars(op: QueuedOp): number {
   const r = op.kind === 'insert' ? op.rec : op.patch;
-  return (r.requestBody?.text.length ?? 0) + (r.responseBody?.text.length ?? 0) + (r.responseText?.length ?? 0) + (r.responseReasoning?.length ?? 0);
+  return (
+    (r.requestBody?.text.length ?? 0) +
+    (r.responseBody?.text.length ?? 0) +
+    (r.responseText?.length ?? 0) +
+    (r.responseReasoning?.length ?? 0) +
+    (r.eventLog?.bytes.length ?? 0)
+  );
 }
 
-function isFinalPatch(patch: Partial<RequestRecord>): boolean {
+function isFinalPatch(patch: RecordPatch): boolean {
   return patch.outcome !== undefined && patch.outcome !== 'in_progress';
 }
 
 /** Copies the patch's defined fields (not `id`) onto `target`; returns how many. */
-function assignDefined(target: Partial<RequestRecord>, patch: Partial<RequestRecord>): number {
+function assignDefined(target: RecordPatch, patch: RecordPatch): number {
   let n = 0;
   for (const k in patch) {
     const v = (patch as Record<string, unknown>)[k];
@@ -169,13 +178,13 @@ function assignDefined(target: Partial<RequestRecord>, patch: Partial<RequestRec
 }
 
 /** A copy without `id` and without keys set to undefined (absent = unchanged). */
-function cleanPatch(patch: Partial<RequestRecord>): Partial<RequestRecord> {
+function cleanPatch(patch: RecordPatch): RecordPatch {
   const out: Record<string, unknown> = {};
   for (const k in patch) {
     const v = (patch as Record<string, unknown>)[k];
     if (v !== undefined && k !== 'id') out[k] = v;
   }
-  return out as Partial<RequestRecord>;
+  return out as RecordPatch;
 }
 
 function first<T>(it: Iterable<T>): T | undefined {

@@ -9,7 +9,7 @@ import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { heapCollector } from '../idle-memory.js';
 import { createMaintainer, createRunner } from './write-runner.js';
-import { unpackLargeTexts, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
+import { unpackArgs, type WriterData, type WriterReply, type WriterRequest } from './writer-protocol.js';
 
 const { port, signal, modulePath, file, nativeBinding, busyTimeoutMs, journalSizeLimit } = workerData as WriterData;
 const sig = new Int32Array(signal);
@@ -41,7 +41,7 @@ port.on('message', (m: WriterRequest) => {
   } else if (m.type === 'maintain') {
     reply = { seq: m.seq, result: maintain(m.sql) };
   } else {
-    reply = { seq: m.seq, result: run(unpackLargeTexts(m.ops)) };
+    reply = { seq: m.seq, result: run(unpackArgs(m.ops)) };
   }
   // Post first, then signal: a main thread woken by the signal finds the reply queued.
   port.postMessage(reply);

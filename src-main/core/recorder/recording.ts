@@ -19,6 +19,7 @@ import {
 } from '../../common/record.js';
 import type { Limits } from '../../common/settings.js';
 import { SseParser } from './sse-parser.js';
+import { EventLogBuilder, type RecordPatch } from './event-log.js';
 import { createAssembler, parseNonStreamBody } from './adapters/index.js';
 import { parseProviderError } from './provider-error.js';
 import { sharedTokenEstimator, type TokenEstimator } from './token-estimator.js';
@@ -27,9 +28,11 @@ import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
 import { decodingFor } from './decoding.js';
 import { RequestBodyCapture, type CapturedRequest } from './request-body.js';
 
+export type { RecordPatch } from './event-log.js';
+
 export interface RecordSink {
   insert(rec: RequestRecord): void;
-  update(id: string, patch: Partial<RequestRecord>): void;
+  update(id: string, patch: RecordPatch): void;
   /** places each record in its session and turn; without one (a bare store in tests)
    * every record is a turn of its own */
   readonly linker?: TurnLinker;
@@ -54,21 +57,21 @@ export type RecordChange =
 
 /** At most this many event arrivals go out with one progress change (a gap is re-read by the page). */
 export const MAX_TICKS_PER_CHANGE = 2_000;
-/** While a stream is live, its event times and names are written to the store this
- * often, so a crash (an `interrupted` record) still has its timing chart; the bodies
- * are written once, when the request settles. */
-export const TICKS_STORE_MS = 2_000;
+/** While a stream is live, its event log so far (whole events) is written to the
+ * store this often, so a crash (an `interrupted` record) still has its events and
+ * timing chart. */
+export const EVENTS_STORE_MS = 2_000;
 const TICK_NAME_CHARS = 64;
 
-/** Times and names of `events[from…]`, at most `max` of them. */
-export function eventTicks(events: readonly RawEvent[], from: number, max = Infinity): EventTicks {
-  const end = Math.min(events.length, from + max);
+/** Times and names of events `from…`, at most `max` of them. */
+export function eventTicks(times: readonly number[], names: readonly (string | null)[], from: number, max = Infinity): EventTicks {
+  const end = Math.min(times.length, from + max);
   const t: number[] = [];
   const name: (string | null)[] = [];
   for (let i = from; i < end; i++) {
-    const e = events[i]!;
-    t.push(e.t);
-    name.push(e.event === null ? null : e.event.slice(0, TICK_NAME_CHARS));
+    const n = names[i] ?? null;
+    t.push(times[i]!);
+    name.push(n === null ? null : n.slice(0, TICK_NAME_CHARS));
   }
   return { from, t, name };
 }
@@ -115,12 +118,15 @@ export class Recording {
   private bodyChars = 0;
   private bodyBytes = 0;
   private lastChunkAt = 0;
-  private eventBytes = 0;
+  /** the kept events of an event-stream response (null for any other) */
+  private log: EventLogBuilder | null = null;
+  /** each parsed event's end in the chunk being parsed (reused) */
+  private readonly chunkEnds: number[] = [];
   /** events already sent as ticks with a progress change */
   private ticksSent = 0;
-  /** events whose times were last written to the store, and when (ms from arrival) */
-  private ticksStored = 0;
-  private ticksStoredAt = 0;
+  /** events last written to the store, and when (ms from arrival) */
+  private eventsStored = 0;
+  private eventsStoredAt = 0;
   private dirty = false;
   private finished = false;
   private linked = false;
@@ -254,6 +260,7 @@ export class Recording {
     if (this.sseResponse) {
       r.stream = true;
       this.parser = new SseParser();
+      this.log = new EventLogBuilder(this.limits.eventBytes, this.limits.eventCount);
       this.assembler = createAssembler(status < 400 ? r.api : 'other', { maxChars: this.limits.textChars });
     }
     const decoding = decodingFor(contentEncoding);
@@ -289,8 +296,16 @@ export class Recording {
   }
 
   private consumeDecoded(buf: Buffer): void {
-    if (this.parser && this.assembler) {
-      for (const ev of this.parser.push(buf)) this.onEvent(ev.event, ev.data, this.assembler.onEvent(ev));
+    if (this.parser && this.assembler && this.log) {
+      const start = this.log.seen;
+      this.log.append(buf);
+      const ends = this.chunkEnds;
+      ends.length = 0;
+      const events = this.parser.push(buf, ends);
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i]!;
+        this.onEvent(ev.event, start + ends[i]!, this.assembler.onEvent(ev));
+      }
     } else {
       this.bodyBytes += buf.length;
       if (this.bodyChars < this.limits.responseBodyBytes) {
@@ -306,7 +321,8 @@ export class Recording {
     this.dirty = true;
   }
 
-  private onEvent(event: string | null, data: string, effect: ReturnType<StreamAssembler['onEvent']>): void {
+  /** `end`: the event's end offset in the decoded stream */
+  private onEvent(event: string | null, end: number, effect: ReturnType<StreamAssembler['onEvent']>): void {
     const r = this.record;
     const t = round(this.lastChunkAt);
     r.eventCount++;
@@ -316,15 +332,7 @@ export class Recording {
     if (effect.terminal) r.evidence.terminalEventSeen = true;
     if (effect.usage) r.evidence.usageSeen = true;
     if (effect.contentDelta && r.timings.ttftMs === null) r.timings.ttftMs = t;
-    if (!r.eventsTruncated) {
-      const size = data.length + (event?.length ?? 0) + 16;
-      if (r.events.length >= this.limits.eventCount || this.eventBytes + size > this.limits.eventBytes) {
-        r.eventsTruncated = true;
-      } else {
-        this.eventBytes += size;
-        r.events.push({ t, event, data } satisfies RawEvent);
-      }
-    }
+    if (!r.eventsTruncated && this.log && !this.log.keep(t, end, event)) r.eventsTruncated = true;
   }
 
   private applyAssembled(a: Assembled): void {
@@ -383,9 +391,9 @@ export class Recording {
     if (this.assembler) this.applyAssembled(this.assembler.snapshot());
     this.estimateLiveOutput();
     r.diagnosis = diagnose(r);
-    // Raw events are written once, when the request settles: rewriting a growing event
-    // log at every checkpoint would cost more than the stream itself.
-    const patch: Partial<RequestRecord> = {
+    // The event log goes with a checkpoint only every EVENTS_STORE_MS (below):
+    // rewriting a growing log at every checkpoint would cost more than the stream itself.
+    const patch: RecordPatch = {
       responseText: r.responseText,
       responseReasoning: r.responseReasoning,
       toolCalls: r.toolCalls,
@@ -400,25 +408,31 @@ export class Recording {
       diagnosis: r.diagnosis,
     };
     const now = this.now();
-    if (r.events.length > this.ticksStored && now - this.ticksStoredAt >= TICKS_STORE_MS) {
-      // Times and names only (bodies empty): cheap to rewrite, and what the chart of an
-      // interrupted record needs. The final write replaces them with the whole events.
-      patch.events = this.liveEvents();
-      this.ticksStored = r.events.length;
-      this.ticksStoredAt = now;
+    const log = this.log;
+    if (log && log.count > this.eventsStored && now - this.eventsStoredAt >= EVENTS_STORE_MS) {
+      // The whole events so far: their bytes are compressed on the store's writer
+      // thread, so rewriting them every few seconds costs this thread a view and two
+      // array copies.
+      patch.eventLog = log.snapshot();
+      this.eventsStored = log.count;
+      this.eventsStoredAt = now;
     }
     this.sink.update(r.id, patch);
     if (this.changes.wanted()) {
-      const ticks = r.events.length > this.ticksSent ? eventTicks(r.events, this.ticksSent, MAX_TICKS_PER_CHANGE) : undefined;
+      const ticks = log && log.count > this.ticksSent ? eventTicks(log.times, log.names, this.ticksSent, MAX_TICKS_PER_CHANGE) : undefined;
       if (ticks) this.ticksSent = ticks.from + ticks.t.length;
       this.changes.emit(ticks ? { kind: 'progress', summary: summarize(r), ticks } : { kind: 'progress', summary: summarize(r) });
     }
   }
 
   /** The events so far with their times and names but empty bodies (a live record's
-   * chart; the bodies are kept for the final write). */
+   * chart, built without parsing the log). */
   liveEvents(): RawEvent[] {
-    return this.record.events.map((e) => ({ t: e.t, event: e.event, data: '' }));
+    const log = this.log;
+    if (!log) return [];
+    const out: RawEvent[] = [];
+    for (let i = 0; i < log.count; i++) out.push({ t: log.times[i]!, event: log.names[i] ?? null, data: '' });
+    return out;
   }
 
   get isFinished(): boolean {
@@ -445,8 +459,9 @@ export class Recording {
         d.resume();
       });
     }
-    if (this.parser && this.assembler) {
-      for (const ev of this.parser.end()) this.onEvent(ev.event, ev.data, this.assembler.onEvent(ev));
+    if (this.parser && this.assembler && this.log) {
+      // An event the end dispatches ends where the stream does.
+      for (const ev of this.parser.end()) this.onEvent(ev.event, this.log.seen, this.assembler.onEvent(ev));
       this.applyAssembled(this.assembler.snapshot());
     } else if (r.httpStatus !== null) {
       const tail = this.utf8?.decode() ?? '';
@@ -505,8 +520,9 @@ export class Recording {
     await counted;
     r.diagnosis = diagnose(r);
     // The whole record as the final patch: it no longer changes, so the store may keep
-    // references to its parts (it copies the top level and skips the id).
-    this.sink.update(r.id, r);
+    // references to its parts (it copies the top level and skips the id). The events
+    // go as the event log; `r.events` stays empty.
+    this.sink.update(r.id, this.log ? { ...r, eventLog: this.log.snapshot() } : r);
     if (this.changes.wanted()) this.changes.emit({ kind: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;

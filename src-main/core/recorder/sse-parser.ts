@@ -81,7 +81,10 @@ export class SseParser {
     return this.dropped;
   }
 
-  push(chunk: Uint8Array): SseEvent[] {
+  /** The events the chunk completes. With `ends`, each one's end is pushed to it too:
+   * the offset in `chunk` just past the line that dispatched it (the blank line's CR
+   * when its LF is in the next chunk), where a log of whole events may be cut. */
+  push(chunk: Uint8Array, ends?: number[]): SseEvent[] {
     const out: SseEvent[] = [];
     const n = chunk.length;
     let pos = 0;
@@ -102,6 +105,7 @@ export class SseParser {
         this.keepPartial(chunk, pos, n);
         break;
       }
+      const before = out.length;
       this.endLine(chunk.subarray(pos, end), out);
       if (chunk[end] === CR) {
         if (end + 1 < n) {
@@ -113,6 +117,8 @@ export class SseParser {
       } else {
         pos = end + 1;
       }
+      // A line dispatches at most one event.
+      if (ends && out.length > before) ends.push(pos);
     }
     return out;
   }
