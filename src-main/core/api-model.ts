@@ -145,8 +145,8 @@ export function createReadApi({ store, seq, liveEvents }: ReadApiSource): ReadAp
       // get() lays the queue over the database itself: nothing to wait for.
       const record = store.get(id);
       if (record?.outcome !== 'in_progress') return record;
-      // Events are stored when a request settles: while it streams, the detail gets
-      // their times and names from the live recording (the bodies come at the end).
+      // While it streams, the stored event log lags by up to EVENTS_STORE_MS: the detail
+      // gets every event's time and name so far from the live recording instead.
       const events = liveEvents(id);
       return events ? { ...record, events } : record;
     },
