@@ -35,15 +35,31 @@ export class WriteStatements {
           [this.upsertMainSql, this.mainColumns.map(([field, col]) => toDriver(col, main[field]))],
           [this.upsertBodySql, this.bodyColumns.map(([field, col]) => toDriver(col, body[field]))],
         ],
+        segmentedBody: { stmt: 1, text: this.bodyTextArg, segments: this.bodySegmentsArg },
       };
     }
     const cols = toColumns(op.patch);
     const stmts: WriteOp['stmts'] = [];
     const main = this.updateStmt('requests', this.mainByField, cols.main as Record<string, unknown>, id);
     if (main) stmts.push(main);
-    const body = this.updateStmt('request_bodies', this.bodyByField, cols.body as Record<string, unknown>, id);
-    if (body) stmts.push(body);
-    return { id, stmts };
+    const bodyValues = cols.body as Record<string, unknown>;
+    // A new request body is written as segments, split on the writer (the column is set
+    // there; here it only has its place in the statement).
+    if (bodyValues.requestBodyText !== undefined) bodyValues.requestBodySegments = null;
+    const body = this.updateStmt('request_bodies', this.bodyByField, bodyValues, id);
+    if (!body) return { id, stmts };
+    stmts.push(body);
+    if (bodyValues.requestBodyText === undefined) return { id, stmts };
+    const fields = Object.keys(bodyValues).filter((f) => f !== 'id');
+    return { id, stmts, segmentedBody: { stmt: stmts.length - 1, text: fields.indexOf('requestBodyText'), segments: fields.indexOf('requestBodySegments') } };
+  }
+
+  private get bodyTextArg(): number {
+    return this.bodyColumns.findIndex(([field]) => field === 'requestBodyText');
+  }
+
+  private get bodySegmentsArg(): number {
+    return this.bodyColumns.findIndex(([field]) => field === 'requestBodySegments');
   }
 
   private updateStmt(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): [string, unknown[]] | null {
