@@ -7,9 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src-main/common/record.js';
-import { openStore, type Store } from '../../src-main/core/db/store.js';
+import { prepareGet } from '../../src-main/core/db/queries.js';
+import { defaultMigrationsFolder, openStore, type Store } from '../../src-main/core/db/store.js';
+import { WriteStatements } from '../../src-main/core/db/write-statements.js';
+import { createRunner, type WriteOp } from '../../src-main/core/db/write-runner.js';
 import { toHarEntry } from '../../src-main/core/export/har.js';
 import { jsonValueRanges } from '../../src-main/core/recorder/request-sniff.js';
 import { AgentSession } from '../../bench/workloads.js';
@@ -169,6 +174,35 @@ describe('request bodies stored as segments', () => {
 });
 
 describe('segment reference counts', () => {
+  it('hold when a batch is retried record by record after one record failed (its segments rolled back with it)', () => {
+    const db = new Database(':memory:');
+    try {
+      db.pragma('foreign_keys = ON');
+      migrate(drizzle({ client: db }), { migrationsFolder: defaultMigrationsFolder() });
+      const statements = new WriteStatements();
+      const run = createRunner(db);
+      const a = statements.build('a', { kind: 'insert', rec: makeRecord({ id: 'a', requestBody: body(claudeCodeBody(1)) }) });
+      const b = statements.build('b', { kind: 'insert', rec: makeRecord({ id: 'b', requestBody: body(claudeCodeBody(2)) }) });
+      // NOT NULL columns left out: SQLite refuses this record, after `a` wrote its segments
+      const bad: WriteOp = { id: 'bad', stmts: [['INSERT INTO request_bodies (id) VALUES (?)', ['bad']]] };
+      const r = run([a, bad, b]);
+      expect(r.ok && r.rejected.map((x) => x.id)).toEqual(['bad']);
+      const get = prepareGet(drizzle({ client: db }));
+      expect(get('a')!.requestBody.text).toBe(claudeCodeBody(1));
+      expect(get('b')!.requestBody.text).toBe(claudeCodeBody(2));
+      const mismatched = db
+        .prepare(
+          `select count(*) from request_segments s where s.refs != (select count(*) from request_bodies b
+            where exists (select 1 from json_each(b.request_body_segments) j where j.type = 'integer' and j.value = s.id))`,
+        )
+        .pluck()
+        .get();
+      expect(mismatched).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
   it('free the segments of deleted records that no other body lists, and keep the shared ones', async () => {
     const s = open();
     // turn 2 repeats turn 1's messages and adds its own
