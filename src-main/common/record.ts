@@ -238,7 +238,7 @@ export const FILTER_VALUES = z.array(z.string().max(500)).max(200);
  * - `truncated` (completed, stopped by length) is picked like an outcome: alone it
  *   selects truncated records only; with `outcome` it adds them (outcome in list OR
  *   truncated); false excludes them.
- * - `text`: substring search in request and response bodies. */
+ * - `text`: substring search in the prompt (the last user message) and the answer. */
 export const RecordFilterSchema = z
   .object({
     since: z.number().finite().optional(),
@@ -255,9 +255,9 @@ export const RecordFilterSchema = z
 export type RecordFilter = z.infer<typeof RecordFilterSchema>;
 
 /** What the filter looks at in a record: its summary fields, and its bodies when known. */
-export type FilterSubject = Pick<RequestSummary, 'startedAt' | 'outcome' | 'truncated' | 'model' | 'client' | 'upstream' | 'sessionId'> & {
-  /** the stored request body text and response text; absent in a summary */
-  bodies?: { request: string; response: string };
+export type FilterSubject = Pick<RequestSummary, 'startedAt' | 'outcome' | 'truncated' | 'model' | 'client' | 'upstream' | 'sessionId' | 'conversation'> & {
+  /** the answer's full text; absent in a summary (which has only its first characters) */
+  responseText?: string;
 };
 
 /** ASCII-only lower case, as SQLite's LIKE compares. */
@@ -266,8 +266,9 @@ const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerC
 /**
  * The filter rule, once: does this record pass? The store compiles the same rule to SQL
  * (core/db/filter-sql.ts) and one table-driven test runs every case through both. Empty
- * lists and an empty text mean "no constraint", like an unset field. A text search on a
- * subject without bodies answers 'unknown' (the live view asks the store then).
+ * lists and an empty text mean "no constraint", like an unset field. A text search that
+ * the prompt does not match, on a subject without the answer's full text, answers
+ * 'unknown' (the live view asks the store then).
  */
 export function matchesRecordFilter(r: FilterSubject, f: RecordFilter): boolean | 'unknown' {
   if (f.since !== undefined && r.startedAt < f.since) return false;
@@ -284,9 +285,11 @@ export function matchesRecordFilter(r: FilterSubject, f: RecordFilter): boolean 
   if (f.upstream?.length && !f.upstream.includes(r.upstream)) return false;
   if (f.session?.length && (r.sessionId === null || !f.session.includes(r.sessionId))) return false;
   if (f.text) {
-    if (r.bodies === undefined) return 'unknown';
     const needle = asciiLower(f.text);
-    return asciiLower(r.bodies.request).includes(needle) || asciiLower(r.bodies.response).includes(needle);
+    const prompt = r.conversation?.prompt;
+    if (prompt && asciiLower(prompt).includes(needle)) return true;
+    if (r.responseText === undefined) return 'unknown';
+    return asciiLower(r.responseText).includes(needle);
   }
   return true;
 }

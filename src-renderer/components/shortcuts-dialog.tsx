@@ -4,7 +4,7 @@
 import { useEffect, useRef } from 'react';
 
 export const SHORTCUTS: { keys: string[]; what: string }[] = [
-  { keys: ['/'], what: 'Search request and response bodies' },
+  { keys: ['/'], what: 'Search prompts and answers' },
   { keys: ['j', '↓'], what: 'Next request' },
   { keys: ['k', '↑'], what: 'Previous request' },
   { keys: ['Enter'], what: 'Open the selected request' },

@@ -29,7 +29,7 @@ test('"?" shows the shortcuts; 1, 2 and 3 switch the detail tabs', async ({ page
   await page.locator('body').press('?');
   const dialog = page.getByTestId('shortcuts');
   await expect(dialog).toBeVisible();
-  await expect(dialog).toContainText('Search request and response bodies');
+  await expect(dialog).toContainText('Search prompts and answers');
   await expect(dialog).toContainText('Detail: Raw tab');
   await screenshot(page, testInfo, 'shortcuts');
   // The list owns the keyboard while open: j does not move the selection behind it.

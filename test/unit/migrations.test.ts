@@ -8,7 +8,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestBodies, requests } from '../../src-main/core/db/schema.js';
+import { requestBodies, requests, requestSegments } from '../../src-main/core/db/schema.js';
 import { defaultMigrationsFolder, openStore, RECORDER_LOCKED, StoreOpenError } from '../../src-main/core/db/store.js';
 import { makeRecord } from '../fixtures/store-records.js';
 
@@ -61,8 +61,11 @@ describe('migrations', () => {
     const got = inspect(file);
     expect(got.requests).toEqual(declared(requests));
     expect(got.bodies).toEqual(declared(requestBodies));
+    // a column's unique() is an index named as drizzle-kit names it
+    const uniques = getTableConfig(requestSegments).columns.filter((c) => c.isUnique).map((c) => `request_segments_${c.name}_unique`);
     const indexNames = [...getTableConfig(requests).indexes, ...getTableConfig(requestBodies).indexes]
       .map((i) => i.config.name)
+      .concat(uniques)
       .sort();
     expect(got.indexes).toEqual(indexNames);
   });

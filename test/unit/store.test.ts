@@ -159,7 +159,9 @@ describe('write queue', () => {
     const back = store.get(rec.id)!;
     expect(back.requestBody.text).toBe(text);
     expect(back.responseText).toBe(text.slice(0, 100_001));
-    expect(peek<{ t: string }>("select typeof(request_body_text) as t from request_bodies")[0]!.t).toBe('text');
+    // bound as text, not as a blob of its bytes (the body is one segment: it is not JSON)
+    expect(peek<{ t: string }>('select typeof(text) as t from request_segment_texts')[0]!.t).toBe('text');
+    expect(peek<{ t: string }>('select typeof(response_text) as t from request_bodies')[0]!.t).toBe('text');
   });
 
   it('splits large texts over several batches, and flush() still writes them all', () => {
@@ -171,7 +173,9 @@ describe('write queue', () => {
     expect(store.flush()).toBe(true);
     // 15 MiB of bodies against an 8 MiB budget per batch
     expect(batches).toBeGreaterThanOrEqual(2);
-    expect(peek<{ n: number }>('select count(*) as n from request_bodies where length(request_body_text) = ?', text.length)[0]!.n).toBe(5);
+    for (const r of recs) expect(store.get(r.id)!.requestBody.text.length).toBe(text.length);
+    // the five equal bodies share one stored text
+    expect(peek<{ n: number }>('select count(*) as n from request_segment_texts where length(text) = ?', text.length)[0]!.n).toBe(1);
   });
 
   it('writes 1000 queued updates in one batch per flush', () => {
@@ -339,7 +343,7 @@ describe('filters', () => {
       a: makeCompletedRecord({ id: 'a', startedAt: 100, model: 'gpt-5', client: 'codex_exec', upstream: 'openai', sessionId: 's1' }),
       b: makeCompletedRecord({ id: 'b', startedAt: 200, stopReason: 'max_tokens', truncated: true, sessionId: 's1' }),
       c: makeRecord({ id: 'c', startedAt: 300, outcome: 'client_aborted', phase: 'mid_stream', responseText: 'price is 50% off' }),
-      d: makeRecord({ id: 'd', startedAt: 400, outcome: 'upstream_error', requestBody: { text: 'find the 500 errors_here', bytes: 24, truncated: false } }),
+      d: makeRecord({ id: 'd', startedAt: 400, outcome: 'upstream_error', requestBody: { text: 'find the 500 errors_here', bytes: 24, truncated: false }, conversation: { messages: 1, tailHash: 't', prompt: 'find the 500 errors_here', firstPrompt: 'find the 500 errors_here' } }),
       e: makeRecord({ id: 'e', startedAt: 500, outcome: 'completed', truncated: true, sessionId: 's2' }),
     };
     for (const r of Object.values(recs)) s.insert(r);
@@ -383,7 +387,7 @@ describe('filters', () => {
     expect(ids(s, { truncated: false })).toEqual(['a', 'c', 'd', 'f']);
   });
 
-  it('searches request bodies and answers by substring, treating % and _ literally', async () => {
+  it('searches prompts and answers by substring, treating % and _ literally', async () => {
     const s = open();
     await seed(s);
     expect(ids(s, { text: '50%' })).toEqual(['c']);
@@ -391,7 +395,8 @@ describe('filters', () => {
     expect(ids(s, { text: 'errors_here' })).toEqual(['d']);
     expect(ids(s, { text: 'errorsXhere' })).toEqual([]);
     expect(ids(s, { text: '5_0' })).toEqual([]);
-    expect(ids(s, { text: 'messages' })).toEqual(['a', 'b', 'c', 'e']);
+    // in every request body, but in no prompt: bodies (which repeat a session's every turn) are not searched
+    expect(ids(s, { text: 'messages' })).toEqual([]);
   });
 
   it('combines filters with AND in count() as in list()', async () => {

@@ -31,13 +31,16 @@ export function filterWhere(f: RecordFilter): SQL | undefined {
   if (f.upstream?.length) c.push(inArray(requests.upstream, f.upstream));
   if (f.session?.length) c.push(inArray(requests.sessionId, f.session));
   if (f.text) {
-    // Substring search over the bodies, which live in the other table. LIKE with a
-    // leading % cannot use an index: this scans the bodies of the rows that pass the
-    // other filters. ASCII case-insensitive (SQLite LIKE).
+    // Substring search over the prompt (the last user message, stored with the record)
+    // and the answer. Not over the whole request body: a body is stored as segments
+    // shared with the session's other turns (request-segments.ts), and every turn
+    // repeats the whole conversation, so a match in it would pick every later turn.
+    // LIKE with a leading % cannot use an index: this scans the rows that pass the other
+    // filters. ASCII case-insensitive (SQLite LIKE).
     const pattern = `%${escapeLike(f.text)}%`;
-    c.push(sql`exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and (${
-      requestBodies.requestBodyText
-    } like ${pattern} escape '\\' or ${requestBodies.responseText} like ${pattern} escape '\\'))`);
+    c.push(sql`(${requests.prompt} like ${pattern} escape '\\' or exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and ${
+      requestBodies.responseText
+    } like ${pattern} escape '\\'))`);
   }
   return and(...c);
 }

@@ -9,6 +9,7 @@ import type { Histogram, RequestStats } from '../../common/contract.js';
 import { OUTCOMES } from '../../common/record.js';
 import type { ApiKind, CapturedBody, Outcome, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
 import { filterWhere } from './filter-sql.js';
+import { requestBodyTextSql, withRequestBodyText } from './request-body-text.js';
 import { rowToRecord, rowToSummary } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import type { BodiesRow, RequestsRow } from './schema.js';
@@ -53,6 +54,15 @@ export const READ_PAGE = 200;
 interface JoinedRow {
   requests: RequestsRow;
   request_bodies: BodiesRow | null;
+  /** the request body's text, rebuilt from its segments (request-body-text.ts) */
+  requestBodyText: string | null;
+}
+
+/** A record's columns, both tables, and its request body's text. */
+const JOINED = { requests, request_bodies: requestBodies, requestBodyText: requestBodyTextSql };
+
+function joinedToRecord(row: JoinedRow): RequestRecord {
+  return rowToRecord(row.requests, withRequestBodyText(row.request_bodies, row.requestBodyText));
 }
 
 interface RawLedgerRow {
@@ -206,7 +216,7 @@ export function* iterateRecords(db: Db, filter: RecordFilter, order: 'asc' | 'de
       : undefined;
     assertOpen();
     const rows: JoinedRow[] = db
-      .select()
+      .select(JOINED)
       .from(requests)
       .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
       .where(and(where, after))
@@ -217,7 +227,7 @@ export function* iterateRecords(db: Db, filter: RecordFilter, order: 'asc' | 'de
       )
       .limit(READ_PAGE)
       .all();
-    for (const row of rows) yield rowToRecord(row.requests, row.request_bodies);
+    for (const row of rows) yield joinedToRecord(row);
     if (rows.length < READ_PAGE) return;
     const last: RequestsRow = rows[rows.length - 1]!.requests;
     cursor = { startedAt: last.startedAt, id: last.id };
@@ -328,31 +338,31 @@ export function turnIdOf(db: Db, id: string): string | null {
 /** A request's captured body as committed, without reading the rest of the record. */
 export function storedRequestBody(db: Db, id: string): CapturedBody | null {
   const row = db
-    .select({ text: requestBodies.requestBodyText, bytes: requestBodies.requestBodyBytes, truncated: requestBodies.requestBodyTruncated })
+    .select({ text: requestBodyTextSql, bytes: requestBodies.requestBodyBytes, truncated: requestBodies.requestBodyTruncated })
     .from(requestBodies)
     .where(eq(requestBodies.id, id))
     .get();
-  return row ? { text: row.text, bytes: row.bytes, truncated: row.truncated } : null;
+  return row ? { text: row.text ?? '', bytes: row.bytes, truncated: row.truncated } : null;
 }
 
 /** One record by id, as committed: a statement prepared once per connection. */
 export function prepareGet(db: Db): (id: string) => RequestRecord | null {
   const query = db
-    .select()
+    .select(JOINED)
     .from(requests)
     .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
     .where(eq(requests.id, sql.placeholder('id')))
     .prepare();
   return (id) => {
     const row = query.get({ id });
-    return row ? rowToRecord(row.requests, row.request_bodies) : null;
+    return row ? joinedToRecord(row) : null;
   };
 }
 
 /** Up to READ_PAGE records still in_progress, oldest first, after the keyset cursor. */
 export function inProgressPage(db: Db, after: { startedAt: number; id: string } | null): RequestRecord[] {
   const rows: JoinedRow[] = db
-    .select()
+    .select(JOINED)
     .from(requests)
     .leftJoin(requestBodies, eq(requestBodies.id, requests.id))
     .where(
@@ -364,5 +374,5 @@ export function inProgressPage(db: Db, after: { startedAt: number; id: string } 
     .orderBy(asc(requests.startedAt), asc(requests.id))
     .limit(READ_PAGE)
     .all();
-  return rows.map((row) => rowToRecord(row.requests, row.request_bodies));
+  return rows.map(joinedToRecord);
 }

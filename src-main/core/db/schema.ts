@@ -17,7 +17,7 @@
 // TypeScript field is renamed. This module imports types only: drizzle-kit loads it
 // on its own, outside the project's module resolution.
 
-import { customType, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, customType, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type {
   ApiKind,
   Evidence,
@@ -128,6 +128,11 @@ export const requestBodies = sqliteTable('request_bodies', {
   // CapturedBody is flattened so text search runs over the body text itself rather
   // than over its JSON encoding (where quotes and newlines would be escaped).
   requestBodyText: text('request_body_text').notNull().default(''),
+  // Added by migration 0004: the body as a JSON list of inline strings and
+  // request_segments ids, which concatenated give the text (request-segments.ts). Rows
+  // that have it keep '' in request_body_text; null = a row from before, whose text is
+  // still in request_body_text until the segment backlog converts it.
+  requestBodySegments: text('request_body_segments'),
   requestBodyBytes: integer('request_body_bytes').notNull().default(0),
   requestBodyTruncated: integer('request_body_truncated', { mode: 'boolean' }).notNull().default(false),
   responseHeaders: text('response_headers', { mode: 'json' }).$type<Record<string, string>>().notNull(),
@@ -143,6 +148,22 @@ export const requestBodies = sqliteTable('request_bodies', {
   // Rows converted from older databases hold TEXT in both (SSE text, JSON times).
   eventLog: eventLogBlob('event_log'),
   eventTimes: eventLogBlob('event_times'),
+});
+
+// The parts request bodies share, each stored once (migration 0004, request-segments.ts).
+// The text is in a table of its own so the hash index, which every body's write probes
+// once per part, stays small and cached. refs (bodies listing the segment) is kept by
+// triggers on request_bodies; a segment no body lists is deleted with its text.
+export const requestSegments = sqliteTable('request_segments', {
+  id: integer('id').primaryKey(),
+  // the first 16 bytes of the text's sha256 (UTF-8)
+  hash: blob('hash', { mode: 'buffer' }).notNull().unique(),
+  refs: integer('refs').notNull().default(0),
+});
+
+export const requestSegmentTexts = sqliteTable('request_segment_texts', {
+  id: integer('id').primaryKey(),
+  text: text('text').notNull(),
 });
 
 export type RequestsRow = typeof requests.$inferSelect;

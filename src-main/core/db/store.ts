@@ -49,6 +49,7 @@ import { withEvents } from './row-mapping.js';
 import type { RecordPatch } from '../recorder/event-log.js';
 import { firstLine } from '../../common/errors.js';
 import { AUTO_VACUUM_INCREMENTAL, DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './open-database.js';
+import { convertSegmentBacklog, type SegmentBacklogResult } from './segment-backlog.js';
 
 // ---------------------------------------------------------------------------------
 // Public types
@@ -78,6 +79,7 @@ export interface OpenStoreOptions {
 
 export { defaultMigrationsFolder, RECORDER_LOCKED, StoreOpenError } from './open-database.js';
 export type { DistinctColumn, PageRequest, SessionLedgerRow } from './queries.js';
+export type { SegmentBacklogResult } from './segment-backlog.js';
 
 export interface StoreStatus {
   /** writes are failing; queued records wait in memory and are retried */
@@ -152,6 +154,10 @@ export interface Store {
    * writer, then gives the freed pages back to the file system (see runRetention).
    * Runs one at a time: a call during a run starts after it. Never rejects. */
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult>;
+  /** Resolves once the request bodies an older Streamtap stored whole are converted to
+   * segments (segment-backlog.ts), which starts when a writable store opens; never
+   * rejects. Reads do not wait for it: both kinds of row read back the same. */
+  segmentBacklog(): Promise<SegmentBacklogResult>;
   /** Bytes the database takes on disk: the file and its WAL (0 in memory). */
   sizeOnDisk(): number;
   status(): StoreStatus;
@@ -238,6 +244,7 @@ class SqliteStore implements Store {
   private readonly readOnly: boolean;
   /** the retention run under way (or the last one) */
   private retention: Promise<RetentionResult> | null = null;
+  private readonly backlog: Promise<SegmentBacklogResult>;
 
   constructor(
     readonly path: string,
@@ -263,6 +270,11 @@ class SqliteStore implements Store {
         });
 
     this.getStored = prepareGet(db);
+    // Started at once, in the background: its batches queue on the writer between the
+    // live writes, and the reads it does between them are short.
+    this.backlog = this.readOnly
+      ? Promise.resolve({ converted: 0, complete: true })
+      : convertSegmentBacklog(sqlite, (ops) => this.write(ops), () => this.closed).catch(() => ({ converted: 0, complete: false }));
   }
 
   // ---- writes -------------------------------------------------------------------
@@ -591,6 +603,10 @@ class SqliteStore implements Store {
     });
     clearTimeout(timer);
     return r;
+  }
+
+  segmentBacklog(): Promise<SegmentBacklogResult> {
+    return this.backlog;
   }
 
   sizeOnDisk(): number {

@@ -8,11 +8,14 @@
 // one bad record cannot hold back the others.
 
 import type Database from 'better-sqlite3';
+import { segmentArgs, SegmentWriter, type SegmentedBodyArgs } from './request-segments.js';
 
 /** One queued record's statements, applied together (and rejected together). */
 export interface WriteOp {
   id: string;
   stmts: [sql: string, args: unknown[]][];
+  /** a statement writing a request body, whose text the runner stores as segments */
+  segmentedBody?: SegmentedBodyArgs;
 }
 
 export type WriteResult =
@@ -66,9 +69,17 @@ export function createRunner(db: Database.Database): Runner {
     }
     return s;
   };
+  let segments: SegmentWriter | null = null;
   let changes = 0;
   const applyOp = (op: WriteOp): void => {
-    for (const [sql, args] of op.stmts) changes += stmt(sql).run(args).changes;
+    const seg = op.segmentedBody;
+    for (let k = 0; k < op.stmts.length; k++) {
+      const [sql, args] = op.stmts[k]!;
+      // Prepared on first use: a connection opened before its migrations ran has no
+      // segment tables to prepare against yet.
+      const bound = seg?.stmt === k ? segmentArgs((segments ??= new SegmentWriter(db)), args, seg) : args;
+      changes += stmt(sql).run(bound).changes;
+    }
   };
   const one = db.transaction(applyOp);
   const batch = db.transaction((ops: WriteOp[]) => {

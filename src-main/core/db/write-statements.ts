@@ -8,6 +8,7 @@ import { getTableColumns } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
+import type { SegmentedBodyArgs } from './request-segments.js';
 import type { WriteOp } from './write-executor.js';
 import type { QueuedOp } from './write-queue.js';
 
@@ -35,18 +36,34 @@ export class WriteStatements {
           [this.upsertMainSql, this.mainColumns.map(([field, col]) => toDriver(col, main[field]))],
           [this.upsertBodySql, this.bodyColumns.map(([field, col]) => toDriver(col, body[field]))],
         ],
+        segmentedBody: this.upsertBodySegments,
       };
     }
     const cols = toColumns(op.patch);
     const stmts: WriteOp['stmts'] = [];
     const main = this.updateStmt('requests', this.mainByField, cols.main as Record<string, unknown>, id);
-    if (main) stmts.push(main);
-    const body = this.updateStmt('request_bodies', this.bodyByField, cols.body as Record<string, unknown>, id);
-    if (body) stmts.push(body);
-    return { id, stmts };
+    if (main) stmts.push(main.stmt);
+    const bodyValues = cols.body as Record<string, unknown>;
+    // A new request body is written as segments, split on the writer thread: here the
+    // segments column only gets its place in the statement.
+    if (bodyValues.requestBodyText !== undefined) bodyValues.requestBodySegments = null;
+    const body = this.updateStmt('request_bodies', this.bodyByField, bodyValues, id);
+    if (!body) return { id, stmts };
+    stmts.push(body.stmt);
+    if (bodyValues.requestBodyText === undefined) return { id, stmts };
+    const segmentedBody = { stmt: stmts.length - 1, text: body.fields.indexOf('requestBodyText'), segments: body.fields.indexOf('requestBodySegments') };
+    return { id, stmts, segmentedBody };
   }
 
-  private updateStmt(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): [string, unknown[]] | null {
+  /** where the upsert of request_bodies has the body's text and its segment list */
+  private readonly upsertBodySegments: SegmentedBodyArgs = {
+    stmt: 1,
+    text: this.bodyColumns.findIndex(([field]) => field === 'requestBodyText'),
+    segments: this.bodyColumns.findIndex(([field]) => field === 'requestBodySegments'),
+  };
+
+  /** The UPDATE setting `values`, and the fields it sets in the order of its arguments. */
+  private updateStmt(table: string, columns: Map<string, SQLiteColumn>, values: Record<string, unknown>, id: string): { stmt: [string, unknown[]]; fields: string[] } | null {
     const fields = Object.keys(values).filter((f) => f !== 'id');
     if (fields.length === 0) return null;
     // One SQL text per update shape (which columns it sets, in the order toColumns
@@ -62,7 +79,7 @@ export class WriteStatements {
     }
     const args = fields.map((f) => toDriver(columns.get(f)!, values[f]));
     args.push(id);
-    return [text, args];
+    return { stmt: [text, args], fields };
   }
 }
 

@@ -178,3 +178,119 @@ function decodeJsonString(bytes: number[]): string | null {
     return null; // cut inside an escape: better no value than a wrong one
   }
 }
+
+/**
+ * Where a request body's text splits into parts worth storing apart (the store keeps each
+ * once, however many bodies repeat it: an agent re-sends its whole conversation every
+ * turn). Returns [start, end) pairs of UTF-16 indices, in order and not overlapping: for
+ * a JSON object, each top-level value, except that an array value gives one pair per
+ * element (each message of `messages` or `input`, each tool of `tools`, each block of
+ * `system`). The text between the pairs (keys, commas, brackets, blanks) is not listed.
+ * Where the text stops being JSON as expected (not an object, cut at the capture limit),
+ * the rest from there is one last pair. A scan of the string, not a JSON.parse: string
+ * contents are jumped over with a native indexOf, and nothing is built but the offsets.
+ */
+export function jsonValueRanges(text: string): number[] {
+  const n = text.length;
+  const out: number[] = [];
+  let i = skipBlanks(text, 0);
+  // A byte-order mark is not JSON, but a body may start with one.
+  if (text.charCodeAt(i) === 0xfeff) i = skipBlanks(text, i + 1);
+  if (text.charCodeAt(i) !== 0x7b) return n > 0 ? [0, n] : out;
+  /** where the text last matched the expected shape: the rest is one part from here */
+  let good = i + 1;
+  i = skipBlanks(text, i + 1);
+  if (text.charCodeAt(i) === 0x7d) return out;
+  for (;;) {
+    if (text.charCodeAt(i) !== QUOTE) break;
+    i = skipBlanks(text, stringEnd(text, i));
+    if (i > n || text.charCodeAt(i) !== 0x3a) break;
+    i = skipBlanks(text, i + 1);
+    if (text.charCodeAt(i) === 0x5b) {
+      // An array: each element a part of its own.
+      i = skipBlanks(text, i + 1);
+      good = i;
+      let closed = text.charCodeAt(i) === 0x5d;
+      while (!closed) {
+        const end = valueEnd(text, i);
+        if (end < 0) break;
+        out.push(i, end);
+        good = end;
+        i = skipBlanks(text, end);
+        const c = text.charCodeAt(i);
+        if (c === 0x5d) closed = true;
+        else if (c === 0x2c) i = skipBlanks(text, i + 1);
+        else break;
+      }
+      if (!closed) break;
+      i = skipBlanks(text, i + 1);
+    } else {
+      const end = valueEnd(text, i);
+      if (end < 0) break;
+      out.push(i, end);
+      i = skipBlanks(text, end);
+    }
+    good = i;
+    const c = text.charCodeAt(i);
+    if (c === 0x7d) return out;
+    if (c !== 0x2c) break;
+    i = skipBlanks(text, i + 1);
+    good = i;
+  }
+  if (good < n) out.push(good, n);
+  return out;
+}
+
+function skipBlanks(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+    i++;
+  }
+}
+
+/** The index after the string whose opening quote is at `i`, or text.length + 1 if it never closes. */
+function stringEnd(text: string, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const q = text.indexOf('"', from);
+    if (q < 0) return text.length + 1;
+    let k = q - 1;
+    while (text.charCodeAt(k) === BACKSLASH) k--;
+    // An odd run of backslashes escapes the quote.
+    if ((q - 1 - k) % 2 === 0) return q + 1;
+    from = q + 1;
+  }
+}
+
+/** The index after the JSON value starting at `i`, or -1 if it does not end in the text. */
+function valueEnd(text: string, i: number): number {
+  const n = text.length;
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) {
+    const end = stringEnd(text, i);
+    return end > n ? -1 : end;
+  }
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (let k = i; k < n; k++) {
+      const d = text.charCodeAt(k);
+      if (d === QUOTE) {
+        k = stringEnd(text, k) - 1;
+        if (k >= n) return -1;
+      } else if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return k + 1;
+      }
+    }
+    return -1;
+  }
+  // A number, true, false or null: up to the next delimiter.
+  let k = i;
+  for (; k < n; k++) {
+    const d = text.charCodeAt(k);
+    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+  }
+  return k > i && k < n ? k : -1;
+}

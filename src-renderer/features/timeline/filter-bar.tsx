@@ -1,4 +1,4 @@
-// The timeline's filters: text search over request and response bodies (debounced),
+// The timeline's filters: text search over prompts and answers (debounced),
 // outcome, model, client, upstream, session and time range. Facet values come from
 // requests.facets, refreshed when live traffic brings a new one.
 
@@ -22,7 +22,7 @@ export const FilterBar = forwardRef<HTMLInputElement>(function FilterBar(_props,
 
   return (
     <>
-      <SearchBox ref={searchRef} value={filter.text} onSearch={search} label="Search request and response bodies" testId="search" />
+      <SearchBox ref={searchRef} value={filter.text} onSearch={search} label="Search prompts and answers" testId="search" />
       <div className="filters" role="group" aria-label="Filters">
         <MultiSelect label="Outcome" options={outcomeOptions} selected={filter.outcomes} onChange={(outcomes) => actions.setFilter({ outcomes })} testId="filter-outcome" />
         <MultiSelect label="Model" options={opts(facets.models)} selected={filter.models} onChange={(models) => actions.setFilter({ models })} testId="filter-model" />
