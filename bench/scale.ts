@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ApiKind, Outcome, RawEvent, RequestRecord } from '../src-main/common/record.js';
+import { PROMPT_CHARS, type ApiKind, type Outcome, type RawEvent, type RequestRecord } from '../src-main/common/record.js';
 import type { ApiModel } from '../src-main/core/api-model.js';
 import type { RequestPage } from '../src-main/common/contract.js';
 import { resolveConfig } from '../src-main/core/config.js';
@@ -35,7 +35,8 @@ export const COMMON_WORD = 'retry';
 const SESSION_LENGTH = 30;
 /** records span this much time before the newest */
 const SPAN_MS = 90 * 86_400_000;
-const BATCH = 5_000;
+// records per flush: one flush must end within the store's drain timeout (10 s) on a busy machine
+const BATCH = 2_000;
 
 // ---- the records ----------------------------------------------------------------------
 
@@ -138,7 +139,10 @@ export function scaleRecord(i: number, startedAt: number): RequestRecord {
   if (client.api === 'embeddings' && outcome !== 'completed') outcome = 'upstream_error';
   const ttft = logUniform(rand, 180, 9_000);
   const duration = outcome === 'timeout' ? 300_000 : ttft + logUniform(rand, 200, 90_000);
-  const prompt = text(rand, logUniform(rand, 200, 3_000)) + (i % RARE_EVERY === 0 ? ` the ${RARE_WORD} test in record ${i}` : '') + `\n(request ${i})`;
+  // The rare word leads the prompt: the stored prompt (what search reads of the request)
+  // is its first PROMPT_CHARS characters, as the recorder keeps them.
+  const prompt = (i % RARE_EVERY === 0 ? `the ${RARE_WORD} test in record ${i}: ` : '') + text(rand, logUniform(rand, 200, 3_000)) + `\n(request ${i})`;
+  const shownPrompt = prompt.replace(/\s+/g, ' ').trim().slice(0, PROMPT_CHARS);
   const body = JSON.stringify({ model, stream, max_tokens: 32_000, messages: [{ role: 'user', content: prompt }] });
   const answered = outcome === 'completed' || outcome === 'client_aborted' || outcome === 'upstream_disconnected' || outcome === 'interrupted';
   const answer = answered && client.api !== 'embeddings' ? text(rand, logUniform(rand, 40, 1_200)) : '';
@@ -163,7 +167,7 @@ export function scaleRecord(i: number, startedAt: number): RequestRecord {
     turnId: id,
     attempt: 1,
     turnFingerprint: null,
-    conversation: null,
+    conversation: { messages: 1, tailHash: `tail-${i.toString(36)}`, prompt: shownPrompt, firstPrompt: shownPrompt },
     credentialFingerprint: `fp-${(group % 7).toString(16).padStart(8, '0')}`,
     upstream: client.upstream,
     upstreamUrl: `https://api.${client.upstream}.com${client.path}`,

@@ -6,12 +6,8 @@
 import { and, eq, gte, inArray, lt, not, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { RecordFilter } from '../../common/record.js';
-import { requestBodies, requests } from './schema.js';
-
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
+import { ftsMatchQuery } from '../../common/text-search.js';
+import { requests } from './schema.js';
 
 /** Empty arrays and an empty text mean "no constraint", like an unset field. */
 export function filterWhere(f: RecordFilter): SQL | undefined {
@@ -30,14 +26,11 @@ export function filterWhere(f: RecordFilter): SQL | undefined {
   if (f.client?.length) c.push(inArray(requests.client, f.client));
   if (f.upstream?.length) c.push(inArray(requests.upstream, f.upstream));
   if (f.session?.length) c.push(inArray(requests.sessionId, f.session));
-  if (f.text) {
-    // Substring search over the bodies, which live in the other table. LIKE with a
-    // leading % cannot use an index: this scans the bodies of the rows that pass the
-    // other filters. ASCII case-insensitive (SQLite LIKE).
-    const pattern = `%${escapeLike(f.text)}%`;
-    c.push(sql`exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and (${
-      requestBodies.requestBodyText
-    } like ${pattern} escape '\\' or ${requestBodies.responseText} like ${pattern} escape '\\'))`);
+  const match = f.text ? ftsMatchQuery(f.text) : null;
+  if (match !== null) {
+    // The FTS5 index (migration 0005) answers with rowids; a text of punctuation only
+    // has no words and is no constraint (common/text-search.ts).
+    c.push(sql`${requests}.rowid in (select rowid from request_search where request_search match ${match})`);
   }
   return and(...c);
 }

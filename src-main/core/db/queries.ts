@@ -10,7 +10,7 @@ import { OUTCOMES } from '../../common/record.js';
 import type { ApiKind, CapturedBody, Outcome, RecordFilter, RequestRecord, RequestSummary, Usage } from '../../common/record.js';
 import { filterWhere } from './filter-sql.js';
 import { rowToRecord, rowToSummary } from './row-mapping.js';
-import { requestBodies, requests } from './schema.js';
+import { requestBodies, requests, requestTotals } from './schema.js';
 import type { BodiesRow, RequestsRow } from './schema.js';
 
 type Db = BetterSQLite3Database;
@@ -114,28 +114,45 @@ export function countRequests(db: Db, filter: RecordFilter): number {
 
 export function summarize(db: Db, filter: RecordFilter): RequestStats {
   const where = filterWhere(filter);
-  const groups = db
-    .select({
-      outcome: requests.outcome,
-      n: count(),
-      truncated: sql<number>`coalesce(sum(${requests.outcome} = 'completed' and ${requests.truncated}), 0)`,
-      input: sql<number>`coalesce(sum(${requests.inputTokens}), 0)`,
-      output: sql<number>`coalesce(sum(${requests.outputTokens}), 0)`,
-    })
-    .from(requests)
-    .where(where)
-    .groupBy(requests.outcome)
-    .all();
+  // Unfiltered: the totals the triggers keep (migration 0005), one row per outcome,
+  // instead of reading every request.
+  const groups = where
+    ? db
+        .select({
+          outcome: requests.outcome,
+          n: count(),
+          truncated: sql<number>`coalesce(sum(${requests.outcome} = 'completed' and ${requests.truncated}), 0)`,
+          input: sql<number>`coalesce(sum(${requests.inputTokens}), 0)`,
+          output: sql<number>`coalesce(sum(${requests.outputTokens}), 0)`,
+          ttft: count(requests.ttftMs),
+        })
+        .from(requests)
+        .where(where)
+        .groupBy(requests.outcome)
+        .all()
+    : db
+        .select({
+          outcome: requestTotals.outcome,
+          n: requestTotals.requests,
+          truncated: requestTotals.truncated,
+          input: requestTotals.inputTokens,
+          output: requestTotals.outputTokens,
+          ttft: requestTotals.ttftCount,
+        })
+        .from(requestTotals)
+        .all();
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const out: RequestStats = { requests: 0, byOutcome, truncated: 0, inputTokens: 0, outputTokens: 0, medianTtftMs: null };
+  let withTtft = 0;
   for (const g of groups) {
     byOutcome[g.outcome] = (byOutcome[g.outcome] ?? 0) + g.n;
     out.requests += g.n;
     out.truncated += Number(g.truncated);
     out.inputTokens += Number(g.input);
     out.outputTokens += Number(g.output);
+    withTtft += Number(g.ttft);
   }
-  out.medianTtftMs = medianTtft(db, where);
+  out.medianTtftMs = medianTtft(db, where, withTtft);
   return out;
 }
 
@@ -174,21 +191,22 @@ export function histogram(db: Db, filter: RecordFilter, buckets: number): Histog
   return out;
 }
 
-function medianTtft(db: Db, where: SQL | undefined): number | null {
-  const withTtft = and(where, isNotNull(requests.ttftMs));
-  const n = db.select({ n: count() }).from(requests).where(withTtft).get()?.n ?? 0;
+/** `n`: how many rows of `where` have a TTFT (the summary counted them already). */
+function medianTtft(db: Db, where: SQL | undefined, n: number): number | null {
   if (n === 0) return null;
-  // the middle value, or the two middle values for an even count
+  // The middle value, or the two middle values for an even count. Ordered by ttft_ms
+  // over requests_ttft_idx, which holds only rows with a TTFT: unfiltered, the OFFSET
+  // walks half of that index and touches no table row.
   const middle = db
     .select({ t: requests.ttftMs })
     .from(requests)
-    .where(withTtft)
+    .where(and(where, isNotNull(requests.ttftMs)))
     .orderBy(asc(requests.ttftMs))
     .limit(n % 2 === 1 ? 1 : 2)
     .offset(Math.floor((n - 1) / 2))
     .all();
   const values = middle.map((r) => Number(r.t));
-  return values.reduce((a, v) => a + v, 0) / values.length;
+  return values.length ? values.reduce((a, v) => a + v, 0) / values.length : null;
 }
 
 /** Full records a page at a time; `assertOpen` throws once the store is closed between pages. */

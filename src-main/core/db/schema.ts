@@ -17,6 +17,7 @@
 // TypeScript field is renamed. This module imports types only: drizzle-kit loads it
 // on its own, outside the project's module resolution.
 
+import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type {
   ApiKind,
@@ -108,6 +109,8 @@ export const requests = sqliteTable(
     index('requests_upstream_idx').on(t.upstream, t.startedAt, t.id),
     // a turn's attempts, in order (sessions, and a record's sibling attempts)
     index('requests_turn_idx').on(t.turnId, t.startedAt, t.id),
+    // the median TTFT: an OFFSET walk over only the rows that have one (migration 0005)
+    index('requests_ttft_idx').on(t.ttftMs).where(sql`${t.ttftMs} IS NOT NULL`),
   ],
 );
 
@@ -130,6 +133,19 @@ export const requestBodies = sqliteTable('request_bodies', {
   responseBodyBytes: integer('response_body_bytes'),
   responseBodyTruncated: integer('response_body_truncated', { mode: 'boolean' }),
   events: text('events', { mode: 'json' }).$type<RawEvent[]>().notNull(),
+});
+
+// The unfiltered summary strip, one row per outcome, kept by triggers on requests
+// (migration 0005) so the strip never counts a million rows. Beside it, migration 0005
+// creates request_search, an FTS5 table drizzle cannot declare: see
+// common/text-search.ts and write-statements.ts.
+export const requestTotals = sqliteTable('request_totals', {
+  outcome: text('outcome').$type<Outcome>().primaryKey(),
+  requests: integer('requests').notNull().default(0),
+  truncated: integer('truncated').notNull().default(0),
+  inputTokens: integer('input_tokens').notNull().default(0),
+  outputTokens: integer('output_tokens').notNull().default(0),
+  ttftCount: integer('ttft_count').notNull().default(0),
 });
 
 export type RequestsRow = typeof requests.$inferSelect;
