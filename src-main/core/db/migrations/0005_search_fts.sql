@@ -4,7 +4,7 @@
 -- request_search is contentless (the text already lives in requests and
 -- request_bodies; a copy would double the file) and keyed by requests' rowid. requests
 -- has a text primary key, so its rowid is implicit: VACUUM keeps it (SQLite copies the
--- table b-tree as it is; test/unit/search-migration.test.ts checks it), and the one
+-- table b-tree as it is; test/unit/store-search.test.ts checks it), and the one
 -- VACUUM Streamtap runs (open-database.ts) comes before migrations anyway.
 -- contentless_delete=1 lets a row be deleted or replaced by rowid alone.
 CREATE VIRTUAL TABLE `request_search` USING fts5(prompt, models, answer, reasoning, tools, errors, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
