@@ -111,6 +111,10 @@ export const requests = sqliteTable(
     index('requests_turn_idx').on(t.turnId, t.startedAt, t.id),
     // the median TTFT: an OFFSET walk over only the rows that have one (migration 0005)
     index('requests_ttft_idx').on(t.ttftMs).where(sql`${t.ttftMs} IS NOT NULL`),
+    // filtered summaries and histograms read this instead of the rows (migration 0005)
+    index('requests_summary_idx').on(t.startedAt, t.outcome, t.truncated, t.inputTokens, t.outputTokens, t.ttftMs),
+    // the histogram's truncated answers by time (migration 0005)
+    index('requests_truncated_idx').on(t.startedAt).where(sql`${t.outcome} = 'completed' AND ${t.truncated} = 1`),
   ],
 );
 
