@@ -343,12 +343,16 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
     };
     const page = (r: unknown) => (r as RequestPage).records.length;
     const counted = (r: unknown) => (r as { requests: number }).requests;
+    const bars = (r: unknown) => (r as { requests: number[] }).requests.reduce((a, v) => a + v, 0);
     log(`timing the dashboard's queries on ${total.toLocaleString('en-US')} records…`);
     await time('firstPage', 'timeline, first page (200 rows)', () => api['requests.list']({ filter: {}, limit: 200 }), page);
     await time('summary', 'summary strip', () => api['requests.stats']({ filter: {} }), counted);
     await time('search', `text search "${RARE_WORD}", first page`, () => api['requests.list']({ filter: { text: RARE_WORD }, limit: 200 }), page);
     await time('searchSummary', `text search "${RARE_WORD}", summary strip`, () => api['requests.stats']({ filter: { text: RARE_WORD } }), counted);
     await time('searchCommon', `text search "${COMMON_WORD}", first page`, () => api['requests.list']({ filter: { text: COMMON_WORD }, limit: 200 }), page);
+    await time('searchCommonSummary', `text search "${COMMON_WORD}", summary strip`, () => api['requests.stats']({ filter: { text: COMMON_WORD } }), counted);
+    await time('searchCommonHistogram', `text search "${COMMON_WORD}", histogram`, () => api['requests.histogram']({ filter: { text: COMMON_WORD }, buckets: 120 }), bars);
+    await time('histogram', 'histogram (120 buckets)', () => api['requests.histogram']({ filter: {}, buckets: 120 }), bars);
     await time('outcomePage', 'timeline filtered to client_aborted, first page', () => api['requests.list']({ filter: { outcome: ['client_aborted'] }, limit: 200 }), page);
     await time('facets', 'filter choices (facets)', () => api['requests.facets']({}), (r) => (r as { models: string[] }).models.length);
     await time('status', 'status (requests today)', () => api['status.get']({}), () => 1);

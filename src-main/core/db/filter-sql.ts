@@ -9,8 +9,19 @@ import type { RecordFilter } from '../../common/record.js';
 import { ftsMatchQuery } from '../../common/text-search.js';
 import { requests } from './schema.js';
 
+/**
+ * How the text search joins the rows. Both forms select the rowids FTS5 matched;
+ * - 'lookup' lets SQLite fetch each matched row by rowid: right for a rare word (a few
+ *   rows), wrong for a common one (a seek into the wide table per match: seconds at 1M);
+ * - 'scan' (`+rowid`, which keeps SQLite from using the match as a rowid lookup) walks an
+ *   index in its own order and tests each entry against the matched set: the timeline's
+ *   started_at index stops after one page, a summary reads requests_summary_idx alone.
+ * queries.ts's textPlan picks one by how many rows match.
+ */
+export type TextPlan = 'lookup' | 'scan';
+
 /** Empty arrays and an empty text mean "no constraint", like an unset field. */
-export function filterWhere(f: RecordFilter): SQL | undefined {
+export function filterWhere(f: RecordFilter, text: TextPlan = 'lookup'): SQL | undefined {
   const c: (SQL | undefined)[] = [];
   if (f.since !== undefined) c.push(gte(requests.startedAt, f.since));
   if (f.until !== undefined) c.push(lt(requests.startedAt, f.until));
@@ -30,7 +41,8 @@ export function filterWhere(f: RecordFilter): SQL | undefined {
   if (match !== null) {
     // The FTS5 index (migration 0005) answers with rowids; a text of punctuation only
     // has no words and is no constraint (common/text-search.ts).
-    c.push(sql`${requests}.rowid in (select rowid from request_search where request_search match ${match})`);
+    const rowid = text === 'scan' ? sql`+${requests}.rowid` : sql`${requests}.rowid`;
+    c.push(sql`${rowid} in (select rowid from request_search where request_search match ${match})`);
   }
   return and(...c);
 }
