@@ -312,7 +312,8 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
         core.store.insert(scaleRecord(i, Math.round(newest + (done + k + 1) * step)));
       }
       done += n;
-      if (!core.store.flush()) throw new Error(`the store could not write batch ${done / BATCH}: ${core.store.status().lastError ?? 'unknown error'}`);
+      // a generous bound: on a machine busy with other work one batch can take longer than the default
+      if (!core.store.flush(120_000)) throw new Error(`the store could not write batch ${done / BATCH}: ${core.store.status().lastError ?? 'unknown error'}`);
       if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now();
         log(`built ${(existing + done).toLocaleString('en-US')} of ${opts.records.toLocaleString('en-US')} records…`);
