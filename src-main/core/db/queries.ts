@@ -266,7 +266,7 @@ function medianTtft(db: Db, where: SQL | undefined, n: number): number | null {
 
 /** Full records a page at a time; `assertOpen` throws once the store is closed between pages. */
 export function* iterateRecords(db: Db, filter: RecordFilter, order: 'asc' | 'desc', assertOpen: () => void): Generator<RequestRecord> {
-  const where = filterWhere(filter);
+  const where = filterWhere(filter, textPlan(db, filter));
   let cursor: { startedAt: number; id: string } | null = null;
   for (;;) {
     // One page per query, no cursor held open across yields: the consumer may be
@@ -319,7 +319,7 @@ export function distinctValues(db: Db, column: DistinctColumn): string[] {
 export function sessionIds(db: Db, filter: RecordFilter, limit: number): string[] {
   const n = Math.floor(limit);
   if (!(n > 0)) return [];
-  const where = filterWhere(filter);
+  const where = filterWhere(filter, textPlan(db, filter));
   // A session matches when any of its requests does; it is ordered by all of them.
   const which = where
     ? sql`${requests.sessionId} in (select ${requests.sessionId} from ${requests} where ${and(isNotNull(requests.sessionId), where)})`
