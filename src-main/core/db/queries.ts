@@ -209,8 +209,12 @@ export function histogram(db: Db, filter: RecordFilter, buckets: number): Histog
     const failedOutcomes = OUTCOMES.filter((o) => o !== 'completed' && o !== 'in_progress');
     const failedRows = [
       ...db.select({ b: bucket, n: count() }).from(requests).where(and(where, inArray(requests.outcome, failedOutcomes))).groupBy(bucket).all(),
-      // the partial index's own WHERE, word for word, so SQLite uses it
-      ...db.select({ b: bucket, n: count() }).from(requests).where(and(where, sql`${requests.outcome} = 'completed' AND ${requests.truncated} = 1`)).groupBy(bucket).all(),
+      // Named: left to itself SQLite takes requests_outcome_idx for outcome = 'completed'
+      // and reads most of the table's rows (3.6 s at 300k, against 4 ms).
+      ...db.all<{ b: number; n: number }>(
+        sql`select ${bucket} as b, count(*) as n from ${requests} indexed by requests_truncated_idx
+          where ${and(where, sql`${requests.outcome} = 'completed' AND ${requests.truncated} = 1`)} group by b`,
+      ),
     ];
     for (const r of failedRows) out.failed[Number(r.b)]! += Number(r.n);
     return out;
