@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ApiKind, Outcome, RawEvent, RequestRecord } from '../src-main/common/record.js';
+import { PROMPT_CHARS, type ApiKind, type Outcome, type RawEvent, type RequestRecord } from '../src-main/common/record.js';
 import type { ApiModel } from '../src-main/core/api-model.js';
 import type { RequestPage } from '../src-main/common/contract.js';
 import { resolveConfig } from '../src-main/core/config.js';
@@ -35,7 +35,8 @@ export const COMMON_WORD = 'retry';
 const SESSION_LENGTH = 30;
 /** records span this much time before the newest */
 const SPAN_MS = 90 * 86_400_000;
-const BATCH = 5_000;
+// records per flush: one flush must end within the store's drain timeout (10 s) on a busy machine
+const BATCH = 2_000;
 
 // ---- the records ----------------------------------------------------------------------
 
@@ -138,7 +139,10 @@ export function scaleRecord(i: number, startedAt: number): RequestRecord {
   if (client.api === 'embeddings' && outcome !== 'completed') outcome = 'upstream_error';
   const ttft = logUniform(rand, 180, 9_000);
   const duration = outcome === 'timeout' ? 300_000 : ttft + logUniform(rand, 200, 90_000);
-  const prompt = text(rand, logUniform(rand, 200, 3_000)) + (i % RARE_EVERY === 0 ? ` the ${RARE_WORD} test in record ${i}` : '') + `\n(request ${i})`;
+  // The rare word leads the prompt: the stored prompt (what search reads of the request)
+  // is its first PROMPT_CHARS characters, as the recorder keeps them.
+  const prompt = (i % RARE_EVERY === 0 ? `the ${RARE_WORD} test in record ${i}: ` : '') + text(rand, logUniform(rand, 200, 3_000)) + `\n(request ${i})`;
+  const shownPrompt = prompt.replace(/\s+/g, ' ').trim().slice(0, PROMPT_CHARS);
   const body = JSON.stringify({ model, stream, max_tokens: 32_000, messages: [{ role: 'user', content: prompt }] });
   const answered = outcome === 'completed' || outcome === 'client_aborted' || outcome === 'upstream_disconnected' || outcome === 'interrupted';
   const answer = answered && client.api !== 'embeddings' ? text(rand, logUniform(rand, 40, 1_200)) : '';
@@ -163,7 +167,7 @@ export function scaleRecord(i: number, startedAt: number): RequestRecord {
     turnId: id,
     attempt: 1,
     turnFingerprint: null,
-    conversation: null,
+    conversation: { messages: 1, tailHash: `tail-${i.toString(36)}`, prompt: shownPrompt, firstPrompt: shownPrompt },
     credentialFingerprint: `fp-${(group % 7).toString(16).padStart(8, '0')}`,
     upstream: client.upstream,
     upstreamUrl: `https://api.${client.upstream}.com${client.path}`,
@@ -308,7 +312,8 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
         core.store.insert(scaleRecord(i, Math.round(newest + (done + k + 1) * step)));
       }
       done += n;
-      if (!core.store.flush()) throw new Error(`the store could not write batch ${done / BATCH}: ${core.store.status().lastError ?? 'unknown error'}`);
+      // a generous bound: on a machine busy with other work one batch can take longer than the default
+      if (!core.store.flush(120_000)) throw new Error(`the store could not write batch ${done / BATCH}: ${core.store.status().lastError ?? 'unknown error'}`);
       if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now();
         log(`built ${(existing + done).toLocaleString('en-US')} of ${opts.records.toLocaleString('en-US')} records…`);
@@ -339,12 +344,16 @@ export async function runScale(opts: { records: number; db?: string; quick: bool
     };
     const page = (r: unknown) => (r as RequestPage).records.length;
     const counted = (r: unknown) => (r as { requests: number }).requests;
+    const bars = (r: unknown) => (r as { requests: number[] }).requests.reduce((a, v) => a + v, 0);
     log(`timing the dashboard's queries on ${total.toLocaleString('en-US')} records…`);
     await time('firstPage', 'timeline, first page (200 rows)', () => api['requests.list']({ filter: {}, limit: 200 }), page);
     await time('summary', 'summary strip', () => api['requests.stats']({ filter: {} }), counted);
     await time('search', `text search "${RARE_WORD}", first page`, () => api['requests.list']({ filter: { text: RARE_WORD }, limit: 200 }), page);
     await time('searchSummary', `text search "${RARE_WORD}", summary strip`, () => api['requests.stats']({ filter: { text: RARE_WORD } }), counted);
     await time('searchCommon', `text search "${COMMON_WORD}", first page`, () => api['requests.list']({ filter: { text: COMMON_WORD }, limit: 200 }), page);
+    await time('searchCommonSummary', `text search "${COMMON_WORD}", summary strip`, () => api['requests.stats']({ filter: { text: COMMON_WORD } }), counted);
+    await time('searchCommonHistogram', `text search "${COMMON_WORD}", histogram`, () => api['requests.histogram']({ filter: { text: COMMON_WORD }, buckets: 120 }), bars);
+    await time('histogram', 'histogram (120 buckets)', () => api['requests.histogram']({ filter: {}, buckets: 120 }), bars);
     await time('outcomePage', 'timeline filtered to client_aborted, first page', () => api['requests.list']({ filter: { outcome: ['client_aborted'] }, limit: 200 }), page);
     await time('facets', 'filter choices (facets)', () => api['requests.facets']({}), (r) => (r as { models: string[] }).models.length);
     await time('status', 'status (requests today)', () => api['status.get']({}), () => 1);

@@ -3,6 +3,7 @@
 // so the renderer can import these types as they are.
 
 import { z } from 'zod';
+import { matchesSearch, type SearchFields } from './text-search.js';
 
 /** Outcome names exactly as in DESIGN.md. `truncated` is not an outcome: it is
  * `completed` with a length stop reason, flagged by `RequestRecord.truncated`. */
@@ -238,7 +239,8 @@ export const FILTER_VALUES = z.array(z.string().max(500)).max(200);
  * - `truncated` (completed, stopped by length) is picked like an outcome: alone it
  *   selects truncated records only; with `outcome` it adds them (outcome in list OR
  *   truncated); false excludes them.
- * - `text`: substring search in the prompt (the last user message) and the answer. */
+ * - `text`: words searched in prompts, answers, reasoning, tool calls, errors and models
+ *   (common/text-search.ts says how). */
 export const RecordFilterSchema = z
   .object({
     since: z.number().finite().optional(),
@@ -254,21 +256,33 @@ export const RecordFilterSchema = z
   .strict();
 export type RecordFilter = z.infer<typeof RecordFilterSchema>;
 
-/** What the filter looks at in a record: its summary fields, and its bodies when known. */
-export type FilterSubject = Pick<RequestSummary, 'startedAt' | 'outcome' | 'truncated' | 'model' | 'client' | 'upstream' | 'sessionId' | 'conversation'> & {
-  /** the answer's full text; absent in a summary (which has only its first characters) */
-  responseText?: string;
-};
+/** What the filter looks at in a record: its summary fields, and the answer's parts when
+ * known (a full record has them; a timeline summary does not). */
+export type FilterSubject = Pick<
+  RequestSummary,
+  'startedAt' | 'outcome' | 'truncated' | 'model' | 'responseModel' | 'client' | 'upstream' | 'sessionId' | 'conversation' | 'error' | 'errorMessage'
+> &
+  Partial<Pick<RequestRecord, 'responseText' | 'responseReasoning' | 'toolCalls'>>;
 
-/** ASCII-only lower case, as SQLite's LIKE compares. */
-const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+/** A record's searched text, as request_search holds it (core/db/write-statements.ts
+ * writes the same columns from the stored row); undefined where the subject lacks it. */
+export function searchFieldsOf(r: FilterSubject): Partial<SearchFields> {
+  return {
+    prompt: r.conversation?.prompt ?? null,
+    models: [r.model, r.responseModel].filter((m) => m !== null).join(' '),
+    errors: [r.error?.message ?? null, r.errorMessage].filter((m) => m !== null).join(' '),
+    ...(r.responseText !== undefined ? { answer: r.responseText } : {}),
+    ...(r.responseReasoning !== undefined ? { reasoning: r.responseReasoning } : {}),
+    ...(r.toolCalls !== undefined ? { tools: r.toolCalls.map((t) => `${t.name ?? ''} ${t.arguments}`).join(' ') } : {}),
+  };
+}
 
 /**
  * The filter rule, once: does this record pass? The store compiles the same rule to SQL
  * (core/db/filter-sql.ts) and one table-driven test runs every case through both. Empty
- * lists and an empty text mean "no constraint", like an unset field. A text search that
- * the prompt does not match, on a subject without the answer's full text, answers
- * 'unknown' (the live view asks the store then).
+ * lists and an empty text mean "no constraint", like an unset field. The text search is
+ * common/text-search.ts's rule; on a summary it may answer 'unknown' (the answer is not
+ * in a summary), and the live view asks the store then.
  */
 export function matchesRecordFilter(r: FilterSubject, f: RecordFilter): boolean | 'unknown' {
   if (f.since !== undefined && r.startedAt < f.since) return false;
@@ -284,13 +298,7 @@ export function matchesRecordFilter(r: FilterSubject, f: RecordFilter): boolean 
   if (f.client?.length && (r.client === null || !f.client.includes(r.client))) return false;
   if (f.upstream?.length && !f.upstream.includes(r.upstream)) return false;
   if (f.session?.length && (r.sessionId === null || !f.session.includes(r.sessionId))) return false;
-  if (f.text) {
-    const needle = asciiLower(f.text);
-    const prompt = r.conversation?.prompt;
-    if (prompt && asciiLower(prompt).includes(needle)) return true;
-    if (r.responseText === undefined) return 'unknown';
-    return asciiLower(r.responseText).includes(needle);
-  }
+  if (f.text) return matchesSearch(f.text, searchFieldsOf(r), r.outcome === 'in_progress');
   return true;
 }
 

@@ -78,7 +78,7 @@ export function toRecordFilter(f: UiFilter, now: number): RecordFilter {
 }
 /** The sessions view's filter: a search, clients, how a session ended, a time range. */
 export interface SessionsUiFilter {
-  /** substring of a request or response body of the session (its prompts included) */
+  /** words of the session's prompts, answers, tool calls, errors or models (common/text-search.ts) */
   text: string;
   clients: string[];
   endings: SessionEndingKind[];

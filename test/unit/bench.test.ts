@@ -135,6 +135,8 @@ describe('bench scale records', () => {
     expect(strip(12_345)).toEqual(strip(12_345));
     expect(strip(12_345)).not.toEqual(strip(12_346));
     expect(scaleRecord(RARE_EVERY * 3, 0).requestBody.text).toContain(RARE_WORD);
+    // in the stored prompt too, which search reads (the body is not searched)
+    expect(scaleRecord(RARE_EVERY * 3, 0).conversation?.prompt).toContain(RARE_WORD);
     expect(scaleRecord(RARE_EVERY * 3 + 1, 0).requestBody.text).not.toContain(RARE_WORD);
   });
 

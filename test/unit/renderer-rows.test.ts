@@ -66,9 +66,17 @@ describe('mergeChanges (live events into the loaded rows)', () => {
   });
 
   it('asks for a re-query instead of guessing when a text search decides membership', () => {
-    const m = mergeChanges([], [{ kind: 'finished', summary: row('a', 10) }], { text: 'needle' }, false);
+    // a finished record may hold the word in its answer, which a summary lacks
+    const m = mergeChanges([], [{ kind: 'finished', summary: row('a', 10, { outcome: 'completed' }) }], { text: 'needle' }, false);
     expect(m.rows).toHaveLength(0);
     expect(m.needsRefresh).toBe(true);
+  });
+
+  it('decides a text search on an in-progress row by its prompt, without a re-query', () => {
+    const conversation = { messages: 1, tailHash: 'h', prompt: 'thread the needle', firstPrompt: null };
+    const m = mergeChanges([], [{ kind: 'started', summary: row('a', 10, { outcome: 'in_progress', conversation }) }, { kind: 'started', summary: row('b', 11, { outcome: 'in_progress' }) }], { text: 'needle' }, false);
+    expect(m.rows.map((r) => r.id)).toEqual(['a']);
+    expect(m.needsRefresh).toBe(false);
   });
 
   it('never duplicates a row that is started twice', () => {

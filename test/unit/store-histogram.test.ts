@@ -40,4 +40,25 @@ describe('the store histogram', () => {
     expect(since.requests).toEqual([2, 2, 2, 2, 2]);
     expect(store.histogram({ model: ['nothing'] }, 4).requests).toEqual([0, 0, 0, 0]);
   });
+
+  it('counts a time window by ranges as the grouped query counts any other filter', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamtap-hist-'));
+    store = openStore({ path: path.join(dir, 'h.db'), maxQueue: 1_000 });
+    const t0 = 1_700_000_000_000;
+    const outcomes = ['completed', 'client_aborted', 'timeout', 'in_progress', 'upstream_error'] as const;
+    for (let i = 0; i < 97; i++) {
+      const startedAt = t0 + i * 997 + (i % 7) * 13;
+      const outcome = outcomes[i % outcomes.length]!;
+      if (outcome === 'completed') store.insert(makeCompletedRecord({ id: `r${i}`, startedAt, truncated: i % 3 === 0, upstream: 'openai' }));
+      else store.insert(makeRecord({ id: `r${i}`, startedAt, outcome, upstream: 'openai' }));
+    }
+    store.flush();
+    // upstream: every record's, so the same rows, counted by the grouped query instead
+    for (const [filter, buckets] of [[{}, 7], [{ since: t0 + 5_000 }, 13], [{ since: t0 + 3_333, until: t0 + 70_001 }, 500], [{ until: t0 + 20_000, text: '"*' }, 1]] as const) {
+      const byRanges = store.histogram(filter, buckets);
+      const grouped = store.histogram({ ...filter, upstream: ['openai'] }, buckets);
+      expect(byRanges).toEqual(grouped);
+      expect(byRanges.failed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    }
+  });
 });

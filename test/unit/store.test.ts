@@ -343,7 +343,13 @@ describe('filters', () => {
       a: makeCompletedRecord({ id: 'a', startedAt: 100, model: 'gpt-5', client: 'codex_exec', upstream: 'openai', sessionId: 's1' }),
       b: makeCompletedRecord({ id: 'b', startedAt: 200, stopReason: 'max_tokens', truncated: true, sessionId: 's1' }),
       c: makeRecord({ id: 'c', startedAt: 300, outcome: 'client_aborted', phase: 'mid_stream', responseText: 'price is 50% off' }),
-      d: makeRecord({ id: 'd', startedAt: 400, outcome: 'upstream_error', requestBody: { text: 'find the 500 errors_here', bytes: 24, truncated: false }, conversation: { messages: 1, tailHash: 't', prompt: 'find the 500 errors_here', firstPrompt: 'find the 500 errors_here' } }),
+      d: makeRecord({
+        id: 'd',
+        startedAt: 400,
+        outcome: 'upstream_error',
+        requestBody: { text: 'find the 500 errors_here', bytes: 24, truncated: false },
+        conversation: { messages: 1, tailHash: 'h', prompt: 'the 500 errors_here', firstPrompt: null },
+      }),
       e: makeRecord({ id: 'e', startedAt: 500, outcome: 'completed', truncated: true, sessionId: 's2' }),
     };
     for (const r of Object.values(recs)) s.insert(r);
@@ -387,16 +393,19 @@ describe('filters', () => {
     expect(ids(s, { truncated: false })).toEqual(['a', 'c', 'd', 'f']);
   });
 
-  it('searches prompts and answers by substring, treating % and _ literally', async () => {
+  it('searches words of answers and prompts (the last word a prefix), not request bodies, taking % and _ as separators', async () => {
     const s = open();
     await seed(s);
-    expect(ids(s, { text: '50%' })).toEqual(['c']);
+    // the word 50, a prefix: of d's 500 too
+    expect(ids(s, { text: '50%' })).toEqual(['c', 'd']);
+    expect(ids(s, { text: '50% off' })).toEqual(['c']);
     expect(ids(s, { text: 'PRICE' })).toEqual(['c']);
+    expect(ids(s, { text: 'pri' })).toEqual(['c']);
+    expect(ids(s, { text: 'pri off' })).toEqual([]);
     expect(ids(s, { text: 'errors_here' })).toEqual(['d']);
     expect(ids(s, { text: 'errorsXhere' })).toEqual([]);
-    expect(ids(s, { text: '5_0' })).toEqual([]);
-    // in every request body, but in no prompt: bodies (which repeat a session's every turn) are not searched
-    expect(ids(s, { text: 'messages' })).toEqual([]);
+    // 'find' is in d's request body only
+    expect(ids(s, { text: 'find' })).toEqual([]);
   });
 
   it('combines filters with AND in count() as in list()', async () => {

@@ -6,15 +6,22 @@
 import { and, eq, gte, inArray, lt, not, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { RecordFilter } from '../../common/record.js';
-import { requestBodies, requests } from './schema.js';
+import { ftsMatchQuery } from '../../common/text-search.js';
+import { requests } from './schema.js';
 
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
+/**
+ * How the text search joins the rows. Both forms select the rowids FTS5 matched;
+ * - 'lookup' lets SQLite fetch each matched row by rowid: right for a rare word (a few
+ *   rows), wrong for a common one (a seek into the wide table per match: seconds at 1M);
+ * - 'scan' (`+rowid`, which keeps SQLite from using the match as a rowid lookup) walks an
+ *   index in its own order and tests each entry against the matched set: the timeline's
+ *   started_at index stops after one page, a summary reads requests_summary_idx alone.
+ * queries.ts's textPlan picks one by how many rows match.
+ */
+export type TextPlan = 'lookup' | 'scan';
 
 /** Empty arrays and an empty text mean "no constraint", like an unset field. */
-export function filterWhere(f: RecordFilter): SQL | undefined {
+export function filterWhere(f: RecordFilter, text: TextPlan = 'lookup'): SQL | undefined {
   const c: (SQL | undefined)[] = [];
   if (f.since !== undefined) c.push(gte(requests.startedAt, f.since));
   if (f.until !== undefined) c.push(lt(requests.startedAt, f.until));
@@ -30,17 +37,12 @@ export function filterWhere(f: RecordFilter): SQL | undefined {
   if (f.client?.length) c.push(inArray(requests.client, f.client));
   if (f.upstream?.length) c.push(inArray(requests.upstream, f.upstream));
   if (f.session?.length) c.push(inArray(requests.sessionId, f.session));
-  if (f.text) {
-    // Substring search over the prompt (the last user message, stored with the record)
-    // and the answer. Not over the whole request body: a body is stored as segments
-    // shared with the session's other turns (request-segments.ts), and every turn
-    // repeats the whole conversation, so a match in it would pick every later turn.
-    // LIKE with a leading % cannot use an index: this scans the rows that pass the other
-    // filters. ASCII case-insensitive (SQLite LIKE).
-    const pattern = `%${escapeLike(f.text)}%`;
-    c.push(sql`(${requests.prompt} like ${pattern} escape '\\' or exists (select 1 from ${requestBodies} where ${requestBodies.id} = ${requests.id} and ${
-      requestBodies.responseText
-    } like ${pattern} escape '\\'))`);
+  const match = f.text ? ftsMatchQuery(f.text) : null;
+  if (match !== null) {
+    // The FTS5 index (migration 0005) answers with rowids; a text of punctuation only
+    // has no words and is no constraint (common/text-search.ts).
+    const rowid = text === 'scan' ? sql`+${requests}.rowid` : sql`${requests}.rowid`;
+    c.push(sql`${rowid} in (select rowid from request_search where request_search match ${match})`);
   }
   return and(...c);
 }

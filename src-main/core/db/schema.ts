@@ -17,6 +17,7 @@
 // TypeScript field is renamed. This module imports types only: drizzle-kit loads it
 // on its own, outside the project's module resolution.
 
+import { sql } from 'drizzle-orm';
 import { blob, customType, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type {
   ApiKind,
@@ -117,6 +118,12 @@ export const requests = sqliteTable(
     index('requests_upstream_idx').on(t.upstream, t.startedAt, t.id),
     // a turn's attempts, in order (sessions, and a record's sibling attempts)
     index('requests_turn_idx').on(t.turnId, t.startedAt, t.id),
+    // the median TTFT: an OFFSET walk over only the rows that have one (migration 0005)
+    index('requests_ttft_idx').on(t.ttftMs).where(sql`${t.ttftMs} IS NOT NULL`),
+    // filtered summaries and histograms read this instead of the rows (migration 0005)
+    index('requests_summary_idx').on(t.startedAt, t.outcome, t.truncated, t.inputTokens, t.outputTokens, t.ttftMs),
+    // the histogram's truncated answers by time (migration 0005)
+    index('requests_truncated_idx').on(t.startedAt).where(sql`${t.outcome} = 'completed' AND ${t.truncated} = 1`),
   ],
 );
 
@@ -164,6 +171,19 @@ export const requestSegments = sqliteTable('request_segments', {
 export const requestSegmentTexts = sqliteTable('request_segment_texts', {
   id: integer('id').primaryKey(),
   text: text('text').notNull(),
+});
+
+// The unfiltered summary strip, one row per outcome, kept by triggers on requests
+// (migration 0005) so the strip never counts a million rows. Beside it, migration 0005
+// creates request_search, an FTS5 table drizzle cannot declare: see
+// common/text-search.ts and write-statements.ts.
+export const requestTotals = sqliteTable('request_totals', {
+  outcome: text('outcome').$type<Outcome>().primaryKey(),
+  requests: integer('requests').notNull().default(0),
+  truncated: integer('truncated').notNull().default(0),
+  inputTokens: integer('input_tokens').notNull().default(0),
+  outputTokens: integer('output_tokens').notNull().default(0),
+  ttftCount: integer('ttft_count').notNull().default(0),
 });
 
 export type RequestsRow = typeof requests.$inferSelect;

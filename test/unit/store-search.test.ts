@@ -1,0 +1,170 @@
+// What migration 0005 adds, through the store: the search index follows a record's
+// life (prompt while in progress, answer once it ends, gone with retention), the
+// trigger-kept totals always equal a count of the rows, and a database from before the
+// migration is searchable and counted after it, its rows unchanged.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordFilter } from '../../src-main/common/record.js';
+import { defaultMigrationsFolder } from '../../src-main/core/db/open-database.js';
+import { openStore, type Store } from '../../src-main/core/db/store.js';
+import { makeCompletedRecord, makeRecord } from '../fixtures/store-records.js';
+
+let dir: string;
+let file: string;
+let store: Store | null = null;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'streamtap-search-'));
+  file = join(dir, 'streamtap.db');
+});
+
+afterEach(() => {
+  store?.close();
+  store = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(): Store {
+  store = openStore({ path: file, flushIntervalMs: 60_000 });
+  return store;
+}
+
+const ids = (s: Store, f: RecordFilter) =>
+  s
+    .list(f, { limit: 100 })
+    .map((r) => r.id)
+    .sort();
+
+/** The summary computed by scanning rows: any filter (here a window holding every row) does. */
+const scanned = (s: Store) => s.summary({ since: 0 });
+
+const prompt = (text: string) => ({ messages: 1, tailHash: 'h', prompt: text, firstPrompt: text });
+const usage = (input: number, output: number) => ({ inputTokens: input, outputTokens: output, reasoningTokens: null, cachedTokens: null, totalTokens: null, estimated: false });
+const timings = (ttft: number | null) => ({ firstByteMs: null, ttftMs: ttft, lastEventMs: null, durationMs: null });
+
+describe('the search index', () => {
+  it('finds a record in progress by its prompt, by its answer once it ends, and no more once retention deleted it', async () => {
+    const s = open();
+    s.insert(makeRecord({ id: 'live', startedAt: 1_000, outcome: 'in_progress', conversation: prompt('rename the walrus module') }));
+    s.flush();
+    expect(ids(s, { text: 'walrus' })).toEqual(['live']);
+    s.update('live', { responseText: 'renamed: narwhal' });
+    s.flush();
+    expect(ids(s, { text: 'narwhal' })).toEqual([]);
+    s.update('live', { outcome: 'completed', responseText: 'renamed: narwhal', toolCalls: [{ id: 't', name: 'edit_file', arguments: '{"path":"walrus.ts"}' }] });
+    s.flush();
+    expect(ids(s, { text: 'narwhal' })).toEqual(['live']);
+    expect(ids(s, { text: 'edit_file' })).toEqual(['live']);
+    // the prompt stays searched, once, after the rewrite
+    expect(s.count({ text: 'walrus' })).toBe(1);
+
+    s.insert(makeCompletedRecord({ id: 'newer', startedAt: 9_000, responseText: 'narwhal again' }));
+    s.flush();
+    await s.applyRetention({ olderThan: 5_000, maxBytes: null });
+    expect(ids(s, { text: 'narwhal' })).toEqual(['newer']);
+    s.close();
+    store = null;
+    const db = new Database(file, { readonly: true });
+    try {
+      // the entry itself is gone, not only hidden by the join
+      expect(db.prepare("select count(*) from request_search where request_search match 'walrus'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the totals', () => {
+  it('equal a scan of the rows after inserts, outcome and token changes, and deletes', async () => {
+    const s = open();
+    s.insert(makeCompletedRecord({ id: 'a', startedAt: 1_000, usage: usage(10, 5), timings: timings(100) }));
+    s.insert(makeCompletedRecord({ id: 'b', startedAt: 2_000, truncated: true, usage: usage(3, 4), timings: timings(300) }));
+    s.insert(makeRecord({ id: 'c', startedAt: 3_000, outcome: 'in_progress' }));
+    s.insert(makeRecord({ id: 'd', startedAt: 8_000, outcome: 'timeout', timings: timings(200) }));
+    s.flush();
+    expect(s.summary({})).toEqual(scanned(s));
+    expect(s.summary({})).toMatchObject({ requests: 4, truncated: 1, inputTokens: 13, outputTokens: 9, medianTtftMs: 200 });
+
+    s.update('c', { outcome: 'client_aborted', usage: usage(7, 0), timings: timings(50) });
+    s.flush();
+    expect(s.summary({})).toEqual(scanned(s));
+    expect(s.summary({}).byOutcome).toMatchObject({ in_progress: 0, client_aborted: 1 });
+
+    await s.applyRetention({ olderThan: 2_500, maxBytes: null });
+    expect(s.summary({})).toEqual(scanned(s));
+    expect(s.summary({})).toMatchObject({ requests: 2, inputTokens: 7, medianTtftMs: 125 });
+  });
+});
+
+describe('migration 0005', () => {
+  it('makes the records of an older database searchable and counted, leaving their rows byte for byte', () => {
+    // A database as the release before it left it: 0000 to 0002 applied.
+    const older = join(dir, 'migrations-0002');
+    cpSync(defaultMigrationsFolder(), older, { recursive: true });
+    const journalFile = join(older, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const upTo = journal.entries.findIndex((e) => e.tag === '0002_backfill_turns_sessions');
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo + 1) }));
+    const db = new Database(file);
+    migrate(drizzle({ client: db }), { migrationsFolder: older });
+    const main = db.prepare(
+      `insert into requests (id, started_at, upstream, upstream_url, api, method, path, stream, outcome, evidence, prompt, model, input_tokens, ttft_ms, error_message, truncated)
+       values (?, ?, 'openai', 'https://api.openai.com/v1/responses', 'responses', 'POST', '/v1/responses', 1, ?, '{}', ?, 'gpt-5', ?, ?, ?, ?)`,
+    );
+    const bodies = db.prepare(
+      `insert into request_bodies (id, request_headers, request_body_text, response_headers, response_text, response_reasoning, tool_calls, events)
+       values (?, '{}', ?, '{}', ?, ?, ?, '[]')`,
+    );
+    main.run('old-1', 1_000, 'completed', 'explain the quokka', 12, 80, null, 1);
+    bodies.run('old-1', '{"input":"explain the quokka"}', 'A small marsupial. Ünïcödé ✓', 'think', '[{"id":"t","name":"web_search","arguments":"{\\"q\\":\\"quokka\\"}"}]');
+    main.run('old-2', 2_000, 'upstream_error', null, null, null, 'Overloaded', 0);
+    bodies.run('old-2', '', '', '', '[]');
+    main.run('old-3', 3_000, 'in_progress', 'still going', 5, null, null, 0);
+    bodies.run('old-3', '', 'partial marsupial', '', '[]');
+    const before = db.prepare('select * from requests r join request_bodies b on b.id = r.id order by r.id').all();
+    db.close();
+
+    const s = open();
+    expect(ids(s, { text: 'quokka' })).toEqual(['old-1']);
+    expect(ids(s, { text: 'marsupial' })).toEqual(['old-1']); // old-3's answer waits for its end
+    expect(ids(s, { text: 'web_search' })).toEqual(['old-1']);
+    expect(ids(s, { text: 'overloaded' })).toEqual(['old-2']);
+    expect(ids(s, { text: 'still' })).toEqual(['old-3']);
+    expect(ids(s, { text: 'gpt' })).toEqual(['old-1', 'old-2', 'old-3']);
+    expect(s.summary({})).toEqual(scanned(s));
+    expect(s.summary({})).toMatchObject({ requests: 3, truncated: 1, inputTokens: 17, medianTtftMs: 80 });
+    s.close();
+    store = null;
+
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(after.prepare('select * from requests r join request_bodies b on b.id = r.id order by r.id').all()).toEqual(before);
+    } finally {
+      after.close();
+    }
+  });
+
+  it('keys entries by rowids that VACUUM keeps', () => {
+    const s = open();
+    for (let i = 0; i < 300; i++) s.insert(makeCompletedRecord({ id: `r${String(i).padStart(3, '0')}`, startedAt: 1_000 + i, responseText: `answer word${i}` }));
+    s.flush();
+    s.close();
+    store = null;
+    const db = new Database(file);
+    try {
+      db.exec("delete from requests where cast(substr(id, 2) as integer) % 3 = 0; vacuum");
+    } finally {
+      db.close();
+    }
+    const reopened = open();
+    expect(ids(reopened, { text: 'word200' })).toEqual(['r200']);
+    expect(ids(reopened, { text: 'word201' })).toEqual([]);
+    expect(reopened.count({ text: 'answer' })).toBe(200);
+  });
+});
