@@ -127,7 +127,14 @@ describe('migration 0005', () => {
     bodies.run('old-2', '', '', '', '[]');
     main.run('old-3', 3_000, 'in_progress', 'still going', 5, null, null, 0);
     bodies.run('old-3', '', 'partial marsupial', '', '[]');
-    const before = db.prepare('select * from requests r join request_bodies b on b.id = r.id order by r.id').all();
+    // Migrations 0003 and 0004 change the event log's and the request body's columns by
+    // design (their own tests prove those conversions): every other column stays as it was.
+    const rowsOf = (d: Database.Database) =>
+      (d.prepare('select * from requests r join request_bodies b on b.id = r.id order by r.id').all() as Record<string, unknown>[]).map((r) => {
+        const { events: _e, event_log: _l, event_times: _t, request_body_text: _b, request_body_segments: _s, ...rest } = r;
+        return rest;
+      });
+    const before = rowsOf(db);
     db.close();
 
     const s = open();
@@ -144,7 +151,7 @@ describe('migration 0005', () => {
 
     const after = new Database(file, { readonly: true });
     try {
-      expect(after.prepare('select * from requests r join request_bodies b on b.id = r.id order by r.id').all()).toEqual(before);
+      expect(rowsOf(after)).toEqual(before);
     } finally {
       after.close();
     }
