@@ -60,6 +60,34 @@ function contentText(content: unknown): string | null {
   return text;
 }
 
+// A JSON string's body: no quote, backslash or control character unescaped (JSON.parse
+// refuses raw control characters), escapes only those JSON has.
+const JSON_CHARS = String.raw`(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*`;
+const PLAIN = String.raw`[^"\\\u0000-\u001f]*`;
+/**
+ * A text delta exactly as OpenAI sends most of a stream's chunks: one first choice
+ * whose delta is only `content`, no finish reason, no usage, no error. Anchored, with
+ * every key and its order fixed and the envelope's strings free of escapes, so a match
+ * is valid JSON whose parse handle() would read as "model, and this text" and nothing
+ * else; any other chunk (the role chunk, tool calls, the finish, usage, other servers'
+ * envelopes, whitespace) does not match and is parsed.
+ */
+export const CHAT_TEXT_DELTA = new RegExp(
+  String.raw`^\{"id":"${PLAIN}","object":"chat\.completion\.chunk","created":(?:0|[1-9][0-9]*),"model":"(${PLAIN})"` +
+    String.raw`(?:,"service_tier":"${PLAIN}")?(?:,"system_fingerprint":"${PLAIN}")?` +
+    String.raw`,"choices":\[\{"index":0,"delta":\{"content":"(${JSON_CHARS})"\},"logprobs":null,"finish_reason":null\}\]` +
+    String.raw`(?:,"usage":null)?(?:,"obfuscation":"${PLAIN}")?\}$`,
+);
+
+/** The model and text of a chunk CHAT_TEXT_DELTA matches; null for any other. */
+export function chatTextDelta(data: string): { model: string; text: string } | null {
+  const m = CHAT_TEXT_DELTA.exec(data);
+  if (!m) return null;
+  const raw = m[2]!;
+  // Escapes are rare in answer text (OpenAI sends UTF-8): only then is the string parsed.
+  return { model: m[1]!, text: raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw };
+}
+
 export class OpenAiChatAssembler extends JsonStreamAssembler {
   /** tool-call key of the last delta, for servers that omit `index` on continuations */
   private lastToolKey: string | null = null;
@@ -68,6 +96,16 @@ export class OpenAiChatAssembler extends JsonStreamAssembler {
   protected override onDone(effect: EventEffect): void {
     effect.terminal = true;
     this.answer.terminalSeen = true;
+  }
+
+  /** Most chunks are text deltas: ~0.4 µs to match instead of ~2.7 µs to parse. */
+  protected override fastEvent(data: string, effect: EventEffect): boolean {
+    const delta = chatTextDelta(data);
+    if (!delta) return false;
+    const b = this.answer;
+    if (delta.model.length > 0) b.responseModel = delta.model;
+    if (b.appendText(delta.text)) effect.contentDelta = true;
+    return true;
   }
 
   protected handle({ json, eventField, effect }: ParsedEvent): void {
