@@ -172,4 +172,16 @@ describe('assembly after the fact', () => {
     expect(last.responseText).toBe(Array.from({ length: 1_500 }, (_, i) => `w${i} `).join(''));
     expect(last.outcome).toBe('completed');
   });
+
+  it('catches up without a checkpoint when the held events grow large', async () => {
+    // Few events, each large: the assembler catches up mid-stream by their size, and the
+    // record is still the one live assembly made.
+    const big = 'x'.repeat(300_000);
+    const delta = `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${big}"}}\n\n`;
+    const chunks = [Buffer.from(delta), Buffer.from(delta), Buffer.from(delta), Buffer.from(delta), Buffer.from('event: message_stop\ndata: {"type":"message_stop"}\n\n')];
+    const run: Run = { api: 'messages', chunks, times: [1, 2, 3, 4, 5], checkpoints: new Set(), limits: DEFAULT_LIMITS, ending: { kind: 'upstream_end' } };
+    const today = await record(Recording, run);
+    expect(today).toEqual(await record(ReferenceRecording, run));
+    expect(today.patches[today.patches.length - 1]!.responseText?.length).toBe(Math.min(4 * big.length, DEFAULT_LIMITS.textChars));
+  });
 });

@@ -102,9 +102,10 @@ export interface RecordingInit {
 }
 
 const EMPTY_BODY: CapturedBody = { text: '', bytes: 0, truncated: false };
-/** Events held for the assembler before it catches up even without a checkpoint: bounds
- * what a burst between two checkpoints keeps alive. */
+/** Events (and characters of their data) held for the assembler before it catches up
+ * even without a checkpoint: bounds what a burst between two checkpoints keeps alive. */
 const MAX_PENDING_EVENTS = 512;
+const MAX_PENDING_CHARS = 1024 * 1024;
 const DECODER_DRAIN_MS = 2_000;
 
 export class Recording {
@@ -130,6 +131,7 @@ export class Recording {
    * assembled once, in order, with the time it arrived. */
   private readonly pending: SseEvent[] = [];
   private readonly pendingTimes: number[] = [];
+  private pendingChars = 0;
   /** each parsed event's end in the chunk being parsed (reused) */
   private readonly chunkEnds: number[] = [];
   /** events already sent as ticks with a progress change */
@@ -338,7 +340,8 @@ export class Recording {
     if (!r.eventsTruncated && this.log && !this.log.keep(t, end, ev.event)) r.eventsTruncated = true;
     this.pending.push(ev);
     this.pendingTimes.push(t);
-    if (this.pending.length >= MAX_PENDING_EVENTS) this.catchUp();
+    this.pendingChars += ev.data.length;
+    if (this.pending.length >= MAX_PENDING_EVENTS || this.pendingChars >= MAX_PENDING_CHARS) this.catchUp();
   }
 
   /** Feeds the assembler the events since it last ran; what each one meant (its name,
@@ -359,6 +362,7 @@ export class Recording {
     }
     pending.length = 0;
     times.length = 0;
+    this.pendingChars = 0;
   }
 
   private applyAssembled(a: Assembled): void {
