@@ -23,7 +23,7 @@ import { EventLogBuilder, type RecordPatch } from './event-log.js';
 import { createAssembler, parseNonStreamBody } from './adapters/index.js';
 import { parseProviderError } from './provider-error.js';
 import { sharedTokenEstimator, type TokenEstimator } from './token-estimator.js';
-import type { Assembled, StreamAssembler } from './types.js';
+import type { Assembled, SseEvent, StreamAssembler } from './types.js';
 import { classify, diagnose, isLengthStop, type Ending } from './classify.js';
 import { decodingFor } from './decoding.js';
 import { RequestBodyCapture, type CapturedRequest } from './request-body.js';
@@ -102,6 +102,10 @@ export interface RecordingInit {
 }
 
 const EMPTY_BODY: CapturedBody = { text: '', bytes: 0, truncated: false };
+/** Events (and characters of their data) held for the assembler before it catches up
+ * even without a checkpoint: bounds what a burst between two checkpoints keeps alive. */
+const MAX_PENDING_EVENTS = 512;
+const MAX_PENDING_CHARS = 1024 * 1024;
 const DECODER_DRAIN_MS = 2_000;
 
 export class Recording {
@@ -120,6 +124,14 @@ export class Recording {
   private lastChunkAt = 0;
   /** the kept events of an event-stream response (null for any other) */
   private log: EventLogBuilder | null = null;
+  /** Events parsed but not yet assembled, and their arrival times. While the stream
+   * runs, a chunk only counts and logs its events: the assembler (a JSON.parse and the
+   * answer's text per event) catches up when the record is read (a checkpoint, the
+   * end), so the proxy's thread never assembles per chunk, and every event is still
+   * assembled once, in order, with the time it arrived. */
+  private readonly pending: SseEvent[] = [];
+  private readonly pendingTimes: number[] = [];
+  private pendingChars = 0;
   /** each parsed event's end in the chunk being parsed (reused) */
   private readonly chunkEnds: number[] = [];
   /** events already sent as ticks with a progress change */
@@ -302,10 +314,7 @@ export class Recording {
       const ends = this.chunkEnds;
       ends.length = 0;
       const events = this.parser.push(buf, ends);
-      for (let i = 0; i < events.length; i++) {
-        const ev = events[i]!;
-        this.onEvent(ev.event, start + ends[i]!, this.assembler.onEvent(ev));
-      }
+      for (let i = 0; i < events.length; i++) this.onEvent(events[i]!, start + ends[i]!);
     } else {
       this.bodyBytes += buf.length;
       if (this.bodyChars < this.limits.responseBodyBytes) {
@@ -322,17 +331,38 @@ export class Recording {
   }
 
   /** `end`: the event's end offset in the decoded stream */
-  private onEvent(event: string | null, end: number, effect: ReturnType<StreamAssembler['onEvent']>): void {
+  private onEvent(ev: SseEvent, end: number): void {
     const r = this.record;
     const t = round(this.lastChunkAt);
     r.eventCount++;
     r.timings.lastEventMs = t;
     r.evidence.eventsSeen = r.eventCount;
-    r.evidence.lastEvent = effect.name;
-    if (effect.terminal) r.evidence.terminalEventSeen = true;
-    if (effect.usage) r.evidence.usageSeen = true;
-    if (effect.contentDelta && r.timings.ttftMs === null) r.timings.ttftMs = t;
-    if (!r.eventsTruncated && this.log && !this.log.keep(t, end, event)) r.eventsTruncated = true;
+    if (!r.eventsTruncated && this.log && !this.log.keep(t, end, ev.event)) r.eventsTruncated = true;
+    this.pending.push(ev);
+    this.pendingTimes.push(t);
+    this.pendingChars += ev.data.length;
+    if (this.pending.length >= MAX_PENDING_EVENTS || this.pendingChars >= MAX_PENDING_CHARS) this.catchUp();
+  }
+
+  /** Feeds the assembler the events since it last ran; what each one meant (its name,
+   * the end, usage, the first answer text) lands on the record with the event's own
+   * arrival time, exactly as if it had been assembled when it came. */
+  private catchUp(): void {
+    const assembler = this.assembler;
+    const pending = this.pending;
+    if (!assembler || pending.length === 0) return;
+    const r = this.record;
+    const times = this.pendingTimes;
+    for (let i = 0; i < pending.length; i++) {
+      const effect = assembler.onEvent(pending[i]!);
+      r.evidence.lastEvent = effect.name;
+      if (effect.terminal) r.evidence.terminalEventSeen = true;
+      if (effect.usage) r.evidence.usageSeen = true;
+      if (effect.contentDelta && r.timings.ttftMs === null) r.timings.ttftMs = times[i]!;
+    }
+    pending.length = 0;
+    times.length = 0;
+    this.pendingChars = 0;
   }
 
   private applyAssembled(a: Assembled): void {
@@ -388,7 +418,10 @@ export class Recording {
     if (!this.dirty || this.finished) return;
     this.dirty = false;
     const r = this.record;
-    if (this.assembler) this.applyAssembled(this.assembler.snapshot());
+    if (this.assembler) {
+      this.catchUp();
+      this.applyAssembled(this.assembler.snapshot());
+    }
     this.estimateLiveOutput();
     r.diagnosis = diagnose(r);
     // The event log goes with a checkpoint only every EVENTS_STORE_MS (below):
@@ -461,7 +494,8 @@ export class Recording {
     }
     if (this.parser && this.assembler && this.log) {
       // An event the end dispatches ends where the stream does.
-      for (const ev of this.parser.end()) this.onEvent(ev.event, this.log.seen, this.assembler.onEvent(ev));
+      for (const ev of this.parser.end()) this.onEvent(ev, this.log.seen);
+      this.catchUp();
       this.applyAssembled(this.assembler.snapshot());
     } else if (r.httpStatus !== null) {
       const tail = this.utf8?.decode() ?? '';

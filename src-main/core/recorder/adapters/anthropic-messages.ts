@@ -3,12 +3,15 @@
 // message_delta (stop reason, final usage), message_stop; `ping` keep-alives and
 // `error` events can come at any point. Whole body: one `message` object.
 
-import type { AssembledUsage } from '../types.js';
+import type { AssembledUsage, EventEffect } from '../types.js';
 import { providerErrorFromJson } from '../provider-error.js';
 import {
   type AnswerBuilder,
+  JSON_CHARS,
+  JSON_INT,
   JsonStreamAssembler,
   addKnown,
+  jsonChars,
   arr,
   makeUsage,
   nonEmpty,
@@ -49,9 +52,26 @@ function toUsage(p: UsageParts): AssembledUsage {
   return makeUsage(addKnown(p.input, p.cacheCreation, p.cacheRead), p.output, null, p.cacheRead, null);
 }
 
+/** A text or thinking delta exactly as Anthropic sends most of a stream's events: keys
+ * fixed in order, anchored, so a match is valid JSON that handle() would read as "this
+ * text (or thinking)" and nothing else; anything else is parsed. */
+export const MESSAGES_TEXT_DELTA = new RegExp(
+  String.raw`^\{"type":"content_block_delta","index":${JSON_INT},"delta":\{"type":"(?:text_delta","text|thinking_delta","(thinking))":"(${JSON_CHARS})"\}\}$`,
+);
+
 export class AnthropicMessagesAssembler extends JsonStreamAssembler {
   private readonly blockTypes = new Map<number, string>();
   private readonly usageParts: UsageParts = { input: null, cacheCreation: null, cacheRead: null, output: null };
+
+  /** Text and thinking deltas: matched (~0.4 µs), not parsed (~1.5 µs). */
+  protected override fastEvent(data: string, eventField: string | null, effect: EventEffect): boolean {
+    const m = MESSAGES_TEXT_DELTA.exec(data);
+    if (!m) return false;
+    if (!eventField) effect.name = 'content_block_delta';
+    const piece = jsonChars(m[2]!);
+    if (m[1] === undefined ? this.answer.appendText(piece) : this.answer.appendReasoning(piece)) effect.contentDelta = true;
+    return true;
+  }
 
   protected handle({ json, type, effect }: ParsedEvent): void {
     if (!json || !type) return;

@@ -6,8 +6,12 @@ import type { AssembledUsage, EventEffect } from '../types.js';
 import { providerErrorFromJson } from '../provider-error.js';
 import {
   type AnswerBuilder,
+  JSON_CHARS,
+  JSON_INT,
   JsonStreamAssembler,
+  PLAIN_CHARS,
   arr,
+  jsonChars,
   nonEmpty,
   num,
   obj,
@@ -60,6 +64,29 @@ function contentText(content: unknown): string | null {
   return text;
 }
 
+const PLAIN = PLAIN_CHARS;
+/**
+ * A text delta exactly as OpenAI sends most of a stream's chunks: one first choice
+ * whose delta is only `content`, no finish reason, no usage, no error. Anchored, with
+ * every key and its order fixed and the envelope's strings free of escapes, so a match
+ * is valid JSON whose parse handle() would read as "model, and this text" and nothing
+ * else; any other chunk (the role chunk, tool calls, the finish, usage, other servers'
+ * envelopes, whitespace) does not match and is parsed.
+ */
+export const CHAT_TEXT_DELTA = new RegExp(
+  String.raw`^\{"id":"${PLAIN}","object":"chat\.completion\.chunk","created":${JSON_INT},"model":"(${PLAIN})"` +
+    String.raw`(?:,"service_tier":"${PLAIN}")?(?:,"system_fingerprint":"${PLAIN}")?` +
+    String.raw`,"choices":\[\{"index":0,"delta":\{"content":"(${JSON_CHARS})"\},"logprobs":null,"finish_reason":null\}\]` +
+    String.raw`(?:,"usage":null)?(?:,"obfuscation":"${PLAIN}")?\}$`,
+);
+
+/** The model and text of a chunk CHAT_TEXT_DELTA matches; null for any other. */
+export function chatTextDelta(data: string): { model: string; text: string } | null {
+  const m = CHAT_TEXT_DELTA.exec(data);
+  if (!m) return null;
+  return { model: m[1]!, text: jsonChars(m[2]!) };
+}
+
 export class OpenAiChatAssembler extends JsonStreamAssembler {
   /** tool-call key of the last delta, for servers that omit `index` on continuations */
   private lastToolKey: string | null = null;
@@ -68,6 +95,16 @@ export class OpenAiChatAssembler extends JsonStreamAssembler {
   protected override onDone(effect: EventEffect): void {
     effect.terminal = true;
     this.answer.terminalSeen = true;
+  }
+
+  /** Most chunks are text deltas: ~0.4 µs to match instead of ~2.7 µs to parse. */
+  protected override fastEvent(data: string, _eventField: string | null, effect: EventEffect): boolean {
+    const delta = chatTextDelta(data);
+    if (!delta) return false;
+    const b = this.answer;
+    if (delta.model.length > 0) b.responseModel = delta.model;
+    if (b.appendText(delta.text)) effect.contentDelta = true;
+    return true;
   }
 
   protected handle({ json, eventField, effect }: ParsedEvent): void {

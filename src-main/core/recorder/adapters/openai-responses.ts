@@ -8,8 +8,12 @@ import type { AssembledUsage, EventEffect } from '../types.js';
 import { providerErrorFromJson } from '../provider-error.js';
 import {
   type AnswerBuilder,
+  JSON_CHARS,
+  JSON_INT,
   JsonStreamAssembler,
+  PLAIN_CHARS,
   arr,
+  jsonChars,
   nonEmpty,
   num,
   obj,
@@ -71,9 +75,29 @@ function safeStringify(v: unknown): string {
   }
 }
 
+/** An output-text or reasoning-summary delta exactly as OpenAI sends most of a stream's
+ * events: keys fixed in order (the ones handle() ignores optional), anchored, so a
+ * match is valid JSON that handle() would read as "this text (or reasoning)" and
+ * nothing else; anything else is parsed. */
+export const RESPONSES_TEXT_DELTA = new RegExp(
+  String.raw`^\{"type":"response\.(output_text|reasoning_summary_text)\.delta"(?:,"sequence_number":${JSON_INT})?(?:,"item_id":"${PLAIN_CHARS}")?` +
+    String.raw`(?:,"output_index":${JSON_INT})?(?:,"(?:content|summary)_index":${JSON_INT})?,"delta":"(${JSON_CHARS})"(?:,"logprobs":\[\])?(?:,"obfuscation":"${PLAIN_CHARS}")?\}$`,
+);
+
 export class OpenAiResponsesAssembler extends JsonStreamAssembler {
   /** output_index → tool key, for delta events that omit item_id */
   private readonly keyByOutputIndex = new Map<number, string>();
+
+  /** Text and reasoning-summary deltas: matched, not parsed. */
+  protected override fastEvent(data: string, eventField: string | null, effect: EventEffect): boolean {
+    const m = RESPONSES_TEXT_DELTA.exec(data);
+    if (!m) return false;
+    const text = m[1] === 'output_text';
+    if (!eventField) effect.name = text ? 'response.output_text.delta' : 'response.reasoning_summary_text.delta';
+    const piece = jsonChars(m[2]!);
+    if (text ? this.answer.appendText(piece) : this.answer.appendReasoning(piece)) effect.contentDelta = true;
+    return true;
+  }
 
   protected handle({ json, type, effect }: ParsedEvent): void {
     if (!json || !type) return;

@@ -18,6 +18,20 @@ export const DEFAULT_MAX_TOOL_CALLS = 256;
 
 export type JsonObject = Record<string, unknown>;
 
+/** For the fast paths' patterns: a JSON string's body, with no quote, backslash or
+ * control character unescaped (JSON.parse refuses raw control characters) and only the
+ * escapes JSON has; PLAIN_CHARS, the same without any escape. */
+export const JSON_CHARS = String.raw`(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*`;
+export const PLAIN_CHARS = String.raw`[^"\\\u0000-\u001f]*`;
+/** A JSON integer as a pattern (no leading zeros: JSON.parse refuses them). */
+export const JSON_INT = '(?:0|[1-9][0-9]*)';
+
+/** The value of a JSON string body JSON_CHARS matched. Escapes are rare in answer text
+ * (providers send UTF-8): only then is it parsed. */
+export function jsonChars(raw: string): string {
+  return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+}
+
 /** A plain JSON object, or null for anything else (arrays, null, primitives). */
 export function obj(v: unknown): JsonObject | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : null;
@@ -232,6 +246,16 @@ export abstract class JsonStreamAssembler implements StreamAssembler {
 
   protected abstract handle(ev: ParsedEvent): void;
 
+  /** An API's fast path: handles an event of a shape it recognises exactly from the
+   * data text, without JSON.parse, with the result handle() would give; false for
+   * anything else (then the event is parsed). */
+  protected fastEvent(data: string, eventField: string | null, effect: EventEffect): boolean {
+    void data;
+    void eventField;
+    void effect;
+    return false;
+  }
+
   onEvent(ev: SseEvent): EventEffect {
     const b = this.answer;
     b.eventCount++;
@@ -242,7 +266,7 @@ export abstract class JsonStreamAssembler implements StreamAssembler {
       if (data === '[DONE]' || (data.length < 16 && data.trim() === '[DONE]')) {
         effect.name = '[DONE]';
         this.onDone(effect);
-      } else {
+      } else if (!this.fastEvent(data, eventField, effect)) {
         let value: unknown;
         let parsed = true;
         try {
