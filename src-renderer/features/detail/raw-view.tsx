@@ -75,8 +75,9 @@ export function RawView({ record: r, focusEvent = null }: { record: RequestRecor
         {bodiesPending ? (
           <div className="note" data-testid="event-bodies-pending">
             {r.outcome === 'in_progress'
-              ? 'Live: each event is listed with its time and name as it arrives; the bodies are stored when the request settles.'
-              : 'Streamtap stopped before this request settled: the event times and names were saved, their bodies were not.'}
+              ? 'Live: each event is listed with its time and name as it arrives; their bodies show when the request settles.'
+              : // Only records from before the event log (migration 0003): it keeps the bodies too.
+                'Streamtap stopped before this request settled: the event times and names were saved, their bodies were not.'}
           </div>
         ) : null}
         {r.events.length === 0 ? (
