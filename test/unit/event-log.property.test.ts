@@ -4,7 +4,6 @@
 // ones the recorder's parser saw, each with the time of the chunk that completed it
 // (what the recorder stored as one object per event before the log).
 
-import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -16,25 +15,11 @@ import { SseParser } from '../../src-main/core/recorder/sse-parser.js';
 import type { TokenEstimator } from '../../src-main/core/recorder/token-estimator.js';
 import { brotliCompressSync } from 'node:zlib';
 import type { Limits } from '../../src-main/common/settings.js';
+import { split, TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
 
-const FIXTURES = new URL('../fixtures/transcripts/', import.meta.url);
-const TRANSCRIPTS = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.sse'))
-  .sort()
-  .map((f) => new Uint8Array(readFileSync(new URL(f, FIXTURES))));
 
 const noEstimate: TokenEstimator = { count: () => Promise.resolve(null), started: false, running: false } as unknown as TokenEstimator;
 
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...cuts.map((c) => c % (bytes.length + 1)), bytes.length].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const to of points) {
-    chunks.push(bytes.subarray(from, to));
-    from = to;
-  }
-  return chunks;
-}
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -100,7 +85,7 @@ const streams = fc.record({
 });
 
 function build(s: { picks: number[]; cuts: number[]; gaps: number[] }) {
-  const bytes = Buffer.concat(s.picks.map((i) => TRANSCRIPTS[i]!));
+  const bytes = Buffer.concat(s.picks.map((i) => TRANSCRIPTS[i]!.bytes));
   const chunks = split(bytes, s.cuts);
   let t = 0;
   const times = chunks.map((_, i) => (t += s.gaps[i % s.gaps.length]!));

@@ -4,7 +4,6 @@
 // must give exactly the writes and live changes of the recorder that assembled every
 // event as it came (frozen in test/fixtures/recording-reference.ts).
 
-import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -15,8 +14,8 @@ import type { Ending } from '../../src-main/core/recorder/classify.js';
 import { Recording, type RecordChange, type RecordPatch } from '../../src-main/core/recorder/recording.js';
 import type { TokenEstimator } from '../../src-main/core/recorder/token-estimator.js';
 import { ReferenceRecording } from '../fixtures/recording-reference.js';
+import { split, TRANSCRIPTS as SSE_TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
 
-const FIXTURES = new URL('../fixtures/transcripts/', import.meta.url);
 const APIS: readonly ApiKind[] = ['chat.completions', 'responses', 'messages', 'other'];
 
 function apiOf(file: string): ApiKind | null {
@@ -26,24 +25,11 @@ function apiOf(file: string): ApiKind | null {
   return null;
 }
 
-const TRANSCRIPTS = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.sse'))
-  .sort()
-  .map((f) => ({ file: f, api: apiOf(f), bytes: new Uint8Array(readFileSync(new URL(f, FIXTURES))) }));
+const TRANSCRIPTS = SSE_TRANSCRIPTS.map((t) => ({ ...t, api: apiOf(t.file) }));
 
 // The estimator's answer is fixed, so a record without usage gets the same count on both paths.
 const fixedEstimate: TokenEstimator = { count: () => Promise.resolve(7), started: false, running: false } as unknown as TokenEstimator;
 
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...cuts.map((c) => c % (bytes.length + 1)), bytes.length].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const to of points) {
-    chunks.push(bytes.subarray(from, to));
-    from = to;
-  }
-  return chunks;
-}
 
 interface Run {
   api: ApiKind;

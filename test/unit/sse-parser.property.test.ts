@@ -1,17 +1,13 @@
 // Property tests: however the network cuts the byte stream and whichever line endings
 // a server uses, the parser yields the same events.
 
-import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../src-main/core/recorder/sse-parser.js';
 import type { SseEvent } from '../../src-main/core/recorder/types.js';
+import { split, TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
 
 const enc = new TextEncoder();
-const FIXTURES = new URL('../fixtures/transcripts/', import.meta.url);
-const TRANSCRIPTS = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.sse'))
-  .sort();
 
 function parseChunks(chunks: Uint8Array[]): SseEvent[] {
   const p = new SseParser();
@@ -21,17 +17,6 @@ function parseChunks(chunks: Uint8Array[]): SseEvent[] {
   return events;
 }
 
-/** Cuts `bytes` at the given offsets (any order, duplicates allowed: empty chunks too). */
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...cuts.map((c) => c % (bytes.length + 1)), bytes.length].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const to of points) {
-    chunks.push(bytes.subarray(from, to));
-    from = to;
-  }
-  return chunks;
-}
 
 type Ending = '\n' | '\r\n' | '\r';
 
@@ -64,17 +49,16 @@ const endingMode = fc.oneof(
 describe('SseParser properties', () => {
   it('has transcripts with multi-byte characters to split inside', () => {
     expect(TRANSCRIPTS.length).toBeGreaterThanOrEqual(6);
-    for (const f of TRANSCRIPTS) {
-      const bytes = readFileSync(new URL(f, FIXTURES));
+    for (const { file, bytes } of TRANSCRIPTS) {
       // every transcript but the ones that are pure ASCII by design carry emoji or CJK
-      if (!f.includes('incomplete')) expect(bytes.some((b) => b >= 0x80), f).toBe(true);
+      if (!file.includes('incomplete')) expect(bytes.some((b) => b >= 0x80), file).toBe(true);
     }
   });
 
-  for (const file of TRANSCRIPTS) {
+  for (const { file, bytes: whole } of TRANSCRIPTS) {
     it(`${file}: any byte split and any line endings give the unsplit event sequence`, () => {
-      const text = readFileSync(new URL(file, FIXTURES), 'utf8');
-      const reference = parseChunks([readFileSync(new URL(file, FIXTURES))]);
+      const text = Buffer.from(whole).toString('utf8');
+      const reference = parseChunks([whole]);
       expect(reference.length).toBeGreaterThan(0);
       fc.assert(
         fc.property(endingMode, fc.array(fc.nat(), { maxLength: 40 }), (pick, cuts) => {
