@@ -19,8 +19,9 @@ const MAX_CACHED_STATEMENTS = 256;
 // The record's entry in request_search (migration 0005; common/text-search.ts has the
 // rule), rewritten from the stored row after the op's own statements, in the same
 // transaction. INSERT OR REPLACE (contentless_delete=1 allows it) replaces an entry by
-// rowid in one statement: a DELETE before each insert cost a quarter of the FTS time. An in-progress record is indexed by prompt and models only; the rest
-// waits for the op that ends it (the recorder's final patch), so a stream's many patches
+// rowid in one statement: a DELETE before each insert cost a quarter of the FTS time.
+// An in-progress record is indexed by prompt and models only; the rest waits for the
+// op that ends it (the recorder's final patch), so a stream's many patches
 // do not re-index a growing answer. The second argument (1) forces the rewrite for an
 // in-progress record too, when the op set its prompt or model.
 const SEARCH_WHERE = `r."id" = ? AND (r."outcome" <> 'in_progress' OR ?)`;
