@@ -1,5 +1,6 @@
 // What migration 0005 adds, through the store: the search index follows a record's
-// life (prompt while in progress, answer once it ends, gone with retention), the
+// life (prompt while in progress, answer once it ends, gone with retention; a batch's
+// entries written together, search-entries.ts), the
 // trigger-kept totals always equal a count of the rows, and a database from before the
 // migration is searchable and counted after it, its rows unchanged.
 
@@ -13,6 +14,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordFilter } from '../../src-main/common/record.js';
 import { defaultMigrationsFolder } from '../../src-main/core/db/open-database.js';
 import { openStore, type Store } from '../../src-main/core/db/store.js';
+import { createRunner } from '../../src-main/core/db/write-runner.js';
+import { WriteStatements } from '../../src-main/core/db/write-statements.js';
+import { unpackArgs } from '../../src-main/core/db/writer-protocol.js';
 import { makeCompletedRecord, makeRecord } from '../fixtures/store-records.js';
 
 let dir: string;
@@ -74,6 +78,34 @@ describe('the search index', () => {
     try {
       // the entry itself is gone, not only hidden by the join
       expect(db.prepare("select count(*) from request_search where request_search match 'walrus'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('indexes a whole batch in one statement: live prompts, ended answers, and nothing for a record SQLite refused', () => {
+    open().close();
+    store = null;
+    const db = new Database(file);
+    try {
+      const statements = new WriteStatements();
+      const run = createRunner(db);
+      const ops = [
+        statements.build('live', { kind: 'insert', rec: makeRecord({ id: 'live', startedAt: 1_000, outcome: 'in_progress', conversation: prompt('walrus live'), responseText: 'hidden narwhal' }) }),
+        statements.build('done', { kind: 'insert', rec: makeCompletedRecord({ id: 'done', startedAt: 2_000, conversation: prompt('walrus done'), responseText: 'shown narwhal' }) }),
+        statements.build('bad', { kind: 'insert', rec: makeCompletedRecord({ id: 'bad', startedAt: 3_000, conversation: prompt('walrus bad'), responseText: 'narwhal' }) }),
+      ];
+      // A value SQLite refuses (NOT NULL): the batch is retried one record at a time.
+      ops[2]!.stmts[0]![1][1] = null;
+      const result = run(unpackArgs(ops));
+      expect(result.ok && result.rejected).toEqual([{ id: 'bad', message: expect.stringMatching(/NOT NULL/) }]);
+      const match = (q: string) => db.prepare('SELECT r.id FROM request_search s JOIN requests r ON r.rowid = s.rowid WHERE request_search MATCH ? ORDER BY r.id').pluck().all(q);
+      expect(match('walrus')).toEqual(['done', 'live']);
+      expect(match('narwhal')).toEqual(['done']);
+      // the ended record's patch rewrites its entry, the answer included
+      expect(run(unpackArgs([statements.build('live', { kind: 'update', patch: { outcome: 'completed', responseText: 'hidden narwhal' }, final: true })])).ok).toBe(true);
+      expect(match('narwhal')).toEqual(['done', 'live']);
+      expect(db.prepare('SELECT count(*) FROM request_search').pluck().get()).toBe(2);
     } finally {
       db.close();
     }

@@ -9,6 +9,7 @@
 
 import type Database from 'better-sqlite3';
 import { segmentArgs, SegmentWriter, type SegmentedBodyArgs } from './request-segments.js';
+import { SEARCH_ENTRIES_SQL, searchEntries, writeSearchEntries } from './search-entries.js';
 
 /** One queued record's statements, applied together (and rejected together). */
 export interface WriteOp {
@@ -16,6 +17,9 @@ export interface WriteOp {
   stmts: [sql: string, args: unknown[]][];
   /** a statement writing a request body, whose text the runner stores as segments */
   segmentedBody?: SegmentedBodyArgs;
+  /** rewrite the record's search entry after the batch's statements (search-entries.ts):
+   * 'final' once the record has ended, 'always' even while it is in progress */
+  search?: 'always' | 'final';
 }
 
 export type WriteResult =
@@ -81,9 +85,18 @@ export function createRunner(db: Database.Database): Runner {
       changes += stmt(sql).run(bound).changes;
     }
   };
-  const one = db.transaction(applyOp);
+  // After every op of the transaction, in one statement (search-entries.ts says why).
+  const indexSearch = (ops: readonly WriteOp[]): void => {
+    const entries = searchEntries(ops);
+    if (entries) changes += writeSearchEntries(stmt(SEARCH_ENTRIES_SQL), entries);
+  };
+  const one = db.transaction((op: WriteOp) => {
+    applyOp(op);
+    indexSearch([op]);
+  });
   const batch = db.transaction((ops: WriteOp[]) => {
     for (const op of ops) applyOp(op);
+    indexSearch(ops);
   });
   const oneByOne = db.transaction((ops: WriteOp[]) => {
     const rejected: { id: string; message: string }[] = [];

@@ -16,33 +16,10 @@ import type { QueuedOp } from './write-queue.js';
 /** distinct update shapes whose statements are kept prepared */
 const MAX_CACHED_STATEMENTS = 256;
 
-// The record's entry in request_search (migration 0005; common/text-search.ts has the
-// rule), rewritten from the stored row after the op's own statements, in the same
-// transaction. INSERT OR REPLACE (contentless_delete=1 allows it) replaces an entry by
-// rowid in one statement: a DELETE before each insert cost a quarter of the FTS time.
-// An in-progress record is indexed by prompt and models only; the rest waits for the
-// op that ends it (the recorder's final patch), so a stream's many patches
-// do not re-index a growing answer. The second argument (1) forces the rewrite for an
-// in-progress record too, when the op set its prompt or model.
-const SEARCH_WHERE = `r."id" = ? AND (r."outcome" <> 'in_progress' OR ?)`;
-const FINAL = (expr: string) => `CASE WHEN r."outcome" = 'in_progress' THEN '' ELSE ${expr} END`;
-const SEARCH_WRITE_SQL = `INSERT OR REPLACE INTO "request_search" (rowid, prompt, models, answer, reasoning, tools, errors)
-SELECT r.rowid, r."prompt",
-  coalesce(r."model", '') || ' ' || coalesce(r."response_model", ''),
-  ${FINAL(`coalesce(b."response_text", r."response_preview")`)},
-  ${FINAL(`coalesce(b."response_reasoning", '')`)},
-  ${FINAL(`coalesce((SELECT group_concat(coalesce(json_extract(j.value, '$.name'), '') || ' ' || coalesce(json_extract(j.value, '$.arguments'), ''), ' ') FROM json_each(CASE WHEN json_valid(b."tool_calls") THEN b."tool_calls" ELSE '[]' END) j), '')`)},
-  ${FINAL(`coalesce(r."error_message", '') || ' ' || coalesce(r."proxy_error_message", '')`)}
-FROM "requests" r LEFT JOIN "request_bodies" b ON b."id" = r."id" WHERE ${SEARCH_WHERE}`;
-
-/** Fields whose change rewrites the search entry even while the record is in progress. */
+/** Fields whose change rewrites the search entry (search-entries.ts) even while the record is in progress. */
 const SEARCHED_ALWAYS: readonly (keyof RequestRecord)[] = ['conversation', 'model', 'responseModel', 'outcome'];
 /** Fields searched once the record has ended. */
 const SEARCHED_FINAL: readonly (keyof RequestRecord)[] = ['responseText', 'responseReasoning', 'toolCalls', 'error', 'errorMessage'];
-
-function searchStmt(id: string, always: boolean): [string, unknown[]] {
-  return [SEARCH_WRITE_SQL, [id, always ? 1 : 0]];
-}
 
 export class WriteStatements {
   private readonly mainColumns = columnList(requests);
@@ -64,9 +41,9 @@ export class WriteStatements {
         stmts: [
           [this.upsertMainSql, this.mainColumns.map(([field, col]) => toDriver(col, main[field]))],
           [this.upsertBodySql, this.bodyColumns.map(([field, col]) => toDriver(col, body[field]))],
-          searchStmt(id, true),
         ],
         segmentedBody: this.upsertBodySegments,
+        search: 'always',
       };
     }
     const cols = toColumns(op.patch);
@@ -86,9 +63,12 @@ export class WriteStatements {
       }
     }
     const patch = op.patch;
-    if (SEARCHED_ALWAYS.some((f) => f in patch)) stmts.push(searchStmt(id, true));
-    else if (SEARCHED_FINAL.some((f) => f in patch)) stmts.push(searchStmt(id, false));
-    return segmentedBody ? { id, stmts, segmentedBody } : { id, stmts };
+    const built: WriteOp = { id, stmts };
+    if (segmentedBody) built.segmentedBody = segmentedBody;
+    // The search entry (search-entries.ts) is rewritten when the patch changes what it holds.
+    if (SEARCHED_ALWAYS.some((f) => f in patch)) built.search = 'always';
+    else if (SEARCHED_FINAL.some((f) => f in patch)) built.search = 'final';
+    return built;
   }
 
   /** where the upsert of request_bodies has the body's text and its segment list */
