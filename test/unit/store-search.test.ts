@@ -134,8 +134,8 @@ describe('the totals', () => {
   });
 });
 
-describe('migration 0005', () => {
-  it('makes the records of an older database searchable and counted, leaving their rows byte for byte', () => {
+describe('migrations 0005 and 0006', () => {
+  it('make the records of an older database searchable and counted, leaving their rows byte for byte', () => {
     // A database as the release before it left it: 0000 to 0002 applied.
     const older = join(dir, 'migrations-0002');
     cpSync(defaultMigrationsFolder(), older, { recursive: true });
@@ -163,7 +163,9 @@ describe('migration 0005', () => {
     // design (their own tests prove those conversions): every other column stays as it was.
     const rowsOf = (d: Database.Database) =>
       (d.prepare('select * from requests r join request_bodies b on b.id = r.id order by r.id').all() as Record<string, unknown>[]).map((r) => {
-        const { events: _e, event_log: _l, event_times: _t, request_body_text: _b, request_body_segments: _s, ...rest } = r;
+        const { events: _e, event_log: _l, event_times: _t, request_body_text: _b, request_body_segments: _s, answer_in_log: inLog, ...rest } = r;
+        // 0006: an older row keeps its stored answer
+        if (inLog !== undefined) expect(inLog).toBe(0);
         return rest;
       });
     const before = rowsOf(db);
@@ -184,6 +186,8 @@ describe('migration 0005', () => {
     const after = new Database(file, { readonly: true });
     try {
       expect(rowsOf(after)).toEqual(before);
+      // the index 0006 rebuilt keeps which records hold a word, not where
+      expect(after.prepare("select sql from sqlite_master where name = 'request_search'").pluck().get()).toMatch(/detail=none/);
     } finally {
       after.close();
     }

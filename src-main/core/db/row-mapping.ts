@@ -3,6 +3,7 @@
 // so adding a field to the record without deciding where it is stored fails to compile.
 
 import type { RequestRecord, RequestSummary } from '../../common/record.js';
+import { answerFromEvents } from '../recorder/answer-from-log.js';
 import { encodeTimes, eventsFromLog, eventsFromStored, logFromEvents, type EventLog, type RecordPatch } from '../recorder/event-log.js';
 import type { BodiesInsert, BodiesRow, RequestsInsert, RequestsRow } from './schema.js';
 
@@ -132,12 +133,22 @@ export function toColumns(patch: RecordPatch, includeId = false): ColumnPatch {
     if (write) write(value, out);
   }
   if (log !== undefined) writeEventLog(log, out);
+  // The answer is stored only where the event log does not hold it (answer-from-log.ts).
+  if (out.body.responseText !== undefined) {
+    const inLog = patch.answerInLog === true && out.body.responseReasoning !== undefined && out.body.toolCalls !== undefined;
+    out.body.answerInLog = inLog;
+    if (inLog) {
+      out.body.responseText = '';
+      out.body.responseReasoning = '';
+      out.body.toolCalls = [];
+    }
+  }
   return out;
 }
 
 /** A copy of a record as queued (the recorder's event log laid over it) as readers get it. */
-export function withEvents(rec: RequestRecord & { eventLog?: EventLog }): RequestRecord {
-  const { eventLog, ...rest } = rec;
+export function withEvents(rec: RequestRecord & { eventLog?: EventLog; answerInLog?: boolean }): RequestRecord {
+  const { eventLog, answerInLog: _inLog, ...rest } = rec;
   if (eventLog === undefined) return rest;
   rest.events = eventsFromLog(eventLog.bytes, eventLog.times);
   return rest;
@@ -212,6 +223,8 @@ export function rowToSummary(r: RequestsRow): RequestSummary {
 
 /** A full record; `b` is null only if the bodies row is missing (never written by this store). */
 export function rowToRecord(r: RequestsRow, b: BodiesRow | null): RequestRecord {
+  const events = b ? eventsFromStored(asStored(b.eventLog), asStored(b.eventTimes)) : [];
+  const answer = b?.answerInLog ? answerFromEvents(r.api, events) : null;
   return {
     ...summaryFields(r),
     requestHeaders: b?.requestHeaders ?? {},
@@ -221,14 +234,14 @@ export function rowToRecord(r: RequestsRow, b: BodiesRow | null): RequestRecord 
       truncated: b?.requestBodyTruncated ?? false,
     },
     responseHeaders: b?.responseHeaders ?? {},
-    responseText: b?.responseText ?? r.responsePreview,
-    responseReasoning: b?.responseReasoning ?? '',
-    toolCalls: b?.toolCalls ?? [],
+    responseText: answer?.responseText ?? b?.responseText ?? r.responsePreview,
+    responseReasoning: answer?.responseReasoning ?? b?.responseReasoning ?? '',
+    toolCalls: answer?.toolCalls ?? b?.toolCalls ?? [],
     responseBody:
       b && b.responseBodyText !== null
         ? { text: b.responseBodyText, bytes: b.responseBodyBytes ?? 0, truncated: b.responseBodyTruncated ?? false }
         : null,
-    events: b ? eventsFromStored(asStored(b.eventLog), asStored(b.eventTimes)) : [],
+    events,
   };
 }
 

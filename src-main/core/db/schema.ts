@@ -155,6 +155,11 @@ export const requestBodies = sqliteTable('request_bodies', {
   // Rows converted from older databases hold TEXT in both (SSE text, JSON times).
   eventLog: eventLogBlob('event_log'),
   eventTimes: eventLogBlob('event_times'),
+  // Added by migration 0006: the answer (response_text, response_reasoning,
+  // tool_calls) is not stored, since it is the event log's assembly (readers rebuild it,
+  // row-mapping.ts); those columns then hold '', '' and []. Set only for a finished
+  // stream whose log holds every event and whose answer hit no cap (recording.ts).
+  answerInLog: integer('answer_in_log', { mode: 'boolean' }).notNull().default(false),
 });
 
 // The parts request bodies share, each stored once (migration 0004, request-segments.ts).

@@ -14,42 +14,84 @@
 // in-progress record is indexed by prompt and models only; the rest waits for the op
 // that ends it (the recorder's final patch), so a stream's many patches do not
 // re-index a growing answer. A record whose op set its prompt or model while it is in
-// progress is listed in the second argument, which forces the rewrite.
+// progress is rewritten even so ('always').
+//
+// The answer, reasoning and tool calls come from the op's own values when it carries
+// them (a new record, the recorder's checkpoints and final patch): a record whose answer
+// is kept only in its event log (answer_in_log) has none in its row. An op without
+// them reads the row, and leaves such a record's entry as it is: every patch the
+// recorder sends after the end carries them again (recording.ts, setRequestBody).
 
 import type Database from 'better-sqlite3';
 
-/** Which records of a batch get their search entry rewritten. */
+/** The op's answer, reasoning and tool calls as the index holds them (searchValues()). */
+export type SearchValues = [answer: string, reasoning: string, tools: string];
+
+/** What an op asks of the index (WriteOp.search, WriteOp.searchValues). */
+export interface SearchRequest {
+  id: string;
+  /** 'final': rewrite once the record is no longer in progress; 'always': even while it is */
+  search?: 'always' | 'final';
+  searchValues?: SearchValues;
+}
+
+/** A batch's entries to rewrite: from the rows, and from the ops' values. */
 export interface SearchEntries {
-  /** ids whose entry is rewritten once the record is no longer in progress */
+  /** ids whose entry is rewritten from the stored row */
   ids: string[];
   /** of those, the ids whose entry is rewritten even while the record is in progress */
   always: string[];
+  /** [id, answer, reasoning, tools, always] */
+  values: [string, string, string, string, 0 | 1][];
 }
 
 const FINAL = (expr: string) => `CASE WHEN r."outcome" = 'in_progress' THEN '' ELSE ${expr} END`;
-export const SEARCH_ENTRIES_SQL = `INSERT OR REPLACE INTO "request_search" (rowid, prompt, models, answer, reasoning, tools, errors)
-SELECT r.rowid, r."prompt",
-  coalesce(r."model", '') || ' ' || coalesce(r."response_model", ''),
+const PROMPT_AND_MODELS = `r.rowid, r."prompt", coalesce(r."model", '') || ' ' || coalesce(r."response_model", '')`;
+const ERRORS = FINAL(`coalesce(r."error_message", '') || ' ' || coalesce(r."proxy_error_message", '')`);
+const COLUMNS = `"request_search" (rowid, prompt, models, answer, reasoning, tools, errors)`;
+
+export const SEARCH_FROM_ROWS_SQL = `INSERT OR REPLACE INTO ${COLUMNS}
+SELECT ${PROMPT_AND_MODELS},
   ${FINAL(`coalesce(b."response_text", r."response_preview")`)},
   ${FINAL(`coalesce(b."response_reasoning", '')`)},
   ${FINAL(`coalesce((SELECT group_concat(coalesce(json_extract(j.value, '$.name'), '') || ' ' || coalesce(json_extract(j.value, '$.arguments'), ''), ' ') FROM json_each(CASE WHEN json_valid(b."tool_calls") THEN b."tool_calls" ELSE '[]' END) j), '')`)},
-  ${FINAL(`coalesce(r."error_message", '') || ' ' || coalesce(r."proxy_error_message", '')`)}
+  ${ERRORS}
 FROM "requests" r LEFT JOIN "request_bodies" b ON b."id" = r."id"
-WHERE r."id" IN (SELECT value FROM json_each(?)) AND (r."outcome" <> 'in_progress' OR r."id" IN (SELECT value FROM json_each(?)))`;
+WHERE r."id" IN (SELECT value FROM json_each(?)) AND (r."outcome" <> 'in_progress' OR r."id" IN (SELECT value FROM json_each(?)))
+  AND NOT coalesce(b."answer_in_log", 0)`;
 
-/** The search entries the ops ask for, or null when none does. */
-export function searchEntries(ops: readonly { id: string; search?: 'always' | 'final' }[]): SearchEntries | null {
-  const ids: string[] = [];
-  const always: string[] = [];
-  for (const op of ops) {
-    if (!op.search) continue;
-    ids.push(op.id);
-    if (op.search === 'always') always.push(op.id);
-  }
-  return ids.length > 0 ? { ids, always } : null;
+export const SEARCH_FROM_VALUES_SQL = `INSERT OR REPLACE INTO ${COLUMNS}
+SELECT ${PROMPT_AND_MODELS},
+  ${FINAL(`v.value ->> 1`)}, ${FINAL(`v.value ->> 2`)}, ${FINAL(`v.value ->> 3`)},
+  ${ERRORS}
+FROM json_each(?) v JOIN "requests" r ON r."id" = v.value ->> 0
+WHERE r."outcome" <> 'in_progress' OR v.value ->> 4`;
+
+/** The tool calls as the index holds them: each one's name and arguments, as SEARCH_FROM_ROWS_SQL joins them. */
+export function toolsText(calls: readonly { name: string | null; arguments: string | null }[]): string {
+  return calls.map((c) => `${c.name ?? ''} ${c.arguments ?? ''}`).join(' ');
 }
 
-/** Rewrites the entries; returns the rows changed. */
-export function writeSearchEntries(stmt: Database.Statement, entries: SearchEntries): number {
-  return stmt.run(JSON.stringify(entries.ids), JSON.stringify(entries.always)).changes;
+/** The search entries the ops ask for, or null when none does. */
+export function searchEntries(ops: readonly SearchRequest[]): SearchEntries | null {
+  const entries: SearchEntries = { ids: [], always: [], values: [] };
+  for (const op of ops) {
+    if (!op.search) continue;
+    const always = op.search === 'always';
+    if (op.searchValues) {
+      entries.values.push([op.id, ...op.searchValues, always ? 1 : 0]);
+    } else {
+      entries.ids.push(op.id);
+      if (always) entries.always.push(op.id);
+    }
+  }
+  return entries.ids.length > 0 || entries.values.length > 0 ? entries : null;
+}
+
+/** Rewrites the entries, one statement per source; returns the rows changed. */
+export function writeSearchEntries(stmt: (sql: string) => Database.Statement, entries: SearchEntries): number {
+  let changes = 0;
+  if (entries.ids.length > 0) changes += stmt(SEARCH_FROM_ROWS_SQL).run(JSON.stringify(entries.ids), JSON.stringify(entries.always)).changes;
+  if (entries.values.length > 0) changes += stmt(SEARCH_FROM_VALUES_SQL).run(JSON.stringify(entries.values)).changes;
+  return changes;
 }

@@ -9,7 +9,7 @@
 
 import type Database from 'better-sqlite3';
 import { segmentArgs, SegmentWriter, type SegmentedBodyArgs } from './request-segments.js';
-import { SEARCH_ENTRIES_SQL, searchEntries, writeSearchEntries } from './search-entries.js';
+import { searchEntries, writeSearchEntries, type SearchValues } from './search-entries.js';
 
 /** One queued record's statements, applied together (and rejected together). */
 export interface WriteOp {
@@ -20,6 +20,8 @@ export interface WriteOp {
   /** rewrite the record's search entry after the batch's statements (search-entries.ts):
    * 'final' once the record has ended, 'always' even while it is in progress */
   search?: 'always' | 'final';
+  /** the answer, reasoning and tool calls to index, when the op carries them */
+  searchValues?: SearchValues;
 }
 
 export type WriteResult =
@@ -88,7 +90,7 @@ export function createRunner(db: Database.Database): Runner {
   // After every op of the transaction, in one statement (search-entries.ts says why).
   const indexSearch = (ops: readonly WriteOp[]): void => {
     const entries = searchEntries(ops);
-    if (entries) changes += writeSearchEntries(stmt(SEARCH_ENTRIES_SQL), entries);
+    if (entries) changes += writeSearchEntries(stmt, entries);
   };
   const one = db.transaction((op: WriteOp) => {
     applyOp(op);

@@ -10,6 +10,7 @@ import type { RequestRecord } from '../../common/record.js';
 import { toColumns } from './row-mapping.js';
 import { requestBodies, requests } from './schema.js';
 import type { SegmentedBodyArgs } from './request-segments.js';
+import { toolsText } from './search-entries.js';
 import type { WriteOp } from './write-executor.js';
 import type { QueuedOp } from './write-queue.js';
 
@@ -44,6 +45,7 @@ export class WriteStatements {
         ],
         segmentedBody: this.upsertBodySegments,
         search: 'always',
+        searchValues: [op.rec.responseText, op.rec.responseReasoning, toolsText(op.rec.toolCalls)],
       };
     }
     const cols = toColumns(op.patch);
@@ -68,6 +70,9 @@ export class WriteStatements {
     // The search entry (search-entries.ts) is rewritten when the patch changes what it holds.
     if (SEARCHED_ALWAYS.some((f) => f in patch)) built.search = 'always';
     else if (SEARCHED_FINAL.some((f) => f in patch)) built.search = 'final';
+    if (built.search && patch.responseText !== undefined && patch.responseReasoning !== undefined && patch.toolCalls !== undefined) {
+      built.searchValues = [patch.responseText, patch.responseReasoning, toolsText(patch.toolCalls)];
+    }
     return built;
   }
 

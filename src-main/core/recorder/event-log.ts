@@ -28,8 +28,10 @@ export interface EventLog {
 
 /** A change to a record, with (for a stream) its event log so far, stored as the
  * record's events. `events` is what readers get back; the recorder never sends it, and
- * when a patch has both, the log is what is stored. */
-export type RecordPatch = Partial<RequestRecord> & { eventLog?: EventLog };
+ * when a patch has both, the log is what is stored. `answerInLog` (with the answer's
+ * fields in the same patch): the stored log holds the whole answer, which is then not
+ * stored again (answer-from-log.ts). */
+export type RecordPatch = Partial<RequestRecord> & { eventLog?: EventLog; answerInLog?: boolean };
 
 /** Times are stored in these units of a millisecond (the recorder rounds to 0.1 ms). */
 const TIME_UNITS_PER_MS = 10;

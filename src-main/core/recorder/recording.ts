@@ -141,6 +141,8 @@ export class Recording {
   private eventsStoredAt = 0;
   private dirty = false;
   private finished = false;
+  /** set at the end: the event log holds the whole answer (finalPatch) */
+  private answerInLog = false;
   private linked = false;
   /** the response is an event stream (set at its headers); `record.stream` is what the request asked */
   sseResponse = false;
@@ -237,7 +239,10 @@ export class Recording {
       patch.turnFingerprint = r.turnFingerprint;
       patch.conversation = r.conversation;
     }
-    this.sink.update(r.id, patch);
+    // After the end (a body read slower than a short answer), the final patch goes
+    // again with it: a record whose answer is only in its log is re-indexed for search
+    // from a patch's values, never from the row (search-entries.ts).
+    this.sink.update(r.id, this.finished ? { ...this.finalPatch(), ...patch } : patch);
   }
 
   /** Links the record to its session and turn, once; true when it did so now. */
@@ -472,6 +477,13 @@ export class Recording {
     return this.finished;
   }
 
+  /** The whole record, with its event log and whether that holds the answer. */
+  private finalPatch(): RecordPatch {
+    const r = this.record;
+    if (!this.log) return r;
+    return this.answerInLog ? { ...r, eventLog: this.log.snapshot(), answerInLog: true } : { ...r, eventLog: this.log.snapshot() };
+  }
+
   /** Settles the record. Waits (bounded) for the decoder to drain what it holds. */
   async finish(ending: Ending, errorCode: string | null = null, errorMessage: string | null = null): Promise<void> {
     if (this.finished) return;
@@ -496,7 +508,11 @@ export class Recording {
       // An event the end dispatches ends where the stream does.
       for (const ev of this.parser.end()) this.onEvent(ev, this.log.seen);
       this.catchUp();
-      this.applyAssembled(this.assembler.snapshot());
+      const a = this.assembler.snapshot();
+      this.applyAssembled(a);
+      // The log then holds the answer: every event kept, nothing cut by a cap, and the
+      // assembler a reader will use (the record's API; an error status assembles nothing).
+      this.answerInLog = !r.eventsTruncated && !a.textTruncated && r.httpStatus !== null && r.httpStatus < 400;
     } else if (r.httpStatus !== null) {
       const tail = this.utf8?.decode() ?? '';
       if (tail) this.bodyParts.push(tail);
@@ -556,7 +572,7 @@ export class Recording {
     // The whole record as the final patch: it no longer changes, so the store may keep
     // references to its parts (it copies the top level and skips the id). The events
     // go as the event log; `r.events` stays empty.
-    this.sink.update(r.id, this.log ? { ...r, eventLog: this.log.snapshot() } : r);
+    this.sink.update(r.id, this.finalPatch());
     if (this.changes.wanted()) this.changes.emit({ kind: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;

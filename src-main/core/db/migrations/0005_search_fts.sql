@@ -9,16 +9,10 @@
 -- contentless_delete=1 lets a row be deleted or replaced by rowid alone.
 CREATE VIRTUAL TABLE `request_search` USING fts5(prompt, models, answer, reasoning, tools, errors, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
 --> statement-breakpoint
--- Existing records, as the writer would have written them (write-statements.ts).
-INSERT INTO `request_search` (rowid, prompt, models, answer, reasoning, tools, errors)
-SELECT r.rowid, r.prompt,
-  coalesce(r.model, '') || ' ' || coalesce(r.response_model, ''),
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce(b.response_text, r.response_preview) END,
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce(b.response_reasoning, '') END,
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce((SELECT group_concat(coalesce(json_extract(j.value, '$.name'), '') || ' ' || coalesce(json_extract(j.value, '$.arguments'), ''), ' ') FROM json_each(CASE WHEN json_valid(b.tool_calls) THEN b.tool_calls ELSE '[]' END) j), '') END,
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce(r.error_message, '') || ' ' || coalesce(r.proxy_error_message, '') END
-FROM `requests` r LEFT JOIN `request_bodies` b ON b.id = r.id;
---> statement-breakpoint
+-- Existing records are indexed by 0006, which rebuilds this table (detail=none): a
+-- database from before this migration is indexed once, there. (0005 as first released
+-- indexed them here; databases it ran on are indexed again by 0006.)
+--
 -- Retention deletes requests rows: their search entries go with them.
 CREATE TRIGGER `requests_search_delete` AFTER DELETE ON `requests` BEGIN
   DELETE FROM `request_search` WHERE rowid = old.rowid;
