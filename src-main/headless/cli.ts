@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The headless CLI: `serve` runs the proxy + recorder in plain Node; `export`,
 // `sessions` and `tail` read the same database. Errors are one line on stderr and a
 // non-zero exit, never a stack trace: 2 for bad usage, 1 for everything else.

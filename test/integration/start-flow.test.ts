@@ -73,7 +73,7 @@ describe.skipIf(process.platform === 'win32')('npm start on a fresh install', { 
     const launches = readLaunches(launchLog);
     expect(launches).toHaveLength(1);
     expect(launches[0]!.cwd).toBe(project.dir);
-    expect(launches[0]!.argv).toEqual(['--js-flags=--max-semi-space-size=16', '.', '--hidden', ...NO_SANDBOX]);
+    expect(launches[0]!.argv).toEqual(['--js-flags=--max-semi-space-size=4', '.', '--hidden', ...NO_SANDBOX]);
   });
 
   it('fetches once: a start after the binary is installed launches it without a download', async () => {
