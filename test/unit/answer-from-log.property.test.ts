@@ -58,7 +58,7 @@ type Answer = Pick<RequestRecord, 'responseText' | 'responseReasoning' | 'toolCa
 const answerOf = (r: Answer): Answer => ({ responseText: r.responseText, responseReasoning: r.responseReasoning, toolCalls: r.toolCalls });
 
 /** Records `run` into the store; the answer the recorder settled on, and whether it said the log holds it. */
-async function record(run: Run): Promise<{ id: string; final: Answer; inLog: boolean }> {
+async function record(run: Run, afterEnd?: (rec: Recording) => void): Promise<{ id: string; final: Answer; inLog: boolean }> {
   let now = 0;
   vi.spyOn(performance, 'now').mockImplementation(() => now);
   const id = `r${++n}`;
@@ -102,8 +102,9 @@ async function record(run: Run): Promise<{ id: string; final: Answer; inLog: boo
   }
   now += 1;
   await rec.finish(run.ending);
-  vi.restoreAllMocks();
   const final = last as Answer & { answerInLog?: boolean };
+  afterEnd?.(rec);
+  vi.restoreAllMocks();
   return { id, final: answerOf(final), inLog: final.answerInLog === true };
 }
 
@@ -177,6 +178,29 @@ describe('an answer kept only in the event log', () => {
 
   it('reads back exactly as recorded under any split, caps, checkpoints, flushes and ending', async () => {
     await fc.assert(fc.asyncProperty(runs, async (run) => void (await check(run))), { numRuns: 200 });
+  });
+
+  it('stays rebuilt and searchable when the request body is read after the end', async () => {
+    const t = TRANSCRIPTS.find((x) => x.file.includes('chat-tool-calls'))!;
+    const body = '{"model":"walrusmodel","stream":true,"messages":[{"role":"user","content":"hello"}]}';
+    const late = (rec: Recording) =>
+      rec.setRequestBody({ body: { text: body, bytes: body.length, truncated: false }, bytes: Buffer.from(body), model: 'walrusmodel', stream: true }, body.length);
+    const run: Run = { api: 'chat.completions', status: 200, chunks: [t.bytes], checkpoints: new Set(), flushes: new Set(), limits: DEFAULT_LIMITS, ending: { kind: 'upstream_end' } };
+    for (const flushFirst of [false, true]) {
+      const { id, final, inLog } = await record(run, (rec) => {
+        // the final patch already written, or still queued beside the late body
+        if (flushFirst) store.flush();
+        late(rec);
+      });
+      expect(inLog).toBe(true);
+      store.flush();
+      expect(storedRow(id).answer_in_log).toBe(1);
+      expect(answerOf(store.get(id)!)).toEqual(final);
+      expect(store.get(id)!.model).toBe('walrusmodel');
+      const word = searchWords(final.responseText + ' ' + final.toolCalls.map((c) => c.name).join(' ')).find((w) => /^[a-z]{3,}$/.test(w))!;
+      expect(store.list({ text: word }, { limit: 10_000 }).map((r) => r.id)).toContain(id);
+      expect(store.list({ text: 'walrusmodel' }, { limit: 10_000 }).map((r) => r.id)).toContain(id);
+    }
   });
 
   it('reads back the same from the file after it is reopened', async () => {

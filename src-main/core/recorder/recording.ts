@@ -143,6 +143,8 @@ export class Recording {
   private finished = false;
   /** set at the end: the event log holds the whole answer (finalPatch) */
   private answerInLog = false;
+  /** the final patch has gone to the store */
+  private finalSent = false;
   private linked = false;
   /** the response is an event stream (set at its headers); `record.stream` is what the request asked */
   sseResponse = false;
@@ -242,7 +244,7 @@ export class Recording {
     // After the end (a body read slower than a short answer), the final patch goes
     // again with it: a record whose answer is only in its log is re-indexed for search
     // from a patch's values, never from the row (search-entries.ts).
-    this.sink.update(r.id, this.finished ? { ...this.finalPatch(), ...patch } : patch);
+    this.sink.update(r.id, this.finalSent ? { ...this.finalPatch(), ...patch } : patch);
   }
 
   /** Links the record to its session and turn, once; true when it did so now. */
@@ -573,6 +575,7 @@ export class Recording {
     // references to its parts (it copies the top level and skips the id). The events
     // go as the event log; `r.events` stays empty.
     this.sink.update(r.id, this.finalPatch());
+    this.finalSent = true;
     if (this.changes.wanted()) this.changes.emit({ kind: 'finished', summary: summarize(r) });
     this.parser = null;
     this.assembler = null;
