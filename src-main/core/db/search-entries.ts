@@ -50,15 +50,23 @@ const PROMPT_AND_MODELS = `r.rowid, r."prompt", coalesce(r."model", '') || ' ' |
 const ERRORS = FINAL(`coalesce(r."error_message", '') || ' ' || coalesce(r."proxy_error_message", '')`);
 const COLUMNS = `"request_search" (rowid, prompt, models, answer, reasoning, tools, errors)`;
 
-export const SEARCH_FROM_ROWS_SQL = `INSERT OR REPLACE INTO ${COLUMNS}
-SELECT ${PROMPT_AND_MODELS},
+/** A record's entry as its stored rows give it (never for a row whose answer is in its log). */
+const FROM_ROWS = `SELECT ${PROMPT_AND_MODELS},
   ${FINAL(`coalesce(b."response_text", r."response_preview")`)},
   ${FINAL(`coalesce(b."response_reasoning", '')`)},
   ${FINAL(`coalesce((SELECT group_concat(coalesce(json_extract(j.value, '$.name'), '') || ' ' || coalesce(json_extract(j.value, '$.arguments'), ''), ' ') FROM json_each(CASE WHEN json_valid(b."tool_calls") THEN b."tool_calls" ELSE '[]' END) j), '')`)},
   ${ERRORS}
 FROM "requests" r LEFT JOIN "request_bodies" b ON b."id" = r."id"
-WHERE r."id" IN (SELECT value FROM json_each(?)) AND (r."outcome" <> 'in_progress' OR r."id" IN (SELECT value FROM json_each(?)))
-  AND NOT coalesce(b."answer_in_log", 0)`;
+WHERE NOT coalesce(b."answer_in_log", 0)`;
+
+export const SEARCH_FROM_ROWS_SQL = `INSERT OR REPLACE INTO ${COLUMNS}
+${FROM_ROWS}
+  AND r."id" IN (SELECT value FROM json_each(?)) AND (r."outcome" <> 'in_progress' OR r."id" IN (SELECT value FROM json_each(?)))`;
+
+/** The entries of the records with rowid in [?, ?) (search-backlog.ts: records from before 0006). */
+export const SEARCH_ROWID_RANGE_SQL = `INSERT OR REPLACE INTO ${COLUMNS}
+${FROM_ROWS}
+  AND r.rowid >= ? AND r.rowid < ?`;
 
 export const SEARCH_FROM_VALUES_SQL = `INSERT OR REPLACE INTO ${COLUMNS}
 SELECT ${PROMPT_AND_MODELS},

@@ -50,6 +50,7 @@ import type { RecordPatch } from '../recorder/event-log.js';
 import { firstLine } from '../../common/errors.js';
 import { AUTO_VACUUM_INCREMENTAL, DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './open-database.js';
 import { convertSegmentBacklog, type SegmentBacklogResult } from './segment-backlog.js';
+import { fillSearchBacklog, type SearchBacklogResult } from './search-backlog.js';
 
 // ---------------------------------------------------------------------------------
 // Public types
@@ -80,6 +81,7 @@ export interface OpenStoreOptions {
 export { defaultMigrationsFolder, RECORDER_LOCKED, StoreOpenError } from './open-database.js';
 export type { DistinctColumn, PageRequest, SessionLedgerRow } from './queries.js';
 export type { SegmentBacklogResult } from './segment-backlog.js';
+export type { SearchBacklogResult } from './search-backlog.js';
 
 export interface StoreStatus {
   /** writes are failing; queued records wait in memory and are retried */
@@ -158,6 +160,10 @@ export interface Store {
    * segments (segment-backlog.ts), which starts when a writable store opens; never
    * rejects. Reads do not wait for it: both kinds of row read back the same. */
   segmentBacklog(): Promise<SegmentBacklogResult>;
+  /** Resolves once the records stored before migration 0006 are in the search index
+   * (search-backlog.ts), newest first, which starts when a writable store opens; never
+   * rejects. Until then a search does not find the records still to do. */
+  searchBacklog(): Promise<SearchBacklogResult>;
   /** Bytes the database takes on disk: the file and its WAL (0 in memory). */
   sizeOnDisk(): number;
   status(): StoreStatus;
@@ -245,6 +251,7 @@ class SqliteStore implements Store {
   /** the retention run under way (or the last one) */
   private retention: Promise<RetentionResult> | null = null;
   private readonly backlog: Promise<SegmentBacklogResult>;
+  private readonly searchFill: Promise<SearchBacklogResult>;
 
   constructor(
     readonly path: string,
@@ -275,6 +282,9 @@ class SqliteStore implements Store {
     this.backlog = this.readOnly
       ? Promise.resolve({ converted: 0, complete: true })
       : convertSegmentBacklog(sqlite, (ops) => this.write(ops), () => this.closed).catch(() => ({ converted: 0, complete: false }));
+    this.searchFill = this.readOnly
+      ? Promise.resolve({ rowids: 0, complete: true })
+      : fillSearchBacklog(sqlite, (ops) => this.write(ops), () => this.closed).catch(() => ({ rowids: 0, complete: false }));
   }
 
   // ---- writes -------------------------------------------------------------------
@@ -607,6 +617,10 @@ class SqliteStore implements Store {
 
   segmentBacklog(): Promise<SegmentBacklogResult> {
     return this.backlog;
+  }
+
+  searchBacklog(): Promise<SearchBacklogResult> {
+    return this.searchFill;
   }
 
   sizeOnDisk(): number {

@@ -11,13 +11,13 @@ DROP TABLE `request_search`;
 --> statement-breakpoint
 CREATE VIRTUAL TABLE `request_search` USING fts5(prompt, models, answer, reasoning, tools, errors, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 0');
 --> statement-breakpoint
--- Existing records, as the writer would have written them (search-entries.ts). 0005 no
--- longer fills its own index, so a database from before it is indexed once, here.
-INSERT INTO `request_search` (rowid, prompt, models, answer, reasoning, tools, errors)
-SELECT r.rowid, r.prompt,
-  coalesce(r.model, '') || ' ' || coalesce(r.response_model, ''),
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce(b.response_text, r.response_preview) END,
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce(b.response_reasoning, '') END,
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce((SELECT group_concat(coalesce(json_extract(j.value, '$.name'), '') || ' ' || coalesce(json_extract(j.value, '$.arguments'), ''), ' ') FROM json_each(CASE WHEN json_valid(b.tool_calls) THEN b.tool_calls ELSE '[]' END) j), '') END,
-  CASE WHEN r.outcome = 'in_progress' THEN '' ELSE coalesce(r.error_message, '') || ' ' || coalesce(r.proxy_error_message, '') END
-FROM `requests` r LEFT JOIN `request_bodies` b ON b.id = r.id;
+-- Existing records are indexed after opening, newest first, a batch at a time on the
+-- writer thread (search-backlog.ts), not here: a migration holds up the start, and a
+-- heavy user's million records would take about 40 s. Records with a rowid below
+-- `below_rowid` are not indexed yet; the row goes once they all are.
+CREATE TABLE `search_backlog` (
+	`id` integer PRIMARY KEY NOT NULL CHECK (`id` = 1),
+	`below_rowid` integer NOT NULL
+);
+--> statement-breakpoint
+INSERT INTO `search_backlog` (id, below_rowid) SELECT 1, rowid + 1 FROM `requests` ORDER BY rowid DESC LIMIT 1;
