@@ -62,6 +62,21 @@ describe('Recording and its linker', () => {
     expect(patches.at(-1)).toMatchObject({ outcome: 'completed', turnId: 'r0', attempt: 2 });
   });
 
+  it('leaves a request body already written out of the final patch, so the writer does not split it again', async () => {
+    const { rec, patches } = recording({ link: () => undefined, settled: () => undefined });
+    await setBody(rec, BODY);
+    expect(patches.at(-1)!.requestBody).toMatchObject({ text: BODY.toString(), bytes: BODY.length });
+    rec.responseStarted(200, {}, 'application/json', '');
+    await rec.finish({ kind: 'upstream_end' });
+    const final = patches.at(-1)!;
+    expect(final.outcome).toBe('completed');
+    expect('requestBody' in final).toBe(false);
+    // a record that never had its body read still sends the empty one with the rest
+    const other = recording({ link: () => undefined, settled: () => undefined });
+    await other.rec.finish({ kind: 'client_closed' });
+    expect(other.patches.at(-1)).toHaveProperty('requestBody');
+  });
+
   it('links a request whose body was never read when it settles, with no body', async () => {
     const seen: unknown[] = [];
     const { rec } = recording({ link: (_r, body, json) => void seen.push([body, json]), settled: () => undefined });
