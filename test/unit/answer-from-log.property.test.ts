@@ -20,6 +20,7 @@ import { openStore, type Store } from '../../src-main/core/db/store.js';
 import type { Ending } from '../../src-main/core/recorder/classify.js';
 import { Recording, type RecordPatch } from '../../src-main/core/recorder/recording.js';
 import type { TokenEstimator } from '../../src-main/core/recorder/token-estimator.js';
+import { recordingInit } from '../fixtures/records.js';
 import { split, TRANSCRIPTS as SSE_TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
 
 const APIS: readonly ApiKind[] = ['chat.completions', 'responses', 'messages', 'other'];
@@ -73,23 +74,7 @@ async function record(run: Run, afterEnd?: (rec: Recording) => void): Promise<{ 
     },
     run.limits,
     { wanted: () => false, emit: () => undefined },
-    {
-      id,
-      startedAt: n,
-      t0: 0,
-      client: null,
-      clientVersion: null,
-      userAgent: null,
-      sessionId: null,
-      credentialFingerprint: null,
-      upstream: 'test',
-      upstreamUrl: 'http://127.0.0.1:1/v1/x',
-      api: run.api,
-      method: 'POST',
-      path: '/v1/x',
-      retryCount: null,
-      requestHeaders: {},
-    },
+    recordingInit({ id, startedAt: n, api: run.api }),
     fixedEstimate,
   );
   rec.start();

@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS } from '../../src-main/core/config.js';
 import type { Ending } from '../../src-main/core/recorder/classify.js';
 import { Recording, type RecordChange, type RecordPatch } from '../../src-main/core/recorder/recording.js';
 import type { TokenEstimator } from '../../src-main/core/recorder/token-estimator.js';
+import { recordingInit } from '../fixtures/records.js';
 import { ReferenceRecording } from '../fixtures/recording-reference.js';
 import { split, TRANSCRIPTS as SSE_TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
 
@@ -51,23 +52,7 @@ async function record(Impl: typeof Recording | typeof ReferenceRecording, run: R
     { insert: (r) => void patches.push(structuredClone(r)), update: (_id, { answerInLog: _inLog, ...p }) => void patches.push(structuredClone(p)) },
     run.limits,
     { wanted: () => true, emit: (c) => void changes.push(structuredClone(c)) },
-    {
-      id: 'r1',
-      startedAt: 0,
-      t0: 0,
-      client: null,
-      clientVersion: null,
-      userAgent: null,
-      sessionId: null,
-      credentialFingerprint: null,
-      upstream: 'test',
-      upstreamUrl: 'http://127.0.0.1:1/v1/x',
-      api: run.api,
-      method: 'POST',
-      path: '/v1/x',
-      retryCount: null,
-      requestHeaders: {},
-    },
+    recordingInit({ api: run.api }),
     fixedEstimate,
   );
   rec.start();

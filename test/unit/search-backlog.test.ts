@@ -2,7 +2,7 @@
 // newest first, SEARCH_BACKLOG_ROWS rowids a batch, and a run stopped in between goes on
 // where it stopped. Records written meanwhile are indexed by the writer as usual.
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +13,7 @@ import { defaultMigrationsFolder } from '../../src-main/core/db/open-database.js
 import { fillSearchBacklog, SEARCH_BACKLOG_ROWS, searchBacklogBelow } from '../../src-main/core/db/search-backlog.js';
 import { openStore } from '../../src-main/core/db/store.js';
 import { createRunner } from '../../src-main/core/db/write-runner.js';
+import { migrateUpTo } from '../fixtures/older-database.js';
 import { makeCompletedRecord } from '../fixtures/store-records.js';
 
 let dir: string;
@@ -31,14 +32,8 @@ const RECORDS = SEARCH_BACKLOG_ROWS * 2 + 200;
 
 /** A database as 0005 left it, holding RECORDS answered requests; then migrated to today. */
 function olderDatabase(): void {
-  const older = join(dir, 'migrations-0005');
-  cpSync(defaultMigrationsFolder(), older, { recursive: true });
-  const journalFile = join(older, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  const upTo = journal.entries.findIndex((e) => e.tag === '0005_search_fts');
-  writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo + 1) }));
   const db = new Database(file);
-  migrate(drizzle({ client: db }), { migrationsFolder: older });
+  migrateUpTo(db, dir, '0005_search_fts');
   const main = db.prepare(
     `insert into requests (id, started_at, upstream, upstream_url, api, method, path, stream, outcome, evidence, prompt)
      values (?, ?, 'openai', 'https://api.openai.com/v1/responses', 'responses', 'POST', '/v1/responses', 1, 'completed', '{}', ?)`,

@@ -4,19 +4,17 @@
 // trigger-kept totals always equal a count of the rows, and a database from before the
 // migration is searchable and counted after it, its rows unchanged.
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordFilter } from '../../src-main/common/record.js';
-import { defaultMigrationsFolder } from '../../src-main/core/db/open-database.js';
 import { openStore, type Store } from '../../src-main/core/db/store.js';
 import { createRunner } from '../../src-main/core/db/write-runner.js';
 import { WriteStatements } from '../../src-main/core/db/write-statements.js';
 import { unpackArgs } from '../../src-main/core/db/writer-protocol.js';
+import { migrateUpTo } from '../fixtures/older-database.js';
 import { makeCompletedRecord, makeRecord } from '../fixtures/store-records.js';
 
 let dir: string;
@@ -137,14 +135,8 @@ describe('the totals', () => {
 describe('migrations 0005 and 0006', () => {
   it('make the records of an older database searchable and counted, leaving their rows byte for byte', async () => {
     // A database as the release before it left it: 0000 to 0002 applied.
-    const older = join(dir, 'migrations-0002');
-    cpSync(defaultMigrationsFolder(), older, { recursive: true });
-    const journalFile = join(older, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    const upTo = journal.entries.findIndex((e) => e.tag === '0002_backfill_turns_sessions');
-    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo + 1) }));
     const db = new Database(file);
-    migrate(drizzle({ client: db }), { migrationsFolder: older });
+    migrateUpTo(db, dir, '0002_backfill_turns_sessions');
     const main = db.prepare(
       `insert into requests (id, started_at, upstream, upstream_url, api, method, path, stream, outcome, evidence, prompt, model, input_tokens, ttft_ms, error_message, truncated)
        values (?, ?, 'openai', 'https://api.openai.com/v1/responses', 'responses', 'POST', '/v1/responses', 1, ?, '{}', ?, 'gpt-5', ?, ?, ?, ?)`,
