@@ -15,6 +15,7 @@ import { SseParser } from '../../src-main/core/recorder/sse-parser.js';
 import type { TokenEstimator } from '../../src-main/core/recorder/token-estimator.js';
 import { brotliCompressSync } from 'node:zlib';
 import type { Limits } from '../../src-main/common/settings.js';
+import { recordingInit } from '../fixtures/records.js';
 import { split, TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
 
 
@@ -45,23 +46,7 @@ async function record(chunks: Uint8Array[], times: number[], limits: Limits): Pr
   let now = 0;
   vi.spyOn(performance, 'now').mockImplementation(() => now);
   const patches: RecordPatch[] = [];
-  const rec = new Recording({ insert: () => {}, update: (_id, p) => void patches.push(p) }, limits, { wanted: () => false, emit: () => {} }, {
-    id: 'r1',
-    startedAt: 0,
-    t0: 0,
-    client: null,
-    clientVersion: null,
-    userAgent: null,
-    sessionId: null,
-    credentialFingerprint: null,
-    upstream: 'openai',
-    upstreamUrl: 'http://127.0.0.1:1/v1/chat/completions',
-    api: 'chat.completions',
-    method: 'POST',
-    path: '/v1/chat/completions',
-    retryCount: null,
-    requestHeaders: {},
-  }, noEstimate);
+  const rec = new Recording({ insert: () => {}, update: (_id, p) => void patches.push(p) }, limits, { wanted: () => false, emit: () => {} }, recordingInit({ api: 'chat.completions', upstream: 'openai', upstreamUrl: 'http://127.0.0.1:1/v1/chat/completions', path: '/v1/chat/completions' }), noEstimate);
   rec.start();
   rec.responseStarted(200, {}, 'text/event-stream', '');
   chunks.forEach((c, i) => {
