@@ -234,7 +234,7 @@ export class Recording {
     r.requestBody = captured.body;
     if (captured.model !== null) r.model = captured.model;
     r.stream = r.stream || captured.stream;
-    const patch: Partial<RequestRecord> = { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream };
+    const patch: RecordPatch = { bytesIn: r.bytesIn, requestBody: r.requestBody, model: r.model, stream: r.stream };
     if (this.link(captured.bytes.length > 0 ? captured.bytes : null, linkableJson(captured))) {
       patch.sessionId = r.sessionId;
       patch.sessionInferred = r.sessionInferred;
@@ -243,10 +243,13 @@ export class Recording {
       patch.turnFingerprint = r.turnFingerprint;
       patch.conversation = r.conversation;
     }
-    // After the end (a body read slower than a short answer), the final patch goes
-    // again with it: a record whose answer is only in its log is re-indexed for search
-    // from a patch's values, never from the row (search-entries.ts).
-    this.sink.update(r.id, this.finalSent ? { ...this.finalPatch(), ...patch } : patch);
+    // After the end (a body read slower than a short answer), a record whose answer is
+    // only in its log sends the answer again with it: it is re-indexed for search from a
+    // patch's values, never from the row (search-entries.ts).
+    if (this.finalSent && this.answerInLog) {
+      Object.assign(patch, { responseText: r.responseText, responseReasoning: r.responseReasoning, toolCalls: r.toolCalls, answerInLog: true });
+    }
+    this.sink.update(r.id, patch);
     this.requestBodySent = true;
   }
 
