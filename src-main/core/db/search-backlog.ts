@@ -22,15 +22,11 @@ export interface SearchBacklogResult {
   complete: boolean;
 }
 
-/** Where the backlog stands: rowids below this are not indexed yet; null when none are left. */
+/** Where the backlog stands: rowids below this are not indexed yet; null when none are
+ * left (or there were none: 0006 writes the row only for a database holding records). */
 export function searchBacklogBelow(read: Database.Database): number | null {
-  try {
-    const row = read.prepare('SELECT below_rowid AS below FROM search_backlog WHERE id = 1').get() as { below: number } | undefined;
-    return row ? row.below : null;
-  } catch {
-    // No such table: a database that never had records from before 0006.
-    return null;
-  }
+  const row = read.prepare('SELECT below_rowid AS below FROM search_backlog WHERE id = 1').get() as { below: number } | undefined;
+  return row ? row.below : null;
 }
 
 /**

@@ -27,11 +27,12 @@ import type Database from 'better-sqlite3';
 /** The op's answer, reasoning and tool calls as the index holds them (searchValues()). */
 export type SearchValues = [answer: string, reasoning: string, tools: string];
 
-/** What an op asks of the index (WriteOp.search, WriteOp.searchValues). */
+/** What an op asks of the index (a WriteOp is one). */
 export interface SearchRequest {
   id: string;
   /** 'final': rewrite once the record is no longer in progress; 'always': even while it is */
   search?: 'always' | 'final';
+  /** the answer, reasoning and tool calls to index, when the op carries them */
   searchValues?: SearchValues;
 }
 

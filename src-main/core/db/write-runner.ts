@@ -9,19 +9,14 @@
 
 import type Database from 'better-sqlite3';
 import { segmentArgs, SegmentWriter, type SegmentedBodyArgs } from './request-segments.js';
-import { searchEntries, writeSearchEntries, type SearchValues } from './search-entries.js';
+import { searchEntries, writeSearchEntries, type SearchRequest } from './search-entries.js';
 
-/** One queued record's statements, applied together (and rejected together). */
-export interface WriteOp {
-  id: string;
+/** One queued record's statements, applied together (and rejected together), and what
+ * it asks of the search index, which is written after the batch's statements. */
+export interface WriteOp extends SearchRequest {
   stmts: [sql: string, args: unknown[]][];
   /** a statement writing a request body, whose text the runner stores as segments */
   segmentedBody?: SegmentedBodyArgs;
-  /** rewrite the record's search entry after the batch's statements (search-entries.ts):
-   * 'final' once the record has ended, 'always' even while it is in progress */
-  search?: 'always' | 'final';
-  /** the answer, reasoning and tool calls to index, when the op carries them */
-  searchValues?: SearchValues;
 }
 
 export type WriteResult =
