@@ -1,5 +1,5 @@
-// The recorder's hot path (issue 8, item 3): a chunk only counts and logs its events,
-// and the assembler catches up when the record is read (a checkpoint, the end). Every
+// The recorder's hot path (issue 8, item 3): each event is parsed by offsets and read
+// by a fast path where its shape allows, the answer built from pieces. Every
 // transcript, however the network cut it, whatever the caps, checkpoints and ending,
 // must give exactly the writes and live changes of the recorder that assembled every
 // event as it came (frozen in test/fixtures/recording-reference.ts).
@@ -133,8 +133,8 @@ describe('assembly after the fact', () => {
     );
   });
 
-  it('catches up without a checkpoint in a burst longer than it holds', async () => {
-    // 1,500 text deltas in one chunk and no checkpoint: the pending events are bounded.
+  it('records a burst of 1,500 events in one chunk, with no checkpoint', async () => {
+    // Many more pieces than the answer builder joins at once.
     const delta = (i: number) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"w${i} "}}\n\n`;
     const body = Buffer.from(Array.from({ length: 1_500 }, (_, i) => delta(i)).join('') + 'event: message_stop\ndata: {"type":"message_stop"}\n\n');
     const run: Run = { api: 'messages', chunks: [body], times: [5], checkpoints: new Set(), limits: DEFAULT_LIMITS, ending: { kind: 'upstream_end' } };
@@ -145,9 +145,8 @@ describe('assembly after the fact', () => {
     expect(last.outcome).toBe('completed');
   });
 
-  it('catches up without a checkpoint when the held events grow large', async () => {
-    // Few events, each large: the assembler catches up mid-stream by their size, and the
-    // record is still the one live assembly made.
+  it('records events of 300 KB each, up to the text cap', async () => {
+    // Few events, each large: the record is still the one the reference made.
     const big = 'x'.repeat(300_000);
     const delta = `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${big}"}}\n\n`;
     const chunks = [Buffer.from(delta), Buffer.from(delta), Buffer.from(delta), Buffer.from(delta), Buffer.from('event: message_stop\ndata: {"type":"message_stop"}\n\n')];

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../src-main/core/recorder/sse-parser.js';
 import type { SseEvent } from '../../src-main/core/recorder/types.js';
 import { split, TRANSCRIPTS } from '../fixtures/sse-transcripts.js';
+import { ReferenceSseParser } from '../fixtures/sse-parser-reference.js';
 
 const enc = new TextEncoder();
 
@@ -96,6 +97,42 @@ describe('SseParser properties', () => {
         expect(parseChunks(split(enc.encode(withEndings(text, pick)), cuts))).toEqual(expected);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('gives what the parser before byte offsets gave on hostile byte streams, however split and capped', () => {
+    // Tokens that make every branch likely: field names whole, cut and run on, colons
+    // early and late, BOMs (first line and later), bad and split UTF-8, NUL in ids,
+    // every line ending, comments and long lines for the caps.
+    const token = fc.constantFrom(
+      'data', 'data:', 'data: ', 'event', 'event:', 'event: ', 'id:', 'id: ', 'retry: 5', 'dataa:', 'dat', 'eventx: y',
+      ':', ': ping', 'x', 'message_delta', 'content_block_delta', ' ', '\n', '\n', '\r', '\r\n', '\0',
+      '\u00e9', '\u{1f600}', '\ufeff', 'abcdefghijklmnop', 'data: ab\n', 'data: ab\ndata: ab\ndata: ab\n', 'event: m\n', 'id: 7\n',
+    );
+    const rawByte = fc.constantFrom(0xef, 0xbb, 0xbf, 0x80, 0xc3, 0xff, 0xf0, 0x9f);
+    const piece = fc.oneof({ arbitrary: token.map((t) => enc.encode(t)), weight: 8 }, { arbitrary: rawByte.map((b) => Uint8Array.of(b)), weight: 1 });
+    const stream = fc.array(piece, { maxLength: 120 }).map((parts) => Buffer.concat(parts));
+    const options = fc.option(fc.integer({ min: 1, max: 48 }), { nil: undefined });
+    fc.assert(
+      fc.property(fc.array(stream, { minLength: 1, maxLength: 2 }), fc.array(fc.nat(), { maxLength: 20 }), options, (streams, cuts, maxLineBytes) => {
+        const opts = maxLineBytes === undefined ? {} : { maxLineBytes };
+        const now = new SseParser(opts);
+        const before = new ReferenceSseParser(opts);
+        // Two streams in a row: end() must leave both in their initial state.
+        for (const bytes of streams) {
+          for (const chunk of split(bytes, cuts)) {
+            const endsNow: number[] = [];
+            const endsBefore: number[] = [];
+            // A chunk as plain Uint8Array too: the parser is not only fed Buffers.
+            const plain = new Uint8Array(chunk);
+            expect(now.push(cuts.length % 2 === 0 ? chunk : plain, endsNow)).toEqual(before.push(chunk, endsBefore));
+            expect(endsNow).toEqual(endsBefore);
+          }
+          expect(now.end()).toEqual(before.end());
+          expect(now.droppedLines).toBe(before.droppedLines);
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 });

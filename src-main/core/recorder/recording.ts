@@ -102,10 +102,6 @@ export interface RecordingInit {
 }
 
 const EMPTY_BODY: CapturedBody = { text: '', bytes: 0, truncated: false };
-/** Events (and characters of their data) held for the assembler before it catches up
- * even without a checkpoint: bounds what a burst between two checkpoints keeps alive. */
-const MAX_PENDING_EVENTS = 512;
-const MAX_PENDING_CHARS = 1024 * 1024;
 const DECODER_DRAIN_MS = 2_000;
 
 export class Recording {
@@ -124,14 +120,6 @@ export class Recording {
   private lastChunkAt = 0;
   /** the kept events of an event-stream response (null for any other) */
   private log: EventLogBuilder | null = null;
-  /** Events parsed but not yet assembled, and their arrival times. While the stream
-   * runs, a chunk only counts and logs its events: the assembler (a JSON.parse and the
-   * answer's text per event) catches up when the record is read (a checkpoint, the
-   * end), so the proxy's thread never assembles per chunk, and every event is still
-   * assembled once, in order, with the time it arrived. */
-  private readonly pending: SseEvent[] = [];
-  private readonly pendingTimes: number[] = [];
-  private pendingChars = 0;
   /** each parsed event's end in the chunk being parsed (reused) */
   private readonly chunkEnds: number[] = [];
   /** events already sent as ticks with a progress change */
@@ -327,7 +315,7 @@ export class Recording {
       const ends = this.chunkEnds;
       ends.length = 0;
       const events = this.parser.push(buf, ends);
-      for (let i = 0; i < events.length; i++) this.onEvent(events[i]!, start + ends[i]!);
+      for (let i = 0; i < events.length; i++) this.onEvent(this.assembler, events[i]!, start + ends[i]!);
     } else {
       this.bodyBytes += buf.length;
       if (this.bodyChars < this.limits.responseBodyBytes) {
@@ -343,39 +331,22 @@ export class Recording {
     this.dirty = true;
   }
 
-  /** `end`: the event's end offset in the decoded stream */
-  private onEvent(ev: SseEvent, end: number): void {
+  /** `end`: the event's end offset in the decoded stream. Each event is assembled as
+   * it is parsed, while its data is still in the young generation: holding a chunk's
+   * events for a later batch kept them alive across scavenges (32 streams' worth were
+   * promoted and marked by full collections), which cost more than the assembly. */
+  private onEvent(assembler: StreamAssembler, ev: SseEvent, end: number): void {
     const r = this.record;
     const t = round(this.lastChunkAt);
     r.eventCount++;
     r.timings.lastEventMs = t;
     r.evidence.eventsSeen = r.eventCount;
     if (!r.eventsTruncated && this.log && !this.log.keep(t, end, ev.event)) r.eventsTruncated = true;
-    this.pending.push(ev);
-    this.pendingTimes.push(t);
-    this.pendingChars += ev.data.length;
-    if (this.pending.length >= MAX_PENDING_EVENTS || this.pendingChars >= MAX_PENDING_CHARS) this.catchUp();
-  }
-
-  /** Feeds the assembler the events since it last ran; what each one meant (its name,
-   * the end, usage, the first answer text) lands on the record with the event's own
-   * arrival time, exactly as if it had been assembled when it came. */
-  private catchUp(): void {
-    const assembler = this.assembler;
-    const pending = this.pending;
-    if (!assembler || pending.length === 0) return;
-    const r = this.record;
-    const times = this.pendingTimes;
-    for (let i = 0; i < pending.length; i++) {
-      const effect = assembler.onEvent(pending[i]!);
-      r.evidence.lastEvent = effect.name;
-      if (effect.terminal) r.evidence.terminalEventSeen = true;
-      if (effect.usage) r.evidence.usageSeen = true;
-      if (effect.contentDelta && r.timings.ttftMs === null) r.timings.ttftMs = times[i]!;
-    }
-    pending.length = 0;
-    times.length = 0;
-    this.pendingChars = 0;
+    const effect = assembler.onEvent(ev);
+    r.evidence.lastEvent = effect.name;
+    if (effect.terminal) r.evidence.terminalEventSeen = true;
+    if (effect.usage) r.evidence.usageSeen = true;
+    if (effect.contentDelta && r.timings.ttftMs === null) r.timings.ttftMs = t;
   }
 
   private applyAssembled(a: Assembled): void {
@@ -431,10 +402,7 @@ export class Recording {
     if (!this.dirty || this.finished) return;
     this.dirty = false;
     const r = this.record;
-    if (this.assembler) {
-      this.catchUp();
-      this.applyAssembled(this.assembler.snapshot());
-    }
+    if (this.assembler) this.applyAssembled(this.assembler.snapshot());
     this.estimateLiveOutput();
     r.diagnosis = diagnose(r);
     // The event log goes with a checkpoint only every EVENTS_STORE_MS (below):
@@ -521,8 +489,7 @@ export class Recording {
     }
     if (this.parser && this.assembler && this.log) {
       // An event the end dispatches ends where the stream does.
-      for (const ev of this.parser.end()) this.onEvent(ev, this.log.seen);
-      this.catchUp();
+      for (const ev of this.parser.end()) this.onEvent(this.assembler, ev, this.log.seen);
       const a = this.assembler.snapshot();
       this.applyAssembled(a);
       // The log then holds the answer: every event kept, nothing cut by a cap, and the

@@ -7,6 +7,13 @@
 // result, and only the field values are decoded. Splitting on bytes also lets the line
 // cap count real bytes. Each byte is scanned once (native indexOf), and a line split
 // over many chunks is joined once when it ends, so the work is linear in the input.
+//
+// A line is read where it lies in the chunk, by offsets: no view object per line, and
+// a field value becomes a string by one Buffer decode (the same WHATWG UTF-8 decoding
+// as TextDecoder, U+FFFD for bad bytes, a BOM kept). An event name that repeats the
+// previous one (Anthropic's and Responses' events all have one) is that same string.
+// The proxy's thread runs this for every event of every stream, so what it allocates
+// per line is most of what the recorder gives the garbage collector.
 
 import type { SseEvent } from './types.js';
 
@@ -22,6 +29,7 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 
+const EMPTY = Buffer.alloc(0);
 const FIELD_DATA = ascii('data');
 const FIELD_EVENT = ascii('event');
 const FIELD_ID = ascii('id');
@@ -30,15 +38,29 @@ function ascii(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
-function fieldIs(line: Uint8Array, nameEnd: number, field: Uint8Array): boolean {
-  if (nameEnd !== field.length) return false;
-  for (let i = 0; i < nameEnd; i++) if (line[i] !== field[i]) return false;
+/** The longest field name the parser acts on ("event"): a colon further in cannot end one. */
+const MAX_FIELD_NAME = 5;
+/** An event name up to this many bytes is remembered, to reuse its string when it repeats. */
+const MAX_REMEMBERED_NAME = 64;
+
+function fieldIs(buf: Uint8Array, start: number, nameEnd: number, field: Uint8Array): boolean {
+  if (nameEnd - start !== field.length) return false;
+  for (let i = 0; i < field.length; i++) if (buf[start + i] !== field[i]) return false;
   return true;
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
+function sameBytes(buf: Uint8Array, start: number, end: number, other: Uint8Array): boolean {
+  if (end - start !== other.length) return false;
+  for (let i = 0; i < other.length; i++) if (buf[start + i] !== other[i]) return false;
+  return true;
+}
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function concat(parts: Uint8Array[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
@@ -49,9 +71,6 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 
 export class SseParser {
   private readonly maxLineBytes: number;
-  // The spec strips one BOM at the start of the stream; we do it ourselves on the
-  // first line, so the decoder must keep BOMs (each decode() call would strip one).
-  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   /** bytes of the current, unfinished line (copies: the caller may reuse its buffers) */
   private partial: Uint8Array[] = [];
@@ -62,13 +81,18 @@ export class SseParser {
   private afterCR = false;
   private firstLine = true;
 
-  private data: string[] = [];
+  /** the current event's first data line, and any further ones */
+  private data: string | null = null;
+  private moreData: string[] | null = null;
   private dataBytes = 0;
   /** the current event's data exceeded the cap: it is dropped when it ends */
   private eventOverflow = false;
   private eventType: string | null = null;
   /** The spec's "last event ID buffer": it persists across events until changed. */
   private lastEventId: string | null = null;
+  /** the last event name decoded, and its bytes */
+  private lastName = '';
+  private lastNameBytes: Uint8Array = new Uint8Array(0);
   private dropped = 0;
 
   constructor(options: SseParserOptions = {}) {
@@ -84,8 +108,9 @@ export class SseParser {
   /** The events the chunk completes. With `ends`, each one's end is pushed to it too:
    * the offset in `chunk` just past the line that dispatched it (the blank line's CR
    * when its LF is in the next chunk), where a log of whole events may be cut. */
-  push(chunk: Uint8Array, ends?: number[]): SseEvent[] {
+  push(bytes: Uint8Array, ends?: number[]): SseEvent[] {
     const out: SseEvent[] = [];
+    const chunk = asBuffer(bytes);
     const n = chunk.length;
     let pos = 0;
     if (n === 0) return out;
@@ -106,7 +131,7 @@ export class SseParser {
         break;
       }
       const before = out.length;
-      this.endLine(chunk.subarray(pos, end), out);
+      this.endLine(chunk, pos, end, out);
       if (chunk[end] === CR) {
         if (end + 1 < n) {
           pos = chunk[end + 1] === LF ? end + 2 : end + 1;
@@ -130,7 +155,7 @@ export class SseParser {
    */
   end(): SseEvent[] {
     const out: SseEvent[] = [];
-    if (this.partialBytes > 0 && !this.skippingLine) this.endLine(new Uint8Array(0), out);
+    if (this.partialBytes > 0 && !this.skippingLine) this.endLine(EMPTY, 0, 0, out);
     this.partial = [];
     this.partialBytes = 0;
     this.skippingLine = false;
@@ -164,93 +189,123 @@ export class SseParser {
     this.firstLine = false;
   }
 
-  /** `tail` is the end of a line (all of it when nothing was kept from earlier chunks). */
-  private endLine(tail: Uint8Array, out: SseEvent[]): void {
+  /** `buf[start…end)` is the end of a line (all of it when nothing was kept from earlier chunks). */
+  private endLine(buf: Buffer, start: number, end: number, out: SseEvent[]): void {
     if (this.skippingLine) {
       this.skippingLine = false;
       return;
     }
-    let line = tail;
+    let line = buf;
+    let from = start;
+    let to = end;
     if (this.partialBytes > 0) {
-      const total = this.partialBytes + tail.length;
+      const total = this.partialBytes + (end - start);
       if (total > this.maxLineBytes) {
         this.dropLine();
         this.skippingLine = false;
         return;
       }
-      this.partial.push(tail);
+      this.partial.push(buf.subarray(start, end));
       line = concat(this.partial, total);
+      from = 0;
+      to = total;
       this.partial = [];
       this.partialBytes = 0;
-    } else if (line.length > this.maxLineBytes) {
+    } else if (end - start > this.maxLineBytes) {
       this.dropLine();
       this.skippingLine = false;
       return;
     }
     if (this.firstLine) {
       this.firstLine = false;
-      if (line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) line = line.subarray(3);
+      if (to - from >= 3 && line[from] === 0xef && line[from + 1] === 0xbb && line[from + 2] === 0xbf) from += 3;
     }
-    this.processLine(line, out);
+    this.processLine(line, from, to, out);
   }
 
-  private processLine(line: Uint8Array, out: SseEvent[]): void {
-    if (line.length === 0) {
+  private processLine(line: Buffer, start: number, end: number, out: SseEvent[]): void {
+    if (start === end) {
       this.dispatch(out);
       return;
     }
-    if (line[0] === COLON) return; // comment (keep-alives, OpenRouter's ": OPENROUTER PROCESSING")
-    let nameEnd = line.indexOf(COLON);
+    if (line[start] === COLON) return; // comment (keep-alives, OpenRouter's ": OPENROUTER PROCESSING")
+    // Only a colon within the first MAX_FIELD_NAME + 1 bytes can end a name the parser
+    // acts on; searching further would scan a long colon-less line for nothing.
+    let nameEnd = -1;
+    const scanTo = Math.min(end, start + MAX_FIELD_NAME + 1);
+    for (let i = start; i < scanTo; i++) {
+      if (line[i] === COLON) {
+        nameEnd = i;
+        break;
+      }
+    }
     let valueStart: number;
     if (nameEnd === -1) {
-      // A line with no colon is a field name with an empty value.
-      nameEnd = line.length;
-      valueStart = line.length;
+      // A line with no colon is a field name with an empty value (too long a line can
+      // only name a field the parser ignores).
+      if (end - start > MAX_FIELD_NAME) return;
+      nameEnd = end;
+      valueStart = end;
     } else {
       valueStart = nameEnd + 1;
-      if (line[valueStart] === SPACE) valueStart++;
+      if (valueStart < end && line[valueStart] === SPACE) valueStart++;
     }
-    if (fieldIs(line, nameEnd, FIELD_DATA)) {
-      const bytes = line.length - valueStart;
+    if (fieldIs(line, start, nameEnd, FIELD_DATA)) {
+      const bytes = end - valueStart;
       if (this.eventOverflow || this.dataBytes + bytes > this.maxLineBytes) {
         // One event's data is capped like a line: a stream that never sends a blank
         // line must not grow the buffer without end.
-        if (!this.eventOverflow) this.dropped += this.data.length;
+        if (!this.eventOverflow && this.data !== null) this.dropped += 1 + (this.moreData?.length ?? 0);
         this.eventOverflow = true;
-        this.data = [];
+        this.data = null;
+        this.moreData = null;
         this.dataBytes = 0;
         this.dropped++;
         return;
       }
-      this.data.push(this.decode(line, valueStart));
+      const value = line.toString('utf8', valueStart, end);
+      if (this.data === null) this.data = value;
+      else (this.moreData ??= []).push(value);
       this.dataBytes += bytes + 1;
-    } else if (fieldIs(line, nameEnd, FIELD_EVENT)) {
-      this.eventType = this.decode(line, valueStart);
-    } else if (fieldIs(line, nameEnd, FIELD_ID)) {
-      const id = this.decode(line, valueStart);
+    } else if (fieldIs(line, start, nameEnd, FIELD_EVENT)) {
+      this.eventType = this.name(line, valueStart, end);
+    } else if (fieldIs(line, start, nameEnd, FIELD_ID)) {
+      const id = line.toString('utf8', valueStart, end);
       if (!id.includes('\0')) this.lastEventId = id;
     }
     // `retry` and unknown fields: ignored (the recorder does not reconnect).
   }
 
-  private decode(line: Uint8Array, from: number): string {
-    return from >= line.length ? '' : this.decoder.decode(line.subarray(from));
+  /** An event name: the last one's string again when the bytes repeat it. */
+  private name(line: Buffer, start: number, end: number): string {
+    if (sameBytes(line, start, end, this.lastNameBytes)) return this.lastName;
+    const name = line.toString('utf8', start, end);
+    if (end - start <= MAX_REMEMBERED_NAME) {
+      this.lastName = name;
+      // A copy: the chunk's memory is the caller's.
+      const bytes = new Uint8Array(end - start);
+      bytes.set(line.subarray(start, end));
+      this.lastNameBytes = bytes;
+    }
+    return name;
   }
 
   private dispatch(out: SseEvent[]): void {
     const data = this.data;
+    const more = this.moreData;
     const overflow = this.eventOverflow;
     const type = this.eventType;
-    this.data = [];
+    this.data = null;
+    this.moreData = null;
     this.dataBytes = 0;
     this.eventOverflow = false;
     this.eventType = null;
     // An event with no data lines is not dispatched (spec: empty data buffer).
-    if (overflow || data.length === 0) return;
+    if (overflow || data === null) return;
     out.push({
       // An empty `event:` means the default type, reported as none.
       event: type === null || type.length === 0 ? null : type,
-      data: data.length === 1 ? data[0]! : data.join('\n'),
+      data: more === null ? data : `${data}\n${more.join('\n')}`,
       id: this.lastEventId,
     });
   }

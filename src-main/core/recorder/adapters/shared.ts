@@ -100,11 +100,49 @@ function cut(s: string, room: number): string {
  * memory. Tool calls are keyed by whatever the API uses to address them (chat: the
  * delta index; Responses: the item id; Messages: the content block index).
  */
+/** Pieces joined into one string every this many appends (see PieceText). */
+const JOIN_PIECES = 32;
+
+/**
+ * A string built by appending pieces. A piece a fast path's pattern cut from an
+ * event's data is a V8 slice that keeps that whole data string alive, and a chain of
+ * `+` keeps every piece: a stream's every event would stay in memory until the end.
+ * Under many concurrent streams that was most of what the scavenger promoted and full
+ * collections then marked. The newest pieces are joined into one new string every
+ * JOIN_PIECES appends, which lets their events go.
+ */
+class PieceText {
+  private joined = '';
+  private readonly recent: string[] = [];
+  private recentChars = 0;
+
+  get length(): number {
+    return this.joined.length + this.recentChars;
+  }
+
+  get value(): string {
+    if (this.recent.length > 0) this.join();
+    return this.joined;
+  }
+
+  append(s: string): void {
+    this.recent.push(s);
+    this.recentChars += s.length;
+    if (this.recent.length >= JOIN_PIECES) this.join();
+  }
+
+  private join(): void {
+    this.joined += this.recent.join('');
+    this.recent.length = 0;
+    this.recentChars = 0;
+  }
+}
+
 export class AnswerBuilder {
   readonly maxChars: number;
   readonly maxToolCalls: number;
-  text = '';
-  reasoning = '';
+  private readonly textPieces = new PieceText();
+  private readonly reasoningPieces = new PieceText();
   truncated = false;
   private reasoningBoundary = false;
   private lastReasoningPiece = '';
@@ -124,10 +162,18 @@ export class AnswerBuilder {
     this.maxToolCalls = positiveInt(options.maxToolCalls, DEFAULT_MAX_TOOL_CALLS);
   }
 
+  get text(): string {
+    return this.textPieces.value;
+  }
+
+  get reasoning(): string {
+    return this.reasoningPieces.value;
+  }
+
   /** Appends answer text; returns true when `s` carried any. */
   appendText(s: unknown): boolean {
     if (typeof s !== 'string' || s.length === 0) return false;
-    this.text = this.append(this.text, s);
+    this.appendPiece(this.textPieces, s);
     return true;
   }
 
@@ -137,11 +183,11 @@ export class AnswerBuilder {
     if (typeof s !== 'string' || s.length === 0) return false;
     // endsWith on the last piece, not on the whole: on a long concatenated string it
     // would flatten it every time.
-    if (this.reasoningBoundary && this.reasoning.length > 0 && !this.lastReasoningPiece.endsWith('\n\n')) {
-      this.reasoning = this.append(this.reasoning, '\n\n');
+    if (this.reasoningBoundary && this.reasoningPieces.length > 0 && !this.lastReasoningPiece.endsWith('\n\n')) {
+      this.appendPiece(this.reasoningPieces, '\n\n');
     }
     this.reasoningBoundary = false;
-    this.reasoning = this.append(this.reasoning, s);
+    this.appendPiece(this.reasoningPieces, s);
     this.lastReasoningPiece = s;
     return true;
   }
@@ -178,6 +224,16 @@ export class AnswerBuilder {
   setUsage(usage: AssembledUsage, final: boolean): void {
     this.usage = usage;
     if (final) this.usageSeen = true;
+  }
+
+  private appendPiece(text: PieceText, s: string): void {
+    const room = this.maxChars - text.length;
+    if (s.length <= room) {
+      text.append(s);
+      return;
+    }
+    this.truncated = true;
+    if (room > 0) text.append(cut(s, room));
   }
 
   private append(current: string, s: string): string {
