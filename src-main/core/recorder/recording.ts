@@ -332,9 +332,8 @@ export class Recording {
   }
 
   /** `end`: the event's end offset in the decoded stream. Each event is assembled as
-   * it is parsed, while its data is still in the young generation: holding a chunk's
-   * events for a later batch kept them alive across scavenges (32 streams' worth were
-   * promoted and marked by full collections), which cost more than the assembly. */
+   * it is parsed: nothing of it is held for later, so under many concurrent streams its
+   * data dies young instead of being promoted with the streams' state. */
   private onEvent(assembler: StreamAssembler, ev: SseEvent, end: number): void {
     const r = this.record;
     const t = round(this.lastChunkAt);
