@@ -273,6 +273,18 @@ describe('failures before a response', () => {
     expect(rec!.outcome).toBe('completed');
     expect(rec!.timings.ttftMs!).toBeGreaterThanOrEqual(1_650);
   });
+
+  it("a stream's headers reach the client while its first event is still to come", async () => {
+    h = await startHarness();
+    // The provider holds its first event until released, which it never is: the
+    // response (its headers) must not wait for it.
+    const res = await rawRequest(h.url, { path: '/v1/chat/completions', headers: scenarioHeader({ stallAfterEvents: 0, stallUntil: 'never' }), body: CHAT });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    await res.body!.cancel();
+    const [rec] = await h.waitForFinished(1);
+    expect(rec).toMatchObject({ outcome: 'client_aborted', httpStatus: 200, eventCount: 0 });
+  });
 });
 
 describe('security at the door', () => {
