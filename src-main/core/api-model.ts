@@ -13,7 +13,8 @@
 
 import { PassThrough, type Readable } from 'node:stream';
 import type { AppStatus, ExportFormat, Handlers, HandlerErrorCode, SetupInfo } from '../common/contract.js';
-import type { RawEvent, RecordFilter } from '../common/record.js';
+import type { RecordFilter } from '../common/record.js';
+import type { LiveDetail } from './recorder/recording.js';
 import type { CoreEngine } from './create-core.js';
 import type { Store } from './db/store.js';
 import { EXPORT_WRITERS, FLUSH_CHARS } from './export/writers.js';
@@ -123,11 +124,11 @@ export interface ReadApiSource {
   store: Store;
   /** the live sequence number the store's reads reflect once written() resolves */
   seq(): number;
-  /** a request still in flight: its events so far */
-  liveEvents(id: string): RawEvent[] | null;
+  /** a request still in flight: its events so far and its answer */
+  liveDetail(id: string): LiveDetail | null;
 }
 
-export function createReadApi({ store, seq, liveEvents }: ReadApiSource): ReadApi {
+export function createReadApi({ store, seq, liveDetail }: ReadApiSource): ReadApi {
   // The latest seq whose changes were all committed when a list was read.
   let committed = 0;
   // Every read first awaits the writes queued before it (a request the dashboard was just
@@ -145,10 +146,11 @@ export function createReadApi({ store, seq, liveEvents }: ReadApiSource): ReadAp
       // get() lays the queue over the database itself: nothing to wait for.
       const record = store.get(id);
       if (record?.outcome !== 'in_progress') return record;
-      // While it streams, the stored event log lags by up to EVENTS_STORE_MS: the detail
-      // gets every event's time and name so far from the live recording instead.
-      const events = liveEvents(id);
-      return events ? { ...record, events } : record;
+      // While it streams, the stored event log (and a long answer) lags by up to
+      // EVENTS_STORE_MS: the detail gets every event's time and name so far, and the
+      // answer, from the live recording instead.
+      const live = liveDetail(id);
+      return live ? { ...record, ...live } : record;
     },
     'requests.attempts': async ({ id }) => {
       await store.written();
@@ -209,7 +211,7 @@ function exportStream(store: Store, { filter, format, includeEvents, exportedAt,
 export function createApiModel(core: CoreEngine, opts: ApiModelOptions): ApiModel {
   // Headless and Electron apply settings the same way (CoreEngine.applySettings).
   return {
-    ...createReadApi({ store: core.store, seq: () => core.seq(), liveEvents: (id) => core.liveEvents(id) }),
+    ...createReadApi({ store: core.store, seq: () => core.seq(), liveDetail: (id) => core.liveDetail(id) }),
     'status.get': () => buildAppStatus(core, opts.runtime),
     'recording.setPaused': ({ paused }) => {
       core.setPaused(paused);

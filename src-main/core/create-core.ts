@@ -10,7 +10,7 @@
 
 import path from 'node:path';
 import type { AppStatus, LiveEvent } from '../common/contract.js';
-import type { RawEvent, RequestRecord } from '../common/record.js';
+import type { RequestRecord } from '../common/record.js';
 import type { Settings } from '../common/settings.js';
 import { resolveConfig, type CoreConfig } from './config.js';
 import { SETTINGS_FILE, settingsToConfig } from './settings.js';
@@ -18,7 +18,7 @@ import { openStore, type RetentionResult, type Store, type StoreStatus } from '.
 import { buildAppStatus, createApiModel, createReadApi, type ApiModel, type ReadApi } from './api-model.js';
 import { createLiveFeed, type LiveFeedOptions } from './live-feed.js';
 import { ProxyServer, type DashboardRequestHandler } from './proxy/server.js';
-import type { RecordChange } from './recorder/recording.js';
+import type { LiveDetail, RecordChange } from './recorder/recording.js';
 import { classify, diagnose } from './recorder/classify.js';
 import type { TokenEstimator } from './recorder/token-estimator.js';
 import { createSessionLinker } from './sessions/linker.js';
@@ -102,8 +102,9 @@ export interface CoreEngine {
    * database at start, then moved by each new record), never a query. */
   requestsToday(now?: number): number;
   setPaused(paused: boolean): void;
-  /** A request still in flight: its events so far (times and names, no bodies); else null. */
-  liveEvents(id: string): RawEvent[] | null;
+  /** A request still in flight: its events so far (times and names, no bodies) and its
+   * answer as of the last checkpoint; else null. */
+  liveDetail(id: string): LiveDetail | null;
   /** The one way settings reach a running core, in Electron and headless alike: upstreams,
    * timeouts, limits and retention apply in place (new requests use them, requests in
    * flight finish with theirs); only a new port rebinds (a new listener, while the old
@@ -193,7 +194,7 @@ export interface ReadOnlyCore {
 export function openReadOnlyCore(dbPath: string): ReadOnlyCore {
   const store = openStore({ path: dbPath, readOnly: true });
   // Nothing changes under this process's eyes: no live changes, nothing in flight.
-  const api = createReadApi({ store, seq: () => 0, liveEvents: () => null });
+  const api = createReadApi({ store, seq: () => 0, liveDetail: () => null });
   return { dbPath, api, close: () => store.close() };
 }
 
@@ -342,8 +343,8 @@ export function createEngine(config: CoreConfig, options: CoreOptions = {}): Cor
       paused = p;
       publishStatus();
     },
-    liveEvents(id) {
-      return proxy?.liveEvents(id) ?? null;
+    liveDetail(id) {
+      return proxy?.liveDetail(id) ?? null;
     },
     async applySettings(settings) {
       // Checked whole before anything changes: an invalid value leaves the core as it was.

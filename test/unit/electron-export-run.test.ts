@@ -84,7 +84,7 @@ function setup(dialogResult: SaveDialogReturnValue, records: RequestRecord[] | (
   const showSaveDialog = vi.fn(async (_o: SaveDialogOptions) => dialogResult);
   const run = createExportRun({
     showSaveDialog,
-    exportRecords: (args) => createReadApi({ store, seq: () => 0, liveEvents: () => null }).export(args),
+    exportRecords: (args) => createReadApi({ store, seq: () => 0, liveDetail: () => null }).export(args),
     push: (e) => events.push(e),
     defaultDir: () => '/home/me/Downloads',
     now: () => new Date(2025, 0, 31, 14, 5),

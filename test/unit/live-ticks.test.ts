@@ -9,7 +9,9 @@ import type { LiveEvent } from '../../src-main/common/contract.js';
 import { summarize } from '../../src-main/common/record.js';
 import { DEFAULT_LIMITS } from '../../src-main/core/config.js';
 import { createLiveFeed, mergeTicks, type LiveFeedSource } from '../../src-main/core/live-feed.js';
-import { Recording, EVENTS_STORE_MS, type RecordChange, type RecordPatch } from '../../src-main/core/recorder/recording.js';
+import { Recording, ANSWER_EVERY_CHECKPOINT_CHARS, EVENTS_STORE_MS, type RecordChange, type RecordPatch } from '../../src-main/core/recorder/recording.js';
+import { createReadApi } from '../../src-main/core/api-model.js';
+import type { Store } from '../../src-main/core/db/store.js';
 import { eventsFromLog } from '../../src-main/core/recorder/event-log.js';
 import { recordFixture } from '../fixtures/records.js';
 
@@ -40,9 +42,9 @@ function recording() {
   );
   rec.start();
   rec.responseStarted(200, {}, 'text/event-stream', '');
-  const send = (n: number, from: number) => {
+  const send = (n: number, from: number, text = (i: number) => `w${i} `) => {
     for (let i = 0; i < n; i++) {
-      rec.chunkForwarded(Buffer.from(`event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"w${from + i} "}}\n\n`));
+      rec.chunkForwarded(Buffer.from(`event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${text(from + i)}"}}\n\n`));
     }
   };
   return { rec, changes, patches, send };
@@ -94,6 +96,64 @@ describe('event ticks on progress changes', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('the answer while live', () => {
+  const KB = (i: number) => `${String(i).padStart(4, '0')}${'x'.repeat(996)}`;
+
+  it('goes to the store with every checkpoint while short, once every EVENTS_STORE_MS once long, and whole at the end', async () => {
+    let now = 1_000;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const { rec, patches, send } = recording();
+      const checkpoint = () => {
+        now += 200;
+        const before = patches.length;
+        rec.checkpoint();
+        return patches.slice(before);
+      };
+      send(10, 0, KB);
+      expect(checkpoint().map((p) => p.responseText?.length)).toEqual([10_000]);
+      send(10, 10, KB);
+      expect(checkpoint().map((p) => p.responseText?.length)).toEqual([20_000]);
+      // Past the threshold: the checkpoints go on (counts, usage, timings) without the answer…
+      const long = Math.ceil(ANSWER_EVERY_CHECKPOINT_CHARS / 1000);
+      send(long, 20, KB);
+      const quiet: RecordPatch[] = [];
+      for (let i = 0; i < EVENTS_STORE_MS / 200 - 1; i++) {
+        send(1, 20 + long + i, KB);
+        quiet.push(...checkpoint());
+      }
+      expect(quiet).toHaveLength(EVENTS_STORE_MS / 200 - 1);
+      expect(quiet.every((p) => p.responseText === undefined && p.toolCalls === undefined && p.eventCount !== undefined)).toBe(true);
+      // …while the live detail has it as of the last checkpoint.
+      const sent = 20 + long + EVENTS_STORE_MS / 200 - 1;
+      expect(rec.liveDetail().responseText.length).toBe(sent * 1000);
+      expect(rec.liveDetail().events).toHaveLength(sent);
+      // EVENTS_STORE_MS after the last answer written, the whole answer so far.
+      send(1, sent, KB);
+      const due = checkpoint();
+      expect(due.map((p) => p.responseText?.length)).toEqual([(sent + 1) * 1000]);
+      send(1, sent + 1, KB);
+      await rec.finish({ kind: 'upstream_end' });
+      const final = patches[patches.length - 1]!;
+      expect(final.responseText).toBe(Array.from({ length: sent + 2 }, (_, i) => KB(i)).join(''));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("is what requests.get shows of a live record, over the row's older copy", async () => {
+    const { rec, send } = recording();
+    send(3, 0);
+    rec.checkpoint();
+    const stored = { ...rec.record, responseText: 'an older copy', events: [] };
+    const store = { get: () => stored } as unknown as Store;
+    const api = createReadApi({ store, seq: () => 0, liveDetail: () => rec.liveDetail() });
+    const got = await api['requests.get']({ id: 'r1' });
+    expect(got?.responseText).toBe('w0 w1 w2 ');
+    expect(got?.events.map((e) => e.event)).toEqual(['content_block_delta', 'content_block_delta', 'content_block_delta']);
   });
 });
 

@@ -11,7 +11,6 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import type { RawEvent } from '../../common/record.js';
 import type { CoreConfig } from '../config.js';
 import { admitRequest, isLoopbackHost, MAX_HEADER_BYTES, MAX_HEADER_COUNT, type Admission } from './security.js';
 import { resolveRoute, upstreamTarget, type RouteHints, type RouteResult } from './routing.js';
@@ -25,7 +24,7 @@ import {
 } from './headers.js';
 import { clientFromHeaders, clientLabel, sessionIdFromHeaders } from './client-info.js';
 import { createDispatcher, decodableAcceptEncoding, errorCode, errorMessage, forward, type ForwardRequest, type Forwarding } from './forwarder.js';
-import { Recording, type ChangeSink, type RecordChange, type RecordSink } from '../recorder/recording.js';
+import { Recording, type ChangeSink, type LiveDetail, type RecordChange, type RecordSink } from '../recorder/recording.js';
 import type { Ending } from '../recorder/classify.js';
 import { API_ROUTES, DASHBOARD_PREFIX } from '../../common/routes.js';
 import { sharedTokenEstimator, type TokenEstimator } from '../recorder/token-estimator.js';
@@ -146,9 +145,9 @@ export class ProxyServer {
     return this.live.size;
   }
 
-  /** A request still in flight: its events so far, times and names only; else null. */
-  liveEvents(id: string): RawEvent[] | null {
-    for (const rec of this.live) if (rec.record.id === id) return rec.liveEvents();
+  /** A request still in flight: what it shows beyond its stored row; else null. */
+  liveDetail(id: string): LiveDetail | null {
+    for (const rec of this.live) if (rec.record.id === id) return rec.liveDetail();
     return null;
   }
 

@@ -61,6 +61,13 @@ export const MAX_TICKS_PER_CHANGE = 2_000;
  * store this often, so a crash (an `interrupted` record) still has its events and
  * timing chart. */
 export const EVENTS_STORE_MS = 2_000;
+/** An answer up to this many characters (text, reasoning and tool-call arguments) goes
+ * to the store with every checkpoint; a longer one only every EVENTS_STORE_MS, with the
+ * event log. Rewriting a growing answer five times a second made a long stream's writes
+ * grow with the square of its length (a 5-minute reasoning stream of 120 K characters
+ * rewrote about 90 MB, each copy indexed for search again). A live record's detail
+ * reads the answer from the recording (liveDetail), never from these writes. */
+export const ANSWER_EVERY_CHECKPOINT_CHARS = 32 * 1024;
 const TICK_NAME_CHARS = 64;
 
 /** Times and names of events `from…`, at most `max` of them. */
@@ -75,6 +82,11 @@ export function eventTicks(times: readonly number[], names: readonly (string | n
   }
   return { from, t, name };
 }
+
+/** What a request still in flight shows beyond its stored row: every event's time and
+ * name so far (the stored log lags by up to EVENTS_STORE_MS) and the answer as of the
+ * last checkpoint (a long one is stored as seldom). */
+export type LiveDetail = Pick<RequestRecord, 'events' | 'responseText' | 'responseReasoning' | 'toolCalls'>;
 
 /** Where live changes go. Asked on every change, so a listener that subscribes while a
  * stream is running gets its progress and its end; with none, no summary is built. */
@@ -127,6 +139,8 @@ export class Recording {
   /** events last written to the store, and when (ms from arrival) */
   private eventsStored = 0;
   private eventsStoredAt = 0;
+  /** when the answer last went to the store with a checkpoint (ms from arrival) */
+  private answerStoredAt = 0;
   private dirty = false;
   private finished = false;
   /** set at the end: the event log holds the whole answer (finalPatch) */
@@ -378,7 +392,7 @@ export class Recording {
   private estimateLiveOutput(): void {
     if (!this.needsOutputEstimate()) return;
     const r = this.record;
-    const chars = r.responseText.length + r.responseReasoning.length + r.toolCalls.reduce((n, c) => n + c.arguments.length, 0);
+    const chars = answerChars(r);
     if (chars === 0) return;
     r.usage = { ...r.usage, outputTokens: Math.ceil(chars / 4), estimated: true };
   }
@@ -404,12 +418,11 @@ export class Recording {
     if (this.assembler) this.applyAssembled(this.assembler.snapshot());
     this.estimateLiveOutput();
     r.diagnosis = diagnose(r);
-    // The event log goes with a checkpoint only every EVENTS_STORE_MS (below):
-    // rewriting a growing log at every checkpoint would cost more than the stream itself.
+    // The event log goes with a checkpoint only every EVENTS_STORE_MS (below), and so
+    // does a long answer: rewriting either at every checkpoint would cost more than the
+    // stream itself.
+    const now = this.now();
     const patch: RecordPatch = {
-      responseText: r.responseText,
-      responseReasoning: r.responseReasoning,
-      toolCalls: r.toolCalls,
       usage: r.usage,
       stopReason: r.stopReason,
       responseModel: r.responseModel,
@@ -420,7 +433,12 @@ export class Recording {
       timings: { ...r.timings },
       diagnosis: r.diagnosis,
     };
-    const now = this.now();
+    if (answerChars(r) <= ANSWER_EVERY_CHECKPOINT_CHARS || now - this.answerStoredAt >= EVENTS_STORE_MS) {
+      patch.responseText = r.responseText;
+      patch.responseReasoning = r.responseReasoning;
+      patch.toolCalls = r.toolCalls;
+      this.answerStoredAt = now;
+    }
     const log = this.log;
     if (log && log.count > this.eventsStored && now - this.eventsStoredAt >= EVENTS_STORE_MS) {
       // The whole events so far: their bytes are compressed on the store's writer
@@ -436,6 +454,12 @@ export class Recording {
       if (ticks) this.ticksSent = ticks.from + ticks.t.length;
       this.changes.emit(ticks ? { kind: 'progress', summary: summarize(r), ticks } : { kind: 'progress', summary: summarize(r) });
     }
+  }
+
+  /** What the live record shows beyond its stored row (LiveDetail). */
+  liveDetail(): LiveDetail {
+    const r = this.record;
+    return { events: this.liveEvents(), responseText: r.responseText, responseReasoning: r.responseReasoning, toolCalls: r.toolCalls };
   }
 
   /** The events so far with their times and names but empty bodies (a live record's
@@ -578,6 +602,11 @@ function linkableJson(c: CapturedRequest): unknown {
   } catch {
     return null;
   }
+}
+
+/** Characters of the answer: text, reasoning and every tool call's arguments. */
+function answerChars(r: RequestRecord): number {
+  return r.responseText.length + r.responseReasoning.length + r.toolCalls.reduce((n, c) => n + c.arguments.length, 0);
 }
 
 function round(ms: number): number {
