@@ -65,7 +65,8 @@ export const EVENTS_STORE_MS = 2_000;
  * to the store with every checkpoint; a longer one only every EVENTS_STORE_MS, with the
  * event log. Rewriting a growing answer five times a second made a long stream's writes
  * grow with the square of its length (a 5-minute reasoning stream of 120 K characters
- * rewrote about 90 MB, each copy indexed for search again). A live record's detail
+ * sent 90 M characters of answer, each copy also written into the search statement's
+ * JSON, though the index skips a record in progress). A live record's detail
  * reads the answer from the recording (liveDetail), never from these writes. */
 export const ANSWER_EVERY_CHECKPOINT_CHARS = 32 * 1024;
 const TICK_NAME_CHARS = 64;
@@ -85,7 +86,7 @@ export function eventTicks(times: readonly number[], names: readonly (string | n
 
 /** What a request still in flight shows beyond its stored row: every event's time and
  * name so far (the stored log lags by up to EVENTS_STORE_MS) and the answer as of the
- * last checkpoint (a long one is stored as seldom). */
+ * last checkpoint (a long one is stored only every EVENTS_STORE_MS). */
 export type LiveDetail = Pick<RequestRecord, 'events' | 'responseText' | 'responseReasoning' | 'toolCalls'>;
 
 /** Where live changes go. Asked on every change, so a listener that subscribes while a
