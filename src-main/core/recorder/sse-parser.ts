@@ -43,12 +43,7 @@ const MAX_FIELD_NAME = 5;
 /** An event name up to this many bytes is remembered, to reuse its string when it repeats. */
 const MAX_REMEMBERED_NAME = 64;
 
-function fieldIs(buf: Uint8Array, start: number, nameEnd: number, field: Uint8Array): boolean {
-  if (nameEnd - start !== field.length) return false;
-  for (let i = 0; i < field.length; i++) if (buf[start + i] !== field[i]) return false;
-  return true;
-}
-
+/** Whether `buf[start…end)` holds exactly the bytes of `other`. */
 function sameBytes(buf: Uint8Array, start: number, end: number, other: Uint8Array): boolean {
   if (end - start !== other.length) return false;
   for (let i = 0; i < other.length; i++) if (buf[start + i] !== other[i]) return false;
@@ -250,7 +245,7 @@ export class SseParser {
       valueStart = nameEnd + 1;
       if (valueStart < end && line[valueStart] === SPACE) valueStart++;
     }
-    if (fieldIs(line, start, nameEnd, FIELD_DATA)) {
+    if (sameBytes(line, start, nameEnd, FIELD_DATA)) {
       const bytes = end - valueStart;
       if (this.eventOverflow || this.dataBytes + bytes > this.maxLineBytes) {
         // One event's data is capped like a line: a stream that never sends a blank
@@ -267,9 +262,9 @@ export class SseParser {
       if (this.data === null) this.data = value;
       else (this.moreData ??= []).push(value);
       this.dataBytes += bytes + 1;
-    } else if (fieldIs(line, start, nameEnd, FIELD_EVENT)) {
+    } else if (sameBytes(line, start, nameEnd, FIELD_EVENT)) {
       this.eventType = this.name(line, valueStart, end);
-    } else if (fieldIs(line, start, nameEnd, FIELD_ID)) {
+    } else if (sameBytes(line, start, nameEnd, FIELD_ID)) {
       const id = line.toString('utf8', valueStart, end);
       if (!id.includes('\0')) this.lastEventId = id;
     }

@@ -94,12 +94,6 @@ function cut(s: string, room: number): string {
   return s.slice(0, end);
 }
 
-/**
- * The answer as it accumulates. Every field is capped at `maxChars`; past the cap the
- * builder stops appending and sets `truncated`, so a runaway stream cannot exhaust
- * memory. Tool calls are keyed by whatever the API uses to address them (chat: the
- * delta index; Responses: the item id; Messages: the content block index).
- */
 /** Pieces joined into one string every this many appends (see PieceText). */
 const JOIN_PIECES = 32;
 
@@ -138,6 +132,12 @@ class PieceText {
   }
 }
 
+/**
+ * The answer as it accumulates. Every field is capped at `maxChars`; past the cap the
+ * builder stops appending and sets `truncated`, so a runaway stream cannot exhaust
+ * memory. Tool calls are keyed by whatever the API uses to address them (chat: the
+ * delta index; Responses: the item id; Messages: the content block index).
+ */
 export class AnswerBuilder {
   readonly maxChars: number;
   readonly maxToolCalls: number;
@@ -227,20 +227,21 @@ export class AnswerBuilder {
   }
 
   private appendPiece(text: PieceText, s: string): void {
-    const room = this.maxChars - text.length;
-    if (s.length <= room) {
-      text.append(s);
-      return;
-    }
-    this.truncated = true;
-    if (room > 0) text.append(cut(s, room));
+    const piece = this.fitting(text.length, s);
+    if (piece) text.append(piece);
   }
 
   private append(current: string, s: string): string {
-    const room = this.maxChars - current.length;
-    if (s.length <= room) return current + s;
+    return current + this.fitting(current.length, s);
+  }
+
+  /** What of `s` fits after `length` characters under the cap ('' when none does); a
+   * cut sets `truncated`. */
+  private fitting(length: number, s: string): string {
+    const room = this.maxChars - length;
+    if (s.length <= room) return s;
     this.truncated = true;
-    return room > 0 ? current + cut(s, room) : current;
+    return cut(s, room);
   }
 
   snapshot(): Assembled {
