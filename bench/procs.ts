@@ -39,6 +39,17 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
+/** CPU time of a process's main thread alone, in ms; null once it is gone. For
+ * Streamtap that is the thread serving the proxy (the writer and V8's collector and
+ * compiler threads are the others); /proc/<pid>/stat itself counts all threads. */
+export function mainThreadCpuMs(pid: number): number | null {
+  try {
+    return parseStatCpuMs(fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export function procAvailable(): boolean {
   return cpuMs(process.pid) !== null;
 }

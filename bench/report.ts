@@ -151,6 +151,7 @@ export function printTraffic(r: TrafficReport): string {
       row('added TTFT p99 (ms)', (s) => (s.vsDirect ? fmt(s.vsDirect.addedTtftP99Ms, 2, true) : '')),
       row('added chunk gap p99 (ms)', (s) => (s.vsDirect ? fmt(s.vsDirect.addedGapP99Ms, 2, true) : '')),
       row('CPU per stream (ms)', (s) => fmt(s.figures.latency?.cpuMsPerStream)),
+      row('  of it the proxy thread\'s', (s) => fmt(s.figures.latency?.threadMsPerStream)),
       row('streams (errors)', (s) => `${s.figures.latency?.streams ?? 0} (${s.figures.latency?.errors ?? 0})`),
     ]),
   );
@@ -168,6 +169,7 @@ export function printTraffic(r: TrafficReport): string {
       row('MB/s to the client', (s) => fmt(s.figures.throughput?.mbPerS, 1)),
       row('× direct (rounds)', (s) => ratioCell(s.vsDirect, (p) => p.throughputRatio, s.vsDirect?.throughputRatio)),
       row('CPU per stream (ms)', (s) => fmt(s.figures.throughput?.cpuMsPerStream)),
+      row('  of it the proxy thread\'s', (s) => fmt(s.figures.throughput?.threadMsPerStream)),
       row('streams (errors)', (s) => `${s.figures.throughput?.streams ?? 0} (${s.figures.throughput?.errors ?? 0})`),
     ]),
   );
@@ -179,6 +181,7 @@ export function printTraffic(r: TrafficReport): string {
       row('requests/s', (s) => fmt(s.figures.nonstream?.requestsPerS, 0)),
       row('× direct (rounds)', (s) => ratioCell(s.vsDirect, (p) => p.nonstreamRatio, s.vsDirect?.nonstreamRatio)),
       row('CPU per request (ms)', (s) => fmt(s.figures.nonstream?.cpuMsPerRequest, 3)),
+      row('  of it the proxy thread\'s', (s) => fmt(s.figures.nonstream?.threadMsPerRequest, 3)),
       row('requests (errors)', (s) => `${s.figures.nonstream?.requests ?? 0} (${s.figures.nonstream?.errors ?? 0})`),
     ]),
   );

@@ -15,6 +15,7 @@ import { createPool, exchange, runConcurrent, type ExchangeSpec } from './load.j
 import { startNginx, type Nginx } from './nginx.js';
 import {
   cpuMs,
+  mainThreadCpuMs,
   abandonStarted,
   machineCpuMs,
   memoryMb,
@@ -81,6 +82,9 @@ export const QUICK_PLAN: Plan = { mode: 'quick', rounds: 1, latencyStreamsPerWor
 export interface CpuWindow {
   /** CPU time of the proxy process(es), all threads; null for the direct side */
   proxyMs: number | null;
+  /** of that, the main thread's (the one serving the proxy: a process's single thread
+   * for nginx's workers); null for the direct side */
+  proxyThreadMs: number | null;
   upstreamMs: number | null;
   loadgenMs: number;
   /** cores kept busy by everything else on the machine during the window (other engineers' builds…) */
@@ -385,10 +389,10 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
     };
 
     /** CPU of all the processes, null when one of them is gone */
-    const sumCpu = (pids: number[]): number | null => {
+    const sumCpu = (pids: number[], read: (pid: number) => number | null = cpuMs): number | null => {
       let total = 0;
       for (const pid of pids) {
-        const c = cpuMs(pid);
+        const c = read(pid);
         if (c === null) return null;
         total += c;
       }
@@ -396,9 +400,10 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
     };
     const snapshotCpu = (s: Side) => {
       const proxy = sumCpu(s.pids());
+      const proxyThread = sumCpu(s.pids(), mainThreadCpuMs);
       const ours = sumCpu(allPids()) ?? 0;
       const lg = process.cpuUsage();
-      return { at: performance.now(), proxy, upstream: cpuMs(upstreamPid), loadgen: (lg.user + lg.system) / 1000, ours, machine: machineCpuMs() };
+      return { at: performance.now(), proxy, proxyThread, upstream: cpuMs(upstreamPid), loadgen: (lg.user + lg.system) / 1000, ours, machine: machineCpuMs() };
     };
     /** Runs one side's part of a workload between two quiet points, so its CPU window
      * holds all its work (the store's deferred writes too) and no one else's. */
@@ -415,6 +420,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
         ...result,
         cpu: {
           proxyMs: s.name === 'direct' || a.proxy === null || b.proxy === null ? null : b.proxy - a.proxy,
+          proxyThreadMs: s.name === 'direct' || a.proxyThread === null || b.proxyThread === null ? null : b.proxyThread - a.proxyThread,
           upstreamMs: a.upstream === null || b.upstream === null ? null : b.upstream - a.upstream,
           loadgenMs,
           othersCores,
@@ -590,9 +596,9 @@ async function agentSession(st: Side, turns: number, settled: () => Promise<Stor
 // ---- figures ----------------------------------------------------------------------------
 
 export interface SideFigures {
-  latency: { ttftP50Ms: number; ttftP99Ms: number; gapP99Ms: number; streams: number; errors: number; cpuMsPerStream: number | null; perRound: { ttftP50Ms: number; ttftP99Ms: number; gapP99Ms: number }[] } | null;
-  throughput: { streamsPerS: number; mbPerS: number; streams: number; errors: number; cpuMsPerStream: number | null; perRound: { streamsPerS: number; cpuMsPerStream: number | null }[] } | null;
-  nonstream: { requestsPerS: number; requests: number; errors: number; cpuMsPerRequest: number | null; perRound: { requestsPerS: number; cpuMsPerRequest: number | null }[] } | null;
+  latency: { ttftP50Ms: number; ttftP99Ms: number; gapP99Ms: number; streams: number; errors: number; cpuMsPerStream: number | null; threadMsPerStream: number | null; perRound: { ttftP50Ms: number; ttftP99Ms: number; gapP99Ms: number }[] } | null;
+  throughput: { streamsPerS: number; mbPerS: number; streams: number; errors: number; cpuMsPerStream: number | null; threadMsPerStream: number | null; perRound: { streamsPerS: number; cpuMsPerStream: number | null }[] } | null;
+  nonstream: { requestsPerS: number; requests: number; errors: number; cpuMsPerRequest: number | null; threadMsPerRequest: number | null; perRound: { requestsPerS: number; cpuMsPerRequest: number | null }[] } | null;
 }
 
 export interface Compared {
@@ -614,7 +620,9 @@ export function sideFigures(raw: TrafficRaw, s: SideName): SideFigures {
   const lat = raw.rounds.map((r) => r.latency[s]).filter((x): x is LatencyRun => x !== undefined);
   const thr = raw.rounds.map((r) => r.throughput[s]).filter((x): x is RateRun => x !== undefined);
   const non = raw.rounds.map((r) => r.nonstream[s]).filter((x): x is RateRun => x !== undefined);
-  const cpuTotal = (xs: { cpu: CpuWindow }[]) => (xs.some((x) => x.cpu.proxyMs === null) ? null : sum(xs.map((x) => x.cpu.proxyMs!)));
+  const cpuTotal = (xs: { cpu: CpuWindow }[], pick: (c: CpuWindow) => number | null = (c) => c.proxyMs) =>
+    xs.some((x) => pick(x.cpu) === null) ? null : sum(xs.map((x) => pick(x.cpu)!));
+  const onThread = (c: CpuWindow) => c.proxyThreadMs;
   return {
     latency: lat.length
       ? {
@@ -624,6 +632,7 @@ export function sideFigures(raw: TrafficRaw, s: SideName): SideFigures {
           streams: sum(lat.map((l) => l.streams)),
           errors: sum(lat.map((l) => l.errors)),
           cpuMsPerStream: per(cpuTotal(lat), sum(lat.map((l) => l.streams))),
+          threadMsPerStream: per(cpuTotal(lat, onThread), sum(lat.map((l) => l.streams))),
           perRound: lat.map((l) => ({ ttftP50Ms: quantile(l.ttft, 0.5), ttftP99Ms: quantile(l.ttft, 0.99), gapP99Ms: quantile(l.gaps, 0.99) })),
         }
       : null,
@@ -634,6 +643,7 @@ export function sideFigures(raw: TrafficRaw, s: SideName): SideFigures {
           streams: sum(thr.map((t) => t.count)),
           errors: sum(thr.map((t) => t.errors)),
           cpuMsPerStream: per(cpuTotal(thr), sum(thr.map((t) => t.count))),
+          threadMsPerStream: per(cpuTotal(thr, onThread), sum(thr.map((t) => t.count))),
           perRound: thr.map((t) => ({ streamsPerS: t.count / (t.wallMs / 1000), cpuMsPerStream: per(t.cpu.proxyMs, t.count) })),
         }
       : null,
@@ -643,6 +653,7 @@ export function sideFigures(raw: TrafficRaw, s: SideName): SideFigures {
           requests: sum(non.map((t) => t.count)),
           errors: sum(non.map((t) => t.errors)),
           cpuMsPerRequest: per(cpuTotal(non), sum(non.map((t) => t.count))),
+          threadMsPerRequest: per(cpuTotal(non, onThread), sum(non.map((t) => t.count))),
           perRound: non.map((t) => ({ requestsPerS: t.count / (t.wallMs / 1000), cpuMsPerRequest: per(t.cpu.proxyMs, t.count) })),
         }
       : null,

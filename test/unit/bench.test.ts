@@ -1,9 +1,11 @@
 // The benchmark's own pieces: what it sends (the workloads, the growing agent session,
 // the records of the scale database) and how it reads its figures (/proc, quantiles,
 // targets). `npm test` also runs `npm run bench -- --quick` end to end.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { nginxConfig } from '../../bench/nginx.js';
-import { parseStatCpuMs, parseStatPpid } from '../../bench/procs.js';
+import { cpuMs, mainThreadCpuMs, parseStatCpuMs, parseStatPpid } from '../../bench/procs.js';
 import { target } from '../../bench/report.js';
 import { RARE_EVERY, RARE_WORD, scaleRecord } from '../../bench/scale.js';
 import { median, quantile, spread } from '../../bench/stats.js';
@@ -96,6 +98,20 @@ describe('bench measuring', () => {
     const line = '4242 (node (worker) x) S 4000 4242 4242 0 -1 4194560 1000 0 0 0 250 30 0 0 20 0 11 0 500 0 0';
     expect(parseStatCpuMs(line)).toBe(2800);
     expect(parseStatPpid(line)).toBe(4000);
+  });
+
+  it("splits the proxy thread's CPU from the process's: another thread's work counts only in the total", async () => {
+    const allBefore = cpuMs(process.pid)!;
+    const mainBefore = mainThreadCpuMs(process.pid)!;
+    // The worker burns 300 ms of CPU (the process's, which this thread, waiting, hardly adds to).
+    const worker = new Worker('const s = process.cpuUsage(); for (;;) { const u = process.cpuUsage(s); if (u.user + u.system >= 300_000) break; } require("node:worker_threads").parentPort.postMessage(1);', { eval: true });
+    await once(worker, 'message');
+    await worker.terminate();
+    const all = cpuMs(process.pid)! - allBefore;
+    const main = mainThreadCpuMs(process.pid)! - mainBefore;
+    expect(all - main).toBeGreaterThanOrEqual(200);
+    expect(main).toBeLessThan(all - 200);
+    expect(mainThreadCpuMs(0x7fffffff)).toBeNull();
   });
 
   it('quantiles are nearest-rank; the spread ignores rounds that measured nothing', () => {
