@@ -2,6 +2,7 @@
 // not, the JSON written to test-results/, and the table printed for a reader.
 
 import {
+  LATE_TURNS,
   SIDE_LABELS,
   WORKLOAD_TEXT,
   compareToDirect,
@@ -220,7 +221,7 @@ export function printTraffic(r: TrafficReport): string {
         ['stored, rows', kb(ses.rowBytes, 0), fmt(ses.storedRatio)],
         ['stored, pages', kb(ses.fileBytes, 0), fmt(ses.fileRatio)],
         ['rows per turn (mean)', kb(ses.rowBytesPerTurn), ''],
-        ['rows for the last turn', kb(ses.perTurn.at(-1)?.rowBytes), ''],
+        [`rows per turn, median of the last ${Math.min(LATE_TURNS, ses.turns)}`, kb(ses.lateTurnRowBytes), ''],
       ]),
     );
     if (ses.errors) out.push(`  ${ses.errors} turns failed`);

@@ -74,7 +74,7 @@ export interface Plan {
   hardLimitMs: number;
 }
 
-export const FULL_PLAN: Plan = { mode: 'full', rounds: 3, latencyStreamsPerWorker: 20, throughputMs: 3_000, nonstreamMs: 2_500, storageStreams: 16, sessionTurns: SESSION_TURNS, warmupMs: 500, hardLimitMs: 15 * 60_000 };
+export const FULL_PLAN: Plan = { mode: 'full', rounds: 3, latencyStreamsPerWorker: 20, throughputMs: 3_000, nonstreamMs: 2_500, storageStreams: 64, sessionTurns: SESSION_TURNS, warmupMs: 500, hardLimitMs: 15 * 60_000 };
 export const QUICK_PLAN: Plan = { mode: 'quick', rounds: 1, latencyStreamsPerWorker: 3, throughputMs: 600, nonstreamMs: 500, storageStreams: 4, sessionTurns: 10, warmupMs: 150, hardLimitMs: 2 * 60_000 };
 
 // ---- measured values ---------------------------------------------------------------
@@ -136,8 +136,15 @@ export interface SessionResult {
   storedRatio: number | null;
   fileRatio: number;
   perTurn: { bodyBytes: number; rowBytes: number | null; fileBytes: number }[];
+  /** the median of the last LATE_TURNS turns' rowBytes: what a turn costs once the
+   * conversation is long. One turn alone can read low, even below zero, when the
+   * search index merges earlier segments while it is written. */
+  lateTurnRowBytes: number | null;
   byObject: Record<string, number>;
 }
+
+/** turns at the end of the session whose median is its late-turn figure */
+export const LATE_TURNS = 10;
 
 export interface MemoryResult {
   /** after start, settled, before any request */
@@ -589,8 +596,14 @@ async function agentSession(st: Side, turns: number, settled: () => Promise<Stor
     storedRatio: total.rowBytes === null ? null : total.rowBytes / bytesSent,
     fileRatio: total.fileBytes / bytesSent,
     perTurn,
+    lateTurnRowBytes: lateTurnRowBytes(perTurn),
     byObject: total.byObject,
   };
+}
+
+export function lateTurnRowBytes(perTurn: SessionResult['perTurn']): number | null {
+  const late = perTurn.slice(-LATE_TURNS).map((t) => t.rowBytes);
+  return late.length === 0 || late.some((b) => b === null) ? null : median(late as number[]);
 }
 
 // ---- figures ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nginxConfig } from '../../bench/nginx.js';
 import { cpuMs, mainThreadCpuMs, parseStatCpuMs, parseStatPpid } from '../../bench/procs.js';
 import { target } from '../../bench/report.js';
+import { lateTurnRowBytes } from '../../bench/traffic.js';
 import { RARE_EVERY, RARE_WORD, scaleRecord } from '../../bench/scale.js';
 import { median, quantile, spread } from '../../bench/stats.js';
 import {
@@ -112,6 +113,14 @@ describe('bench measuring', () => {
     expect(all - main).toBeGreaterThanOrEqual(200);
     expect(main).toBeLessThan(all - 200);
     expect(mainThreadCpuMs(0x7fffffff)).toBeNull();
+  });
+
+  it("a late turn's storage is the median of the last ten, so one turn in which the search index merged does not stand for them", () => {
+    const turn = (rowBytes: number | null) => ({ bodyBytes: 0, rowBytes, fileBytes: 0 });
+    const turns = [30_000, ...Array.from({ length: 12 }, (_, i) => 9_000 + i * 10), -16_000].map(turn);
+    expect(lateTurnRowBytes(turns)).toBe(9_065);
+    expect(lateTurnRowBytes([turn(9_000), turn(null)])).toBeNull();
+    expect(lateTurnRowBytes([])).toBeNull();
   });
 
   it('quantiles are nearest-rank; the spread ignores rounds that measured nothing', () => {
