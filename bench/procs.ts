@@ -32,19 +32,19 @@ export function parseStatPpid(stat: string): number {
 
 /** CPU time of a process, all its threads (the writer worker included), in ms; null once it is gone. */
 export function cpuMs(pid: number): number | null {
-  try {
-    return parseStatCpuMs(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return null;
-  }
+  return statFileCpuMs(`/proc/${pid}/stat`);
 }
 
 /** CPU time of a process's main thread alone, in ms; null once it is gone. For
  * Streamtap that is the thread serving the proxy (the writer and V8's collector and
  * compiler threads are the others); /proc/<pid>/stat itself counts all threads. */
 export function mainThreadCpuMs(pid: number): number | null {
+  return statFileCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statFileCpuMs(file: string): number | null {
   try {
-    return parseStatCpuMs(fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+    return parseStatCpuMs(fs.readFileSync(file, 'utf8'));
   } catch {
     return null;
   }

@@ -412,6 +412,8 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
       const lg = process.cpuUsage();
       return { at: performance.now(), proxy, proxyThread, upstream: cpuMs(upstreamPid), loadgen: (lg.user + lg.system) / 1000, ours, machine: machineCpuMs() };
     };
+    /** CPU spent between two readings, null when a process was gone at either */
+    const spent = (before: number | null, after: number | null) => (before === null || after === null ? null : after - before);
     /** Runs one side's part of a workload between two quiet points, so its CPU window
      * holds all its work (the store's deferred writes too) and no one else's. */
     const measured = async <T>(s: Side, run: () => Promise<T>): Promise<T & { cpu: CpuWindow }> => {
@@ -426,9 +428,9 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
       return {
         ...result,
         cpu: {
-          proxyMs: s.name === 'direct' || a.proxy === null || b.proxy === null ? null : b.proxy - a.proxy,
-          proxyThreadMs: s.name === 'direct' || a.proxyThread === null || b.proxyThread === null ? null : b.proxyThread - a.proxyThread,
-          upstreamMs: a.upstream === null || b.upstream === null ? null : b.upstream - a.upstream,
+          proxyMs: s.name === 'direct' ? null : spent(a.proxy, b.proxy),
+          proxyThreadMs: s.name === 'direct' ? null : spent(a.proxyThread, b.proxyThread),
+          upstreamMs: spent(a.upstream, b.upstream),
           loadgenMs,
           othersCores,
           windowMs,
