@@ -47,6 +47,7 @@ export interface TrafficReport {
   storage: TrafficRaw['storage'];
   session: TrafficRaw['session'];
   memory: TrafficRaw['memory'];
+  warmup: TrafficRaw['warmup'];
   records: TrafficRaw['records'];
   targets: Target[];
   errors: string[];
@@ -86,6 +87,7 @@ export function trafficReport(raw: TrafficRaw): TrafficReport {
     storage: raw.storage,
     session: raw.session,
     memory: raw.memory,
+    warmup: raw.warmup,
     records: raw.records,
     targets,
     errors: raw.errors,
@@ -186,6 +188,20 @@ export function printTraffic(r: TrafficReport): string {
       row('requests (errors)', (s) => `${s.figures.nonstream?.requests ?? 0} (${s.figures.nonstream?.errors ?? 0})`),
     ]),
   );
+  const warmSides = names.filter((n) => r.warmup[n]);
+  if (warmSides.length > 0) {
+    const w = r.warmup[warmSides[0]!]!;
+    const cells = (xs: (number | null)[], d: number) => xs.map((v) => fmt(v, d)).join(' → ');
+    out.push('');
+    out.push(`warm-up — CPU per request (ms) in successive windows of ${w.windowRequests} requests, before the rounds (the JIT compiling the hot code)`);
+    out.push(
+      table([
+        ['', ...warmSides.map((n) => SIDE_LABELS[n])],
+        ['throughput', ...warmSides.map((n) => cells(r.warmup[n]!.throughputCpuMs, 2))],
+        ['non-stream', ...warmSides.map((n) => cells(r.warmup[n]!.nonstreamCpuMs, 3))],
+      ]),
+    );
+  }
   out.push('');
   out.push('memory — resident set of the proxy process (MB)');
   const memSides = names.filter((n) => r.memory[n]);

@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { nginxConfig } from '../../bench/nginx.js';
 import { cpuMs, mainThreadCpuMs, parseStatCpuMs, parseStatPpid } from '../../bench/procs.js';
-import { target } from '../../bench/report.js';
-import { lateTurnRowBytes } from '../../bench/traffic.js';
+import { printTraffic, target, trafficReport } from '../../bench/report.js';
+import { QUICK_PLAN, lateTurnRowBytes, type TrafficRaw } from '../../bench/traffic.js';
 import { RARE_EVERY, RARE_WORD, scaleRecord } from '../../bench/scale.js';
 import { median, quantile, spread } from '../../bench/stats.js';
 import {
@@ -121,6 +121,30 @@ describe('bench measuring', () => {
     expect(lateTurnRowBytes(turns)).toBe(9_065);
     expect(lateTurnRowBytes([turn(9_000), turn(null)])).toBeNull();
     expect(lateTurnRowBytes([])).toBeNull();
+  });
+
+  it("prints each proxy side's CPU per request over its warm-up windows, so the JIT's cold cost is seen beside the steady figures", () => {
+    const raw: TrafficRaw = {
+      plan: { ...QUICK_PLAN, warmupWindows: 3, warmupWindowRequests: 600 },
+      startedAt: '2026-12-03T00:00:00.000Z',
+      durationS: 1,
+      machine: { cpus: 2, loadAvgAtStart: [0, 0, 0], node: 'v20', nginx: null },
+      sides: ['direct', 'streamtap'],
+      rounds: [],
+      storage: { dbstat: true, stream20: null, stream200: null },
+      session: null,
+      memory: {},
+      warmup: { streamtap: { windowRequests: 600, throughputCpuMs: [3.9, 2.8, 2.6], nonstreamCpuMs: [1.2, null, 0.95] } },
+      records: null,
+      errors: [],
+      notes: [],
+    };
+    const report = trafficReport(raw);
+    expect(report.warmup.streamtap?.throughputCpuMs).toEqual([3.9, 2.8, 2.6]);
+    const text = printTraffic(report);
+    expect(text).toContain('successive windows of 600 requests');
+    expect(text).toMatch(/throughput\s+3\.90 → 2\.80 → 2\.60/);
+    expect(text).toMatch(/non-stream\s+1\.200 → — → 0\.950/);
   });
 
   it('quantiles are nearest-rank; the spread ignores rounds that measured nothing', () => {
