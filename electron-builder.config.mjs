@@ -52,6 +52,10 @@ const config = {
     // worker, as the store's writer, which loads from app.asar): not its ESM copy,
     // browser bundles, sources or raw data (the encodings carry their own ranks; 45 MB).
     '!node_modules/gpt-tokenizer/{esm,dist,src,data}/**',
+    // koffi loads its prebuilt addon from its platform package: not its C++ sources,
+    // the Node-API headers it would build them with, or its docs.
+    '!node_modules/koffi/{vendor,doc}/**',
+    '!node_modules/koffi/src/koffi/src/**',
   ],
   asar: true,
   // Anything native that is still in the app is loaded from outside the archive.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fullGc, IdleCollector } from '../../src-main/core/idle-memory.js';
+import { fullGc, heapCollector, IdleCollector } from '../../src-main/core/idle-memory.js';
 
 describe('IdleCollector', () => {
   afterEach(() => {
@@ -71,5 +71,29 @@ describe('fullGc', () => {
     gc!();
     expect(garbage).toBeNull();
     expect(process.memoryUsage().heapUsed).toBeLessThan(before);
+  });
+});
+
+describe('heapCollector', () => {
+  it("hands the allocator's free pages back after its collections only when asked to (the main thread's, once for all threads)", async () => {
+    vi.useFakeTimers();
+    const native = await import('../../src-main/core/native-memory.js');
+    const release = vi.spyOn(native, 'releaseFreedMemory').mockReturnValue(true);
+    try {
+      const main = heapCollector({ quietMs: 100, releaseNative: true });
+      const worker = heapCollector({ quietMs: 100 });
+      worker.busy();
+      worker.idle();
+      vi.advanceTimersByTime(100);
+      expect(release).not.toHaveBeenCalled();
+      main.busy();
+      main.idle();
+      vi.advanceTimersByTime(99);
+      expect(release).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(release).toHaveBeenCalledTimes(1);
+    } finally {
+      release.mockRestore();
+    }
   });
 });

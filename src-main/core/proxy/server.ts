@@ -94,8 +94,9 @@ export class ProxyServer {
   /** proxied requests whose response has not closed yet (recorded or not) */
   private inFlight = 0;
   private onIdle: (() => void) | null = null;
-  /** gives the heap back once nothing has been in flight for a while (idle-memory.ts) */
-  private readonly memory = heapCollector();
+  /** gives the heap, and the C allocator's free pages, back once nothing has been in
+   * flight for a while (idle-memory.ts) */
+  private readonly memory = heapCollector({ releaseNative: true });
   private readonly changes: ChangeSink;
 
   constructor(private readonly opts: ProxyOptions) {
