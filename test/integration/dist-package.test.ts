@@ -3,8 +3,8 @@
 // and the start scripts honour) whose "binary" carries a fuse wire, with the real
 // electron-builder and the real configuration (`--dir`: the unpacked app, no
 // installer). Checks the installed layout: the app in app.asar, the fuses flipped in the
-// binary, and the Electron-ABI better-sqlite3 outside the archive, where the app's
-// binding resolution finds it. And without network, `npm run dist` says so in one line.
+// binary, the Electron-ABI better-sqlite3 outside the archive, where the app's binding
+// resolution finds it, and koffi's Node-API addon unpacked beside the archive. And without network, `npm run dist` says so in one line.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -111,7 +111,17 @@ describe.runIf(process.platform === 'linux')('npm run dist with a stand-in Elect
     ]) {
       expect(files.has(f), f).toBe(true);
     }
-    expect([...files].filter((f) => f.endsWith('.node'))).toEqual([]);
+    // The only addons are koffi's (Node-API: one build loads in Node and Electron), kept
+    // outside the archive, where a native addon must be to load; never better-sqlite3's
+    // Node-ABI build.
+    const addons = [...files].filter((f) => f.endsWith('.node'));
+    expect(addons.length).toBeGreaterThan(0);
+    for (const f of addons) {
+      expect(f).toMatch(/^\/node_modules\/@koromix\/koffi-linux-[a-z0-9]+\/[a-z0-9_]+\/koffi\.node$/);
+      expect(fs.existsSync(path.join(unpacked, 'resources', 'app.asar.unpacked', f)), f).toBe(true);
+    }
+    expect(files.has('/node_modules/koffi/index.cjs')).toBe(true);
+    expect([...files].filter((f) => /^\/node_modules\/koffi\/(vendor|doc|src\/koffi\/src)\//.test(f))).toEqual([]);
     expect([...files].filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.has('/src-main/index.ts')).toBe(false);
     // what the main process imports is there; what only the renderer bundle used is not
