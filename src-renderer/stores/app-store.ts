@@ -105,8 +105,12 @@ export function createAppStore(api: RendererApi, scheduler: Scheduler = browserS
           void api.call('status.get', {}).then((status) => set({ status }), () => {});
         } else if (firstOpen && api.transport === 'http') {
           // The first page may have been read before the event stream was connected;
-          // changes in between were never pushed to us. One more look closes that gap.
+          // changes in between were never pushed to us. One more look closes that gap,
+          // for the summary strip and the chart as well as the rows: a request settled
+          // in that gap left the strip counting it "in progress" until the next change.
           void timeline.internal.refreshHead();
+          void actions.refreshSummary();
+          void actions.refreshHistogram();
         }
         firstOpen = false;
       });

@@ -185,7 +185,7 @@ describe('paging and reloads', () => {
 });
 
 describe('the event stream connecting after the first page', () => {
-  it('re-reads the newest rows once the stream is open, and everything after a reconnect', async () => {
+  it('re-reads the newest rows, the summary strip and the chart once the stream is open, and everything after a reconnect', async () => {
     const rows: RequestSummary[] = [];
     const f = fakeApi(rows, { manualConnection: true });
     const app = createAppStore(f.api, manualScheduler().scheduler);
@@ -198,6 +198,10 @@ describe('the event stream connecting after the first page', () => {
     await settle();
     await settle();
     expect(app.store.getState().rows.map((r) => r.id)).toEqual(['gap']);
+    // the summary strip and the chart are read again too: each counts the request
+    // that started (or settled) in the gap
+    expect(f.calls.filter((c) => c.channel === 'requests.stats')).toHaveLength(2);
+    expect(f.calls.filter((c) => c.channel === 'requests.histogram')).toHaveLength(2);
 
     rows.unshift(summaryFixture({ id: 'missed', startedAt: 6 }));
     f.connection('reconnecting');
