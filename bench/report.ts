@@ -190,10 +190,9 @@ export function printTraffic(r: TrafficReport): string {
   );
   const warmSides = names.filter((n) => r.warmup[n]);
   if (warmSides.length > 0) {
-    const w = r.warmup[warmSides[0]!]!;
     const cells = (xs: (number | null)[], d: number) => xs.map((v) => fmt(v, d)).join(' → ');
     out.push('');
-    out.push(`warm-up — CPU per request (ms) in successive windows of ${w.windowRequests} requests, before the rounds (the JIT compiling the hot code)`);
+    out.push(`warm-up — CPU per request (ms) in successive windows of ${r.plan.warmupWindowRequests} requests, before the rounds (the JIT compiling the hot code)`);
     out.push(
       table([
         ['', ...warmSides.map((n) => SIDE_LABELS[n])],

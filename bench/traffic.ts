@@ -167,8 +167,6 @@ export interface MemoryResult {
 }
 
 export interface WarmupResult {
-  /** requests per window */
-  windowRequests: number;
   throughputCpuMs: (number | null)[];
   nonstreamCpuMs: (number | null)[];
 }
@@ -474,7 +472,7 @@ export async function runTraffic(plan: Plan, log: (line: string) => void): Promi
       }
       const throughputCpuMs = await warmupWindows(s, 'throughput');
       const nonstreamCpuMs = await warmupWindows(s, 'nonstream');
-      raw.warmup[s.name] = { windowRequests: plan.warmupWindowRequests, throughputCpuMs, nonstreamCpuMs };
+      raw.warmup[s.name] = { throughputCpuMs, nonstreamCpuMs };
     }
     await settleIdle(allPids());
     for (const s of sides) if (raw.memory[s.name]) raw.memory[s.name]!.idleMb = rssOf(s);

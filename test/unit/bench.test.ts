@@ -134,7 +134,7 @@ describe('bench measuring', () => {
       storage: { dbstat: true, stream20: null, stream200: null },
       session: null,
       memory: {},
-      warmup: { streamtap: { windowRequests: 600, throughputCpuMs: [3.9, 2.8, 2.6], nonstreamCpuMs: [1.2, null, 0.95] } },
+      warmup: { streamtap: { throughputCpuMs: [3.9, 2.8, 2.6], nonstreamCpuMs: [1.2, null, 0.95] } },
       records: null,
       errors: [],
       notes: [],
